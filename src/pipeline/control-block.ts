@@ -1,0 +1,106 @@
+/**
+ * The run's control block: the only way to steer workers while ffmpeg's `exec` blocks their
+ * event loops (DESIGN.md, "The blocked-worker fact").
+ *
+ * Byte layout (one SharedArrayBuffer, 256 bytes):
+ *   Int32 view, words 0..15
+ *     0 RUN_STATE        0 = running, 1 = stop requested, 2 = failed.
+ *                        Writer: controller (main). Readers: every stage, per frame.
+ *     1 TARGET_SEQ       incremented by the controller AFTER it writes TARGET_W/H and
+ *                        REQUESTED_AT (publishing store). Reader: scale stage, per frame
+ *                        (acquiring load; then it reads the three fields).
+ *     2 TARGET_W, 3 TARGET_H   the manually requested target size (even numbers).
+ *     4 PACING           0 = max (as fast as stages go), 1 = realtime (source frame rate).
+ *                        Written before the run starts; read by decode per frame.
+ *     5 FAILED_STAGE     stage id of the first failure, -1 if none. Writer: the failing
+ *                        stage or the controller (compareExchange: first failure wins).
+ *     6 SWITCH_COUNT     entries written to the switch log (publishing store, after the
+ *                        entry). Writer: scale stage. Reader: controller.
+ *     7 SEGMENT_COUNT    segments closed by the encoder (informational).
+ *     8 PARKING          always 0, never notified: stages `Atomics.wait` on it to sleep
+ *                        (realtime pacing) without spinning.
+ *   Float64 view, from byte 64 (index 8 in Float64 units)
+ *     8  REQUESTED_AT    shared-clock ms of the manual request (see TARGET_SEQ).
+ *     9  STARTED_AT      shared-clock ms the decode stage released frame 0 (realtime pacing base).
+ *     10..13 WASM_BYTES  per stage id: that worker's WASM memory size in bytes, updated by
+ *                        the worker (per frame or per segment). Reader: sampler. May be stale
+ *                        by one frame.
+ *     14..15             reserved.
+ *   Shared clock everywhere: performance.timeOrigin + performance.now().
+ */
+export const CONTROL_BYTES = 256;
+
+export const RunState = { running: 0, stopRequested: 1, failed: 2 } as const;
+export const Pacing = { max: 0, realtime: 1 } as const;
+export type PacingMode = keyof typeof Pacing;
+
+const I = { runState: 0, targetSeq: 1, targetW: 2, targetH: 3, pacing: 4, failedStage: 5, switchCount: 6, segmentCount: 7 } as const;
+const F = { requestedAt: 8, startedAt: 9, wasmBytes: 10 } as const;
+
+/** Shared clock in ms, comparable across workers (and worker_threads). */
+export const sharedNow = (): number => performance.timeOrigin + performance.now();
+
+export class ControlBlock {
+  readonly buffer: SharedArrayBuffer;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  /** A word to sleep on (see PARKING). */
+  readonly parkingWord: Int32Array;
+
+  /** Views an existing block (workers attach to the controller's buffer). */
+  constructor(buffer: SharedArrayBuffer) {
+    this.buffer = buffer;
+    this.i32 = new Int32Array(buffer, 0, 16);
+    this.f64 = new Float64Array(buffer);
+    this.parkingWord = new Int32Array(buffer, 8 * 4, 1);
+  }
+
+  /** A fresh block for a new run (controller side). */
+  static create(pacing: PacingMode): ControlBlock {
+    const block = new ControlBlock(new SharedArrayBuffer(CONTROL_BYTES));
+    Atomics.store(block.i32, I.failedStage, -1); // 0 is a valid stage id
+    block.pacing = pacing;
+    return block;
+  }
+
+  get runState(): number { return Atomics.load(this.i32, I.runState); }
+  /** True once stop or failure was requested: every stage checks this per frame. */
+  get stopping(): boolean { return Atomics.load(this.i32, I.runState) !== RunState.running; }
+
+  requestStop(): void {
+    Atomics.compareExchange(this.i32, I.runState, RunState.running, RunState.stopRequested);
+  }
+
+  /** Records the first failing stage; later failures do not overwrite it. */
+  markFailed(stage: number): void {
+    Atomics.compareExchange(this.i32, I.failedStage, -1, stage);
+    Atomics.store(this.i32, I.runState, RunState.failed);
+  }
+  get failedStage(): number { return Atomics.load(this.i32, I.failedStage); }
+
+  get pacing(): PacingMode { return Atomics.load(this.i32, I.pacing) === Pacing.realtime ? 'realtime' : 'max'; }
+  set pacing(mode: PacingMode) { Atomics.store(this.i32, I.pacing, Pacing[mode]); }
+
+  /** Controller: ask for a new target size; the scale stage applies it to its next frame. */
+  requestTarget(width: number, height: number): void {
+    Atomics.store(this.i32, I.targetW, width);
+    Atomics.store(this.i32, I.targetH, height);
+    this.f64[F.requestedAt] = sharedNow();
+    Atomics.add(this.i32, I.targetSeq, 1); // publishes the three fields above
+  }
+  get targetSeq(): number { return Atomics.load(this.i32, I.targetSeq); } // acquiring load
+  get targetWidth(): number { return Atomics.load(this.i32, I.targetW); }
+  get targetHeight(): number { return Atomics.load(this.i32, I.targetH); }
+  get requestedAt(): number { return this.f64[F.requestedAt]!; }
+
+  get startedAt(): number { return this.f64[F.startedAt]!; }
+  set startedAt(ms: number) { this.f64[F.startedAt] = ms; }
+
+  setWasmBytes(stage: number, bytes: number): void { this.f64[F.wasmBytes + stage] = bytes; }
+  wasmBytes(stage: number): number { return this.f64[F.wasmBytes + stage]!; }
+
+  get switchCount(): number { return Atomics.load(this.i32, I.switchCount); }
+  publishSwitchCount(count: number): void { Atomics.store(this.i32, I.switchCount, count); }
+  noteSegmentClosed(): void { Atomics.add(this.i32, I.segmentCount, 1); }
+  get segmentCount(): number { return Atomics.load(this.i32, I.segmentCount); }
+}

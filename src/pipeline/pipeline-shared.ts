@@ -1,0 +1,38 @@
+import type { ArenaShared } from '../pool/arena.ts';
+import type { LinkShared } from '../pool/strategy.ts';
+import type { MetricsShared } from '../metrics/metrics-block.ts';
+import type { SwitchSchedule } from './switch-schedule.ts';
+import type { LadderRung } from './ladder.ts';
+import type { FrameSize } from './ladder.ts';
+
+/**
+ * Everything a run's workers share, created by the controller before the run and handed to
+ * each stage once (structured clone keeps the SharedArrayBuffers and Memory shared).
+ */
+export interface PipelineShared {
+  arena: ArenaShared;
+  /** decode → scale, native size frames. */
+  linkA: LinkShared;
+  /** scale → encode (and the preview tap), target size frames. */
+  linkB: LinkShared;
+  metrics: MetricsShared;
+  control: SharedArrayBuffer;
+  switchLog: SharedArrayBuffer;
+}
+
+/** What the scale stage needs beyond the shared memory. */
+export interface ScalePlan {
+  source: FrameSize;
+  /** Ladder rungs with distinct sizes for this source, in order. */
+  rungs: LadderRung[];
+  startRung: LadderRung;
+  schedule: SwitchSchedule;
+}
+
+export type VideoCodecChoice = 'h264' | 'vp8' | 'vp9';
+
+/** What the encode stage needs beyond the shared memory. */
+export interface EncodePlan {
+  codec: VideoCodecChoice;
+  frameRate: number;
+}

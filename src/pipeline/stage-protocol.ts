@@ -1,0 +1,34 @@
+import type { InputSource } from '../codec/input.ts';
+import type { MediaInfo } from '../codec/probe.ts';
+import type { DecodeResult } from './stages/decode-stage.ts';
+import type { EncodedSegment, EncodeResult } from './stages/encode-stage.ts';
+import type { ScaleResult } from './stages/scale-stage.ts';
+import type { EncodePlan, PipelineShared, ScalePlan } from './pipeline-shared.ts';
+
+/**
+ * What each stage worker exposes over comlink. comlink is the control plane for setup and
+ * teardown only: `run` blocks its worker until the stage ends, and everything that steers a
+ * running stage goes through the shared control block.
+ */
+export interface DecodeWorkerApi {
+  open(module: WebAssembly.Module, input: InputSource): Promise<MediaInfo>;
+  run(shared: PipelineShared): DecodeResult;
+}
+
+export interface ScaleWorkerApi {
+  run(shared: PipelineShared, plan: ScalePlan): ScaleResult;
+}
+
+export interface EncodeWorkerApi {
+  open(module: WebAssembly.Module): Promise<void>;
+  /** `onSegment` is a comlink proxy; the worker transfers each segment's bytes to it. */
+  run(shared: PipelineShared, plan: EncodePlan, onSegment: (segment: EncodedSegment) => void): EncodeResult;
+}
+
+export type StageKind = 'decode' | 'scale' | 'encode';
+
+export interface StageWorkerApis {
+  decode: DecodeWorkerApi;
+  scale: ScaleWorkerApi;
+  encode: EncodeWorkerApi;
+}

@@ -1,0 +1,118 @@
+import type { CodecCore } from '../../codec/core.ts';
+import { decodeArgs } from '../../codec/ffmpeg-args.ts';
+import { FrameCutter, mountFrameSink } from '../../codec/frame-devices.ts';
+import { mountInputFile, type InputSource } from '../../codec/input.ts';
+import { probeMedia, type MediaInfo } from '../../codec/probe.ts';
+import { i420Layout } from '../../pool/frame-format.ts';
+import { LinkWriter, type WritableFrame } from '../../pool/strategy.ts';
+import { StageId } from '../../metrics/stage-id.ts';
+import { MetricsBlock } from '../../metrics/metrics-block.ts';
+import { ControlBlock, sharedNow } from '../control-block.ts';
+import type { PipelineShared } from '../pipeline-shared.ts';
+import { StageStopped, StageFailure, describeError } from './stage-errors.ts';
+import { beginFrame, WAIT_SLICE_MS } from './link-io.ts';
+
+const SINK_PATH = '/dev/framepool-decoded';
+
+export interface DecodeResult {
+  frames: number;
+  /** True when the decoder reported an error after some frames (e.g. a truncated file). */
+  endedEarly: boolean;
+  log: string[];
+}
+
+/**
+ * Decode stage: ffmpeg.wasm decodes the input's first video stream to I420 at its display
+ * size, one `exec`, streaming every frame through the sink device straight into link A.
+ */
+export class DecodeStage {
+  private core: CodecCore | null = null;
+  private inputPath = '';
+  private info: MediaInfo | null = null;
+  private readonly loadCore: (module: WebAssembly.Module) => Promise<CodecCore>;
+
+  constructor(loadCore: (module: WebAssembly.Module) => Promise<CodecCore>) {
+    this.loadCore = loadCore;
+  }
+
+  /** Loads the codec, mounts the input (never copied whole) and probes it. */
+  async open(module: WebAssembly.Module, input: InputSource): Promise<MediaInfo> {
+    this.core = await this.loadCore(module);
+    this.inputPath = mountInputFile(this.core, input);
+    this.info = probeMedia(this.core, this.inputPath);
+    return this.info;
+  }
+
+  /** Runs the whole decode; returns when the input ends, the run stops, or it fails. */
+  run(shared: PipelineShared): DecodeResult {
+    const core = this.core;
+    const info = this.info;
+    if (!core || !info) throw new StageFailure('decode', 'the decoder was started before a file was opened');
+    const control = new ControlBlock(shared.control);
+    const metrics = MetricsBlock.attach(shared.metrics);
+    const writer = LinkWriter.attach(shared.linkA, metrics);
+    const size = { width: info.displayWidth, height: info.displayHeight };
+    const frameBytes = i420Layout(size.width, size.height).byteLength;
+    const frameInterval = 1000 / info.frameRate;
+    const log: string[] = [];
+    core.setLogger((line) => {
+      if (log.length < 200) log.push(line);
+    });
+
+    let frameIndex = 0;
+    let current: WritableFrame | null = null;
+    const cutter = new FrameCutter(frameBytes, {
+      begin: () => {
+        // Blocks while link A is full: that is the back-pressure from the scaler.
+        const frame = beginFrame(writer, control, size);
+        if (frame === null) throw new StageStopped('stopped');
+        current = frame;
+        return frame.data;
+      },
+      end: () => {
+        const frame = current;
+        if (!frame) return;
+        current = null;
+        if (frameIndex === 0) control.startedAt = sharedNow();
+        if (control.pacing === 'realtime') waitUntil(control, control.startedAt + frameIndex * frameInterval);
+        frame.frameIndex = frameIndex;
+        frame.ptsUs = Math.round(frameIndex * frameInterval * 1000);
+        frame.stampDecoded(sharedNow());
+        writer.commit(frame);
+        control.setWasmBytes(StageId.decode, core.wasmMemoryBytes());
+        frameIndex++;
+      },
+    });
+    mountFrameSink(core, SINK_PATH, cutter);
+
+    try {
+      const ret = core.exec(decodeArgs(this.inputPath, info, SINK_PATH));
+      if (control.stopping) throw new StageStopped('stopped');
+      if (ret !== 0 && frameIndex === 0) {
+        throw new StageFailure('decode', `the decoder could not read any frame from this file (ffmpeg exit ${ret}): ${lastError(log)}`);
+      }
+      writer.end();
+      return { frames: frameIndex, endedEarly: ret !== 0, log };
+    } catch (error) {
+      if (error instanceof StageStopped || control.stopping) {
+        writer.end();
+        return { frames: frameIndex, endedEarly: false, log };
+      }
+      writer.fail();
+      if (error instanceof StageFailure) throw error;
+      throw new StageFailure('decode', describeError(error), { cause: error });
+    }
+  }
+}
+
+/** Sleeps (blocking: we are inside exec) until `dueMs` on the shared clock or a stop. */
+function waitUntil(control: ControlBlock, dueMs: number): void {
+  const parking = control.parkingWord;
+  for (let left = dueMs - sharedNow(); left > 0 && !control.stopping; left = dueMs - sharedNow()) {
+    Atomics.wait(parking, 0, 0, Math.min(left, WAIT_SLICE_MS));
+  }
+}
+
+function lastError(log: readonly string[]): string {
+  return log.filter((line) => /error|invalid|could not/i.test(line)).slice(-1)[0] ?? 'no detail from ffmpeg';
+}

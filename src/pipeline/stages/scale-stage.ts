@@ -1,0 +1,108 @@
+import { LinkReader, LinkWriter } from '../../pool/strategy.ts';
+import { MetricsBlock } from '../../metrics/metrics-block.ts';
+import { I420Scaler } from '../scale/bilinear-i420.ts';
+import { rungSize, type FrameSize, type LadderRung } from '../ladder.ts';
+import { ScheduleCursor } from '../switch-schedule.ts';
+import { ControlBlock, sharedNow } from '../control-block.ts';
+import { SwitchLog } from '../switch-log.ts';
+import type { PipelineShared, ScalePlan } from '../pipeline-shared.ts';
+import { StageFailure, describeError } from './stage-errors.ts';
+import { beginFrame, nextFrame } from './link-io.ts';
+
+export interface ScaleResult {
+  frames: number;
+  switches: number;
+}
+
+/**
+ * Scale stage: bilinear resize from link A (native size) to link B (target size). The target
+ * is re-read on every frame — from the control block (a user's click) or the schedule — so a
+ * switch takes effect on the very next frame.
+ */
+export class ScaleStage {
+  run(shared: PipelineShared, plan: ScalePlan): ScaleResult {
+    const control = new ControlBlock(shared.control);
+    const metrics = MetricsBlock.attach(shared.metrics);
+    const reader = LinkReader.attach(shared.linkA, metrics);
+    const writer = LinkWriter.attach(shared.linkB, metrics);
+    const switchLog = new SwitchLog(shared.switchLog);
+    const cursor = new ScheduleCursor(plan.schedule, plan.rungs, plan.startRung);
+
+    // Sizes and scalers are built once per size, so a storm of switches allocates nothing new
+    // after each size has been seen once.
+    const sizeOf = new Map<LadderRung, FrameSize>(plan.rungs.map((rung) => [rung, rungSize(rung, plan.source)]));
+    const scalers = new Map<number, I420Scaler>();
+    const scalerFor = (width: number, height: number): I420Scaler => {
+      const key = width * 65536 + height;
+      let scaler = scalers.get(key);
+      if (!scaler) {
+        scaler = new I420Scaler(plan.source.width, plan.source.height, width, height);
+        scalers.set(key, scaler);
+      }
+      return scaler;
+    };
+
+    let target = sizeOf.get(plan.startRung) ?? rungSize(plan.startRung, plan.source);
+    let scaler = scalerFor(target.width, target.height);
+    let seenTargetSeq = control.targetSeq;
+    let scheduledRung: LadderRung | null = plan.startRung;
+    let frames = 0;
+    let switches = 0;
+
+    try {
+      while (true) {
+        const input = nextFrame(reader, control);
+        if (input === null) break;
+        const takenAt = sharedNow();
+
+        // A click wins for this frame; the schedule takes over again at its next switch.
+        let wanted: FrameSize = target;
+        let manual = false;
+        let requestedAt = takenAt;
+        const seq = control.targetSeq;
+        if (seq !== seenTargetSeq) {
+          seenTargetSeq = seq;
+          manual = true;
+          requestedAt = control.requestedAt;
+          wanted = { width: control.targetWidth, height: control.targetHeight };
+        } else {
+          const rung = cursor.rungFor(input.frameIndex);
+          if (rung !== null && rung !== scheduledRung) {
+            scheduledRung = rung;
+            wanted = sizeOf.get(rung)!;
+          }
+        }
+        const switching = wanted.width !== target.width || wanted.height !== target.height;
+        const from = target;
+        if (switching) {
+          target = wanted;
+          scaler = scalerFor(target.width, target.height);
+        }
+
+        const output = beginFrame(writer, control, target);
+        if (output === null) {
+          reader.done(input);
+          break;
+        }
+        scaler.scale(input.data, output.data);
+        output.copyTimingFrom(input);
+        output.stampScaled(sharedNow());
+        reader.done(input);
+        writer.commit(output);
+        frames++;
+        if (switching) {
+          switchLog.write(switches, input.frameIndex, requestedAt, sharedNow(),
+            from.width, from.height, target.width, target.height, manual);
+          switches++;
+          control.publishSwitchCount(switches);
+        }
+      }
+      writer.end();
+      return { frames, switches };
+    } catch (error) {
+      writer.fail();
+      reader.fail();
+      throw new StageFailure('scale', describeError(error), { cause: error });
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import * as Comlink from 'comlink';
+import type { CodecCore } from '../../codec/core.ts';
+import type { DecodeWorkerApi, EncodeWorkerApi, ScaleWorkerApi } from '../stage-protocol.ts';
+import { DecodeStage } from './decode-stage.ts';
+import { EncodeStage } from './encode-stage.ts';
+import { ScaleStage } from './scale-stage.ts';
+
+type LoadCore = (module: WebAssembly.Module) => Promise<CodecCore>;
+
+/**
+ * The objects each stage worker exposes, shared by the browser worker entries (workers/) and
+ * the Node worker_threads entry used by the integration tests.
+ */
+export function decodeWorkerApi(loadCore: LoadCore): DecodeWorkerApi {
+  const stage = new DecodeStage(loadCore);
+  return { open: (module, input) => stage.open(module, input), run: (shared) => stage.run(shared) };
+}
+
+export function scaleWorkerApi(): ScaleWorkerApi {
+  const stage = new ScaleStage();
+  return { run: (shared, plan) => stage.run(shared, plan) };
+}
+
+export function encodeWorkerApi(loadCore: LoadCore): EncodeWorkerApi {
+  const stage = new EncodeStage(loadCore);
+  return {
+    open: (module) => stage.open(module),
+    run: (shared, plan, onSegment) =>
+      // Fire and forget: the worker is busy in exec and cannot await the reply. The segment's
+      // bytes move to the controller (transfer), they are not copied.
+      stage.run(shared, plan, (segment) => void onSegment(Comlink.transfer(segment, [segment.bytes.buffer]))),
+  };
+}

@@ -1,0 +1,18 @@
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { compiledCoreModuleInNode } from '../../src/codec/core-node.ts';
+import type { PipelineHost, StageWorker } from '../../src/pipeline/controller.ts';
+import type { StageKind, StageWorkerApis } from '../../src/pipeline/stage-protocol.ts';
+import { startTsWorker } from './ts-worker.ts';
+
+/** Node host for integration tests: the real stages in worker_threads, the real codec. */
+export const nodePipelineHost: PipelineHost = {
+  codecModule: () => compiledCoreModuleInNode(),
+  spawn<K extends StageKind>(kind: K): StageWorker<K> {
+    const worker = startTsWorker(new URL('./stage-worker.node.ts', import.meta.url), { workerData: { kind } });
+    return {
+      api: Comlink.wrap<StageWorkerApis[K]>(nodeEndpoint(worker)),
+      terminate: () => void worker.terminate(),
+    };
+  },
+};
