@@ -1,0 +1,68 @@
+/**
+ * Mounting the user's file for ffmpeg without copying it whole into memory.
+ * Browser (worker): WORKERFS reads byte ranges on demand with FileReaderSync.
+ * Node: the same WORKERFS, given a `LazyBlob` backed by a file descriptor (see input-node.ts),
+ * so tests exercise the browser's read path, seeking included (MP4 index at the end).
+ */
+import type { CodecCore, LazyBlob, SyncBlobReader } from './core.ts';
+
+/** A synchronously readable blob that is not a DOM Blob (Node: a file descriptor range). */
+export interface SyncReadableBlob extends LazyBlob {
+  readonly name: string;
+  slice(start: number, end: number): SyncReadableBlob;
+  /** Reads the whole (sliced) range; causes GC (a new ArrayBuffer per read). */
+  readSync(): ArrayBuffer;
+}
+
+/** What `mountInputFile` accepts. */
+export type InputSource = File | Blob | SyncReadableBlob;
+
+function isSyncReadable(b: unknown): b is SyncReadableBlob {
+  return typeof b === 'object' && b !== null && typeof (b as { readSync?: unknown }).readSync === 'function';
+}
+
+interface FileReaderSyncLike {
+  readAsArrayBuffer(blob: Blob): ArrayBuffer;
+}
+
+let fileReaderSync: FileReaderSyncLike | null = null;
+
+/** WORKERFS's reader: our sync blobs read themselves, DOM Blobs go through FileReaderSync. */
+const dispatchingReader: SyncBlobReader = {
+  readAsArrayBuffer(blob) {
+    if (isSyncReadable(blob)) return blob.readSync();
+    if (!fileReaderSync) {
+      const Ctor = (globalThis as { FileReaderSync?: new () => FileReaderSyncLike }).FileReaderSync;
+      if (!Ctor) throw new Error('FileReaderSync is unavailable: mount DOM Files inside a worker (in Node use openNodeInput)');
+      fileReaderSync = new Ctor();
+    }
+    return fileReaderSync.readAsArrayBuffer(blob as Blob);
+  },
+};
+
+let mounts = 0;
+
+/** Safe file name for the mount (ffmpeg treats ':' etc. as protocol syntax). */
+function safeName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '');
+  return cleaned || 'input';
+}
+
+/** Mounts `input` read-only at a fresh directory and returns its path for `-i`. */
+export function mountInputFile(core: CodecCore, input: InputSource, name?: string): string {
+  const FS = core.FS;
+  const fileName = safeName(name ?? ('name' in input && typeof input.name === 'string' ? input.name : 'input'));
+  const dir = `/input-${++mounts}`;
+  FS.mkdir(dir);
+  FS.filesystems.WORKERFS.reader = dispatchingReader; // WORKERFS only creates FileReaderSync when unset
+  FS.mount(FS.filesystems.WORKERFS, { blobs: [{ name: fileName, data: input }] }, dir);
+  return `${dir}/${fileName}`;
+}
+
+/** Unmounts what `mountInputFile` mounted (the directory of `path`). */
+export function unmountInputFile(core: CodecCore, path: string): void {
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  core.FS.unmount(dir);
+  core.FS.rmdir(dir);
+}

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import type { CodecCore } from '../../src/codec/core.ts';
+import { loadCodecCoreInNode } from '../../src/codec/core-node.ts';
+
+/** One core per test file (the wasm compiles once per worker process). */
+export function loadCore(): Promise<CodecCore> {
+  return loadCodecCoreInNode();
+}
+
+/** Runs ffmpeg and fails with the log tail when it exits non-zero. */
+export function run(core: CodecCore, args: readonly string[]): void {
+  const ret = core.exec(args);
+  if (ret !== 0) throw new Error(`ffmpeg exited ${ret}: ${args.join(' ')}\n${core.logTail().slice(-1500)}`);
+}
+
+/** Writes a lavfi test clip into MEMFS. */
+export function makeClip(core: CodecCore, path: string, opts: { size?: string; frames?: number; rate?: number; extra?: readonly string[]; source?: string } = {}): void {
+  const rate = opts.rate ?? 30;
+  const src = opts.source ?? `testsrc2=size=${opts.size ?? '96x64'}:rate=${rate}`;
+  run(core, ['-hide_banner', '-f', 'lavfi', '-i', src, '-frames:v', String(opts.frames ?? 30), ...(opts.extra ?? ['-c:v', 'libx264', '-preset', 'ultrafast']), path]);
+}
+
+export function md5(bytes: Uint8Array): string {
+  return createHash('md5').update(bytes).digest('hex');
+}
+
+/** Seeded PRNG (mulberry32): reproducible fuzz. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Stream facts via ffprobe, counting decoded frames. */
+export function probeStream(core: CodecCore, path: string): { codec: string; width: number; height: number; frames: number } {
+  const { json } = core.ffprobeJson(['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_streams', '-print_format', 'json', path]);
+  const st = (json as { streams?: { codec_name: string; width: number; height: number; nb_read_frames: string }[] } | null)?.streams?.[0];
+  if (!st) throw new Error(`ffprobe found no video stream in ${path}`);
+  return { codec: st.codec_name, width: st.width, height: st.height, frames: Number(st.nb_read_frames) };
+}
+
+/**
+ * An H.264 MP4 that players show rotated 90° clockwise. ffmpeg 5.1 has no -display_rotation
+ * and ignores `rotate` metadata, so the track header's display matrix is written here.
+ */
+export function makeRotatedClip(core: CodecCore, path: string, width: number, height: number, frames = 10): void {
+  makeClip(core, path, { size: `${width}x${height}`, frames, extra: ['-c:v', 'libx264', '-preset', 'ultrafast'] });
+  const bytes = core.FS.readFile(path);
+  const at = Buffer.from(bytes).indexOf('tkhd');
+  if (at < 0 || bytes[at + 4] !== 0) throw new Error('expected a version-0 tkhd box');
+  // tkhd v0: type, version/flags, 5×u32 times/ids, 8 reserved, layer, group, volume, reserved, then the matrix.
+  const matrix = new DataView(bytes.buffer, bytes.byteOffset + at + 4 + 40, 36);
+  [0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000].forEach((v, i) => matrix.setInt32(i * 4, v));
+  core.FS.writeFile(path, bytes);
+}
