@@ -109,3 +109,12 @@ export function encodeArgs(o: EncodeOptions): string[] {
       ];
   }
 }
+
+/**
+ * Encoders this build has but cannot run, with the reason a user sees. libvpx-vp9 in
+ * @ffmpeg/core 0.12.10 traps at every size and setting (upstream ffmpeg.wasm#679; pinned by
+ * test/codec/encode-source.test.ts).
+ */
+export const UNAVAILABLE_ENCODERS: Readonly<Partial<Record<EncodeCodec, string>>> = {
+  vp9: 'VP9 encoding is not available: the bundled ffmpeg.wasm core (0.12.10) crashes inside libvpx-vp9 (ffmpeg.wasm issue #679). Choose H.264 or VP8.',
+};

@@ -28,6 +28,8 @@
  *     14..15             reserved.
  *   Shared clock everywhere: performance.timeOrigin + performance.now().
  */
+import { sharedNow } from '../metrics/stages.ts';
+
 export const CONTROL_BYTES = 256;
 
 export const RunState = { running: 0, stopRequested: 1, failed: 2 } as const;
@@ -37,8 +39,6 @@ export type PacingMode = keyof typeof Pacing;
 const I = { runState: 0, targetSeq: 1, targetW: 2, targetH: 3, pacing: 4, failedStage: 5, switchCount: 6, segmentCount: 7 } as const;
 const F = { requestedAt: 8, startedAt: 9, wasmBytes: 10 } as const;
 
-/** Shared clock in ms, comparable across workers (and worker_threads). */
-export const sharedNow = (): number => performance.timeOrigin + performance.now();
 
 export class ControlBlock {
   readonly buffer: SharedArrayBuffer;

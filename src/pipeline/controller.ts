@@ -1,15 +1,15 @@
 import * as Comlink from 'comlink';
-import type { InputSource } from '../codec/input.ts';
+import { UNAVAILABLE_ENCODERS } from '../codec/ffmpeg-args.ts';
 import type { MediaInfo } from '../codec/probe.ts';
 import { FrameArena } from '../pool/arena.ts';
 import { i420Layout } from '../pool/frame-format.ts';
 import { createLink, failLink, type AllocationMode } from '../pool/strategy.ts';
-import { MetricsBlock } from '../metrics/metrics-block.ts';
+import { Metrics } from '../metrics/metrics-block.ts';
 import { StageId } from '../metrics/stages.ts';
 import { ControlBlock, type PacingMode } from './control-block.ts';
 import { distinctRungs, ladderSizes, rungSize, type FrameSize, type LadderRung } from './ladder.ts';
 import type { PipelineShared, VideoCodecChoice } from './pipeline-shared.ts';
-import type { StageKind, StageWorkerApis } from './stage-protocol.ts';
+import type { RunInput, StageKind, StageWorkerApis } from './stage-protocol.ts';
 import type { EncodedSegment } from './stages/encode-stage.ts';
 import { SwitchLog, type SwitchEvent } from './switch-log.ts';
 import type { SwitchSchedule } from './switch-schedule.ts';
@@ -45,6 +45,8 @@ export interface RunFailure {
 }
 
 const STOP_GRACE_MS = 1000;
+/** Failure code the controller puts on links when a stage fails. */
+const LINK_FAILED = 9;
 const DEFAULT_LINK_CAPACITY = 6;
 
 let liveWorkers = 0;
@@ -69,7 +71,7 @@ export class PipelineRun extends EventTarget {
   stageResults: { decode?: unknown; scale?: unknown; encode?: unknown } = {};
 
   private readonly host: PipelineHost;
-  private readonly input: InputSource;
+  private readonly input: RunInput;
   private readonly workers: StageWorker<StageKind>[] = [];
   private switchLog: SwitchLog | null = null;
   /** Resolves when the run must end now, finished or not (grace period after stop or failure). */
@@ -77,7 +79,7 @@ export class PipelineRun extends EventTarget {
   private endNow: () => void = () => {};
   private graceTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(host: PipelineHost, input: InputSource, options: RunOptions) {
+  constructor(host: PipelineHost, input: RunInput, options: RunOptions) {
     super();
     this.host = host;
     this.input = input;
@@ -131,13 +133,15 @@ export class PipelineRun extends EventTarget {
   }
 
   private async runStages(): Promise<void> {
+    const unavailable = UNAVAILABLE_ENCODERS[this.options.codec];
+    if (unavailable) throw new Error(unavailable);
     const module = await this.host.codecModule();
     const decode = this.spawn('decode');
     const info = await this.untilDeadline(decode.api.open(module, this.input));
     if (info === null) return;
     this.info = info;
     this.dispatchEvent(new CustomEvent('info', { detail: info }));
-    if (this.phase === 'stopping') return;
+    if (this.stopRequested()) return;
 
     const source = { width: info.displayWidth, height: info.displayHeight };
     const rungs = distinctRungs(source);
@@ -148,7 +152,7 @@ export class PipelineRun extends EventTarget {
     const scale = this.spawn('scale');
     const encode = this.spawn('encode');
     await this.untilDeadline(encode.api.open(module));
-    if (this.phase === 'stopping') return;
+    if (this.stopRequested()) return;
     this.setPhase('running');
 
     const onSegment = Comlink.proxy((segment: EncodedSegment) => {
@@ -170,6 +174,11 @@ export class PipelineRun extends EventTarget {
     await this.untilDeadline(Promise.all(settled));
   }
 
+  /** A method, not a field test, so TypeScript does not narrow `phase` across awaits. */
+  private stopRequested(): boolean {
+    return this.phase === 'stopping' || this.failure !== null;
+  }
+
   private untilDeadline<T>(promise: Promise<T>): Promise<T | null> {
     return Promise.race([promise, this.deadline.then(() => null)]);
   }
@@ -182,7 +191,7 @@ export class PipelineRun extends EventTarget {
     // link B coexist. Reserve for that; the arena grows if a storm needs more.
     const initialBytes = (capacity + 2) * nativeBytes + 2 * (capacity + 2) * largestTarget;
     const arena = FrameArena.create({ initialBytes, maxBytes: Math.max(initialBytes * 4, 256 * 1024 * 1024) });
-    const metrics = MetricsBlock.create();
+    const metrics = Metrics.create();
     const control = ControlBlock.create(this.options.pacing);
     this.control = control;
     this.switchLog = new SwitchLog();
@@ -190,7 +199,7 @@ export class PipelineRun extends EventTarget {
     return {
       arena: arena.shared,
       linkA: createLink(arena, { name: 'decode→scale', mode, capacity, producer: StageId.decode, consumer: StageId.scale }),
-      linkB: createLink(arena, { name: 'scale→encode', mode, capacity, producer: StageId.scale, consumer: StageId.encode, previewTap: true }),
+      linkB: createLink(arena, { name: 'scale→encode', mode, capacity, producer: StageId.scale, consumer: StageId.encode, preview: true, sink: true }),
       metrics: metrics.shared,
       control: control.buffer,
       switchLog: this.switchLog.buffer,
@@ -222,8 +231,8 @@ export class PipelineRun extends EventTarget {
     if (this.control && stage !== 'setup') this.control.markFailed(StageId[stage]);
     else this.control?.requestStop();
     if (this.shared) {
-      failLink(this.shared.linkA);
-      failLink(this.shared.linkB);
+      failLink(this.shared.linkA, LINK_FAILED);
+      failLink(this.shared.linkB, LINK_FAILED);
     }
     this.startGracePeriod();
   }

@@ -1,4 +1,3 @@
-import type { InputSource } from '../codec/input.ts';
 import type { MediaInfo } from '../codec/probe.ts';
 import type { DecodeResult } from './stages/decode-stage.ts';
 import type { EncodedSegment, EncodeResult } from './stages/encode-stage.ts';
@@ -10,8 +9,14 @@ import type { EncodePlan, PipelineShared, ScalePlan } from './pipeline-shared.ts
  * teardown only: `run` blocks its worker until the stage ends, and everything that steers a
  * running stage goes through the shared control block.
  */
+/**
+ * The file a run reads: a File/Blob in the browser (mounted with WORKERFS, read lazily), or a
+ * path on disk for Node integration tests (read lazily through a file descriptor).
+ */
+export type RunInput = Blob | { hostPath: string };
+
 export interface DecodeWorkerApi {
-  open(module: WebAssembly.Module, input: InputSource): Promise<MediaInfo>;
+  open(module: WebAssembly.Module, input: RunInput): Promise<MediaInfo>;
   run(shared: PipelineShared): DecodeResult;
 }
 

@@ -1,10 +1,18 @@
-const app = document.querySelector<HTMLDivElement>('#app');
-if (app) {
-  app.innerHTML = `<h1>FramePool Lab</h1><p id="isolation"></p>`;
-  const isolation = app.querySelector('#isolation');
-  if (isolation) {
-    isolation.textContent = crossOriginIsolated
-      ? 'Cross-origin isolated: shared memory is available.'
-      : 'Not cross-origin isolated: serve the app with COOP/COEP headers (npm run dev does).';
-  }
+import './style.css';
+import { App } from './app.ts';
+import { loadEngine } from './engine.ts';
+
+const root = document.querySelector<HTMLDivElement>('#app');
+if (root) {
+  root.textContent = 'Loading…';
+  loadEngine().then(
+    (engine) => {
+      const app = new App(engine);
+      app.mount(root);
+      (window as unknown as { framepool: App }).framepool = app;
+    },
+    (error: unknown) => {
+      root.textContent = `FramePool Lab could not start: ${error instanceof Error ? error.message : String(error)}`;
+    },
+  );
 }

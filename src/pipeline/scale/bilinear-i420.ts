@@ -79,8 +79,8 @@ export class I420Scaler {
     this.dstHeight = dstHeight;
     const s = i420Layout(srcWidth, srcHeight);
     const d = i420Layout(dstWidth, dstHeight);
-    this.src.y = s.yOffset; this.src.u = s.uOffset; this.src.v = s.vOffset; this.src.uvWidth = s.uvWidth;
-    this.dst.y = d.yOffset; this.dst.u = d.uOffset; this.dst.v = d.vOffset;
+    this.src.y = s.offsets.y; this.src.u = s.offsets.u; this.src.v = s.offsets.v; this.src.uvWidth = s.uvWidth;
+    this.dst.y = d.offsets.y; this.dst.u = d.offsets.u; this.dst.v = d.offsets.v;
     this.dst.uvWidth = d.uvWidth; this.dst.uvHeight = d.uvHeight;
     this.lumaTaps = planeTaps(srcWidth, srcHeight, dstWidth, dstHeight);
     this.chromaTaps = planeTaps(s.uvWidth, s.uvHeight, d.uvWidth, d.uvHeight);

@@ -5,20 +5,20 @@ import { mountInputFile, type InputSource } from '../../codec/input.ts';
 import { probeMedia, type MediaInfo } from '../../codec/probe.ts';
 import { i420Layout } from '../../pool/frame-format.ts';
 import { LinkWriter, type WritableFrame } from '../../pool/strategy.ts';
-import { StageId } from '../../metrics/stage-id.ts';
-import { MetricsBlock } from '../../metrics/metrics-block.ts';
-import { ControlBlock, sharedNow } from '../control-block.ts';
+import { Metrics } from '../../metrics/metrics-block.ts';
+import { ControlBlock } from '../control-block.ts';
+import { StageId, sharedNow } from '../../metrics/stages.ts';
 import type { PipelineShared } from '../pipeline-shared.ts';
 import { StageStopped, StageFailure, describeError } from './stage-errors.ts';
-import { beginFrame, WAIT_SLICE_MS } from './link-io.ts';
+import { beginFrame, commitFrame, WAIT_SLICE_MS } from './link-io.ts';
 
 const SINK_PATH = '/dev/framepool-decoded';
+const FAILURE_CODE = 1;
 
 export interface DecodeResult {
   frames: number;
   /** True when the decoder reported an error after some frames (e.g. a truncated file). */
   endedEarly: boolean;
-  log: string[];
 }
 
 /**
@@ -49,15 +49,11 @@ export class DecodeStage {
     const info = this.info;
     if (!core || !info) throw new StageFailure('decode', 'the decoder was started before a file was opened');
     const control = new ControlBlock(shared.control);
-    const metrics = MetricsBlock.attach(shared.metrics);
+    const metrics = Metrics.attach(shared.metrics);
     const writer = LinkWriter.attach(shared.linkA, metrics);
     const size = { width: info.displayWidth, height: info.displayHeight };
     const frameBytes = i420Layout(size.width, size.height).byteLength;
     const frameInterval = 1000 / info.frameRate;
-    const log: string[] = [];
-    core.setLogger((line) => {
-      if (log.length < 200) log.push(line);
-    });
 
     let frameIndex = 0;
     let current: WritableFrame | null = null;
@@ -77,28 +73,28 @@ export class DecodeStage {
         if (control.pacing === 'realtime') waitUntil(control, control.startedAt + frameIndex * frameInterval);
         frame.frameIndex = frameIndex;
         frame.ptsUs = Math.round(frameIndex * frameInterval * 1000);
-        frame.stampDecoded(sharedNow());
-        writer.commit(frame);
+        if (!commitFrame(writer, control, frame)) throw new StageStopped('stopped'); // commit stamps the decode time
         control.setWasmBytes(StageId.decode, core.wasmMemoryBytes());
         frameIndex++;
       },
     });
-    mountFrameSink(core, SINK_PATH, cutter);
+    const sink = mountFrameSink(core, SINK_PATH, cutter);
 
     try {
       const ret = core.exec(decodeArgs(this.inputPath, info, SINK_PATH));
+      sink.rethrowIfFailed();
       if (control.stopping) throw new StageStopped('stopped');
       if (ret !== 0 && frameIndex === 0) {
-        throw new StageFailure('decode', `the decoder could not read any frame from this file (ffmpeg exit ${ret}): ${lastError(log)}`);
+        throw new StageFailure('decode', `the decoder could not read any frame from this file: ${lastError(core.logTail())}`);
       }
       writer.end();
-      return { frames: frameIndex, endedEarly: ret !== 0, log };
+      return { frames: frameIndex, endedEarly: ret !== 0 };
     } catch (error) {
       if (error instanceof StageStopped || control.stopping) {
         writer.end();
-        return { frames: frameIndex, endedEarly: false, log };
+        return { frames: frameIndex, endedEarly: false };
       }
-      writer.fail();
+      writer.fail(FAILURE_CODE);
       if (error instanceof StageFailure) throw error;
       throw new StageFailure('decode', describeError(error), { cause: error });
     }
@@ -113,6 +109,8 @@ function waitUntil(control: ControlBlock, dueMs: number): void {
   }
 }
 
-function lastError(log: readonly string[]): string {
-  return log.filter((line) => /error|invalid|could not/i.test(line)).slice(-1)[0] ?? 'no detail from ffmpeg';
+/** The last line of ffmpeg's log that looks like an error (for a message a user can act on). */
+function lastError(logTail: string): string {
+  const lines = logTail.split('\n').filter((line) => /error|invalid|could not|no such/i.test(line));
+  return lines.at(-1)?.trim() ?? 'ffmpeg gave no detail';
 }

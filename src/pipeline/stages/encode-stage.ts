@@ -2,14 +2,15 @@ import type { CodecCore } from '../../codec/core.ts';
 import { encodeArgs, containerFor } from '../../codec/ffmpeg-args.ts';
 import { mountFrameSource } from '../../codec/frame-devices.ts';
 import { LinkReader, type ReadableFrame } from '../../pool/strategy.ts';
-import { MetricsBlock } from '../../metrics/metrics-block.ts';
-import { StageId } from '../../metrics/stage-id.ts';
-import { ControlBlock, sharedNow } from '../control-block.ts';
+import { Metrics } from '../../metrics/metrics-block.ts';
+import { ControlBlock } from '../control-block.ts';
+import { StageId, sharedNow } from '../../metrics/stages.ts';
 import type { EncodePlan, PipelineShared } from '../pipeline-shared.ts';
 import { StageFailure, describeError } from './stage-errors.ts';
 import { nextFrame } from './link-io.ts';
 
 const SOURCE_PATH = '/dev/framepool-scaled';
+const FAILURE_CODE = 3;
 /** One encoder run at one size: a file a browser plays and ffprobe reads. */
 export interface EncodedSegment {
   index: number;
@@ -57,13 +58,8 @@ export class EncodeStage {
     const core = this.core;
     if (!core) throw new StageFailure('encode', 'the encoder was started before its codec was loaded');
     const control = new ControlBlock(shared.control);
-    const metrics = MetricsBlock.attach(shared.metrics);
+    const metrics = Metrics.attach(shared.metrics);
     const reader = LinkReader.attach(shared.linkB, metrics);
-    const log: string[] = [];
-    core.setLogger((line) => {
-      log.push(line);
-      if (log.length > 100) log.shift();
-    });
 
     // Per-segment state, reused across segments; the device callbacks read it.
     const state = {
@@ -72,7 +68,7 @@ export class EncodeStage {
       serving: null as ReadableFrame | null, // frame whose bytes ffmpeg is reading now
       execStartedAt: 0, secondRequestAt: 0, eofAt: 0,
     };
-    mountFrameSource(core, SOURCE_PATH, {
+    const source = mountFrameSource(core, SOURCE_PATH, {
       next: () => {
         let frame = state.held;
         state.held = null;
@@ -95,10 +91,8 @@ export class EncodeStage {
         const frame = state.serving;
         if (!frame) return;
         state.serving = null;
-        const now = sharedNow();
-        frame.stampEncoded(now);
-        metrics.recordFrameLatency(now - frame.decodedAt);
-        reader.done(frame);
+        reader.done(frame); // link B is the sink link: done() records end-to-end latency
+
         state.frames++;
       },
     });
@@ -125,8 +119,10 @@ export class EncodeStage {
           input: SOURCE_PATH, output: `/${fileName}`,
         }));
         const returnedAt = sharedNow();
+        source.rethrowIfFailed();
         if (ret !== 0) {
-          throw new Error(`ffmpeg exited with ${ret} while encoding ${first.width}×${first.height}: ${log.slice(-3).join(' | ')}`);
+          const detail = core.logTail().trim().split('\n').slice(-2).join(' | ');
+          throw new Error(`ffmpeg exited with ${ret} while encoding ${first.width}×${first.height}: ${detail}`);
         }
         const bytes = core.FS.readFile(`/${fileName}`);
         core.FS.unlink(`/${fileName}`);
@@ -146,7 +142,7 @@ export class EncodeStage {
       }
       return { frames: totalFrames, segments };
     } catch (error) {
-      reader.fail();
+      reader.fail(FAILURE_CODE);
       throw new StageFailure('encode', describeError(error), { cause: error });
     } finally {
       if (state.held) reader.done(state.held);

@@ -23,6 +23,17 @@ export function beginFrame(writer: LinkWriter, control: ControlBlock, size: Fram
   while (true) {
     if (control.stopping) return null;
     const frame = writer.begin(size.width, size.height, WAIT_SLICE_MS);
-    if (frame) return frame;
+    if (frame !== 'timeout') return frame;
   }
+}
+
+/** Hands `frame` on, blocking while the link is full; on stop drops it and returns false. */
+export function commitFrame(writer: LinkWriter, control: ControlBlock, frame: WritableFrame): boolean {
+  while (writer.commit(frame, WAIT_SLICE_MS) === 'timeout') {
+    if (control.stopping) {
+      writer.abort(frame);
+      return false;
+    }
+  }
+  return true;
 }

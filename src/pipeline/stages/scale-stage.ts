@@ -1,13 +1,16 @@
 import { LinkReader, LinkWriter } from '../../pool/strategy.ts';
-import { MetricsBlock } from '../../metrics/metrics-block.ts';
+import { Metrics } from '../../metrics/metrics-block.ts';
 import { I420Scaler } from '../scale/bilinear-i420.ts';
 import { rungSize, type FrameSize, type LadderRung } from '../ladder.ts';
 import { ScheduleCursor } from '../switch-schedule.ts';
-import { ControlBlock, sharedNow } from '../control-block.ts';
+import { ControlBlock } from '../control-block.ts';
+import { StageId, sharedNow } from '../../metrics/stages.ts';
 import { SwitchLog } from '../switch-log.ts';
 import type { PipelineShared, ScalePlan } from '../pipeline-shared.ts';
 import { StageFailure, describeError } from './stage-errors.ts';
-import { beginFrame, nextFrame } from './link-io.ts';
+import { beginFrame, commitFrame, nextFrame } from './link-io.ts';
+
+const FAILURE_CODE = 2;
 
 export interface ScaleResult {
   frames: number;
@@ -22,7 +25,7 @@ export interface ScaleResult {
 export class ScaleStage {
   run(shared: PipelineShared, plan: ScalePlan): ScaleResult {
     const control = new ControlBlock(shared.control);
-    const metrics = MetricsBlock.attach(shared.metrics);
+    const metrics = Metrics.attach(shared.metrics);
     const reader = LinkReader.attach(shared.linkA, metrics);
     const writer = LinkWriter.attach(shared.linkB, metrics);
     const switchLog = new SwitchLog(shared.switchLog);
@@ -84,11 +87,14 @@ export class ScaleStage {
           reader.done(input);
           break;
         }
+        const scaleStartedAt = sharedNow();
         scaler.scale(input.data, output.data);
-        output.copyTimingFrom(input);
-        output.stampScaled(sharedNow());
+        metrics.addBusy(StageId.scale, sharedNow() - scaleStartedAt);
+        output.frameIndex = input.frameIndex;
+        output.ptsUs = input.ptsUs;
+        output.stamps.set(input.stamps); // commit adds the scale stamp
         reader.done(input);
-        writer.commit(output);
+        if (!commitFrame(writer, control, output)) break;
         frames++;
         if (switching) {
           switchLog.write(switches, input.frameIndex, requestedAt, sharedNow(),
@@ -100,8 +106,8 @@ export class ScaleStage {
       writer.end();
       return { frames, switches };
     } catch (error) {
-      writer.fail();
-      reader.fail();
+      writer.fail(FAILURE_CODE);
+      reader.fail(FAILURE_CODE);
       throw new StageFailure('scale', describeError(error), { cause: error });
     }
   }

@@ -1,9 +1,12 @@
 import * as Comlink from 'comlink';
 import type { CodecCore } from '../../codec/core.ts';
-import type { DecodeWorkerApi, EncodeWorkerApi, ScaleWorkerApi } from '../stage-protocol.ts';
+import type { InputSource } from '../../codec/input.ts';
+import { ProbeError } from '../../codec/probe.ts';
+import type { DecodeWorkerApi, EncodeWorkerApi, RunInput, ScaleWorkerApi } from '../stage-protocol.ts';
 import { DecodeStage } from './decode-stage.ts';
 import { EncodeStage } from './encode-stage.ts';
 import { ScaleStage } from './scale-stage.ts';
+import { StageFailure } from './stage-errors.ts';
 
 type LoadCore = (module: WebAssembly.Module) => Promise<CodecCore>;
 
@@ -11,9 +14,20 @@ type LoadCore = (module: WebAssembly.Module) => Promise<CodecCore>;
  * The objects each stage worker exposes, shared by the browser worker entries (workers/) and
  * the Node worker_threads entry used by the integration tests.
  */
-export function decodeWorkerApi(loadCore: LoadCore): DecodeWorkerApi {
+export function decodeWorkerApi(loadCore: LoadCore, resolveInput: (input: RunInput) => InputSource): DecodeWorkerApi {
   const stage = new DecodeStage(loadCore);
-  return { open: (module, input) => stage.open(module, input), run: (shared) => stage.run(shared) };
+  return {
+    async open(module, input) {
+      try {
+        return await stage.open(module, resolveInput(input));
+      } catch (error) {
+        // Only name, message and stack cross the thread: put the user's sentence in the message.
+        if (error instanceof ProbeError) throw new StageFailure('decode', error.userMessage, { cause: error });
+        throw error;
+      }
+    },
+    run: (shared) => stage.run(shared),
+  };
 }
 
 export function scaleWorkerApi(): ScaleWorkerApi {

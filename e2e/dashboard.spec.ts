@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { notAVideo, testClip } from './support/clips.ts';
+import { chooseFile, debugState, dropFile, expectDescribed, open, reportValue, setControls, waitForRunEnd } from './support/dashboard.ts';
+
+const small = { width: 640, height: 360, fps: 30, seconds: 3 };
+
+test('the bundled sample runs end to end', async ({ page }) => {
+  test.skip(!existsSync('public/sample.mp4'), 'public/sample.mp4 is not there yet (issue 2 makes it)');
+  await open(page);
+  await page.getByTestId('use-sample').click();
+  await expect(page.getByTestId('file-info').locator('[data-field=codec]')).toContainText('h264', { timeout: 60_000 });
+  await setControls(page, { pacing: 'max' });
+  await page.getByTestId('start').click();
+  const status = await waitForRunEnd(page);
+  expect(status).toContain('done');
+  await expect(page.getByTestId('segments').locator('tr')).not.toHaveCount(0);
+});
+
+test('file input then drop; pooled then unpooled: charts fill, allocations per frame differ', async ({ page }) => {
+  const clip = await testClip('clip', small);
+  await open(page);
+
+  await chooseFile(page, clip);
+  await expectDescribed(page, 'clip-640x360-30-3.mp4', '640×360');
+  await expect(page.getByTestId('file-info').locator('[data-field=audio]')).toHaveText('none');
+  await setControls(page, { mode: 'pooled', pacing: 'max' });
+  await page.getByTestId('start').click();
+  await expect(page.getByTestId('mode')).toBeDisabled();
+  expect(await waitForRunEnd(page)).toContain('done');
+
+  await dropFile(page, clip);
+  await expectDescribed(page, 'clip-640x360-30-3.mp4', '640×360');
+  await setControls(page, { mode: 'unpooled' });
+  await page.getByTestId('start').click();
+  expect(await waitForRunEnd(page)).toContain('done');
+
+  const state = await debugState(page);
+  for (const chart of ['memory', 'latency', 'reuse', 'throughput']) expect(state.points[chart], chart).toBeGreaterThan(0);
+  // Columns: run 1 (pooled), run 2 (unpooled).
+  expect(await reportValue(page, 'frames', 0)).toBe(90);
+  expect(await reportValue(page, 'allocationsPerFrameAfterWarmup', 0)).toBe(0);
+  expect(await reportValue(page, 'allocationsPerFrameAfterWarmup', 1)).toBeGreaterThan(0);
+  expect(state.longTaskMaxMs).toBeLessThan(50);
+});
+
+test('a resolution button mid-run makes a new segment at that size that plays at that size', async ({ page }) => {
+  const clip = await testClip('switch', { width: 640, height: 360, fps: 30, seconds: 5 });
+  await open(page);
+  await chooseFile(page, clip);
+  await expectDescribed(page, 'switch-640x360-30-5.mp4', '640×360');
+  await setControls(page, { mode: 'pooled', pacing: 'realtime', switching: 'manual' });
+  await page.locator('[data-rung="360"]').click();
+  await page.getByTestId('start').click();
+  await expect(page.getByTestId('progress-text')).toHaveText(/^([2-9]\d|\d{3,}) \//, { timeout: 60_000 });
+  await page.screenshot({ path: test.info().outputPath('dashboard-mid-run.png'), fullPage: true });
+  await page.keyboard.press('1'); // 240p by its shortcut
+  expect(await waitForRunEnd(page)).toContain('done');
+
+  const rows = page.getByTestId('segments').locator('tr');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0)).toHaveAttribute('data-height', '360');
+  await expect(rows.nth(1)).toHaveAttribute('data-height', '240');
+  const href = await rows.nth(1).getByTestId('segment-download').getAttribute('href');
+  const size = await page.evaluate(async (url) => {
+    const video = document.createElement('video');
+    video.muted = true;
+    video.src = url!;
+    await new Promise((resolve, reject) => { video.onloadedmetadata = resolve; video.onerror = () => reject(new Error('video error')); });
+    return { width: video.videoWidth, height: video.videoHeight };
+  }, href);
+  expect(size).toEqual({ width: 426, height: 240 });
+});
+
+test('a file that is not a video shows why in the page', async ({ page }) => {
+  await open(page);
+  await chooseFile(page, notAVideo());
+  const error = page.getByTestId('error');
+  await expect(error).toBeVisible({ timeout: 60_000 });
+  await expect(error).toContainText('notes.mp4 cannot be used');
+  await expect(page.getByTestId('start')).toBeDisabled();
+});
+
+test('during a run the page requests nothing outside its own origin', async ({ page, baseURL }) => {
+  const clip = await testClip('clip', small);
+  const foreign: string[] = [];
+  page.on('request', (request) => {
+    const url = request.url();
+    if (!url.startsWith(baseURL!) && !url.startsWith('blob:') && !url.startsWith('data:')) foreign.push(url);
+  });
+  await open(page);
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  await chooseFile(page, clip);
+  await expectDescribed(page, 'clip-640x360-30-3.mp4', '640×360');
+  await setControls(page, { pacing: 'max', switching: 'every', everyN: 20 });
+  await page.getByTestId('compare').click();
+  await expect(page.getByTestId('report').locator('thead th')).toHaveCount(3, { timeout: 100_000 });
+  await page.screenshot({ path: test.info().outputPath('dashboard-compare.png'), fullPage: true });
+  expect(foreign).toEqual([]);
+});

@@ -1,0 +1,216 @@
+/**
+ * Run reports for the comparison table: pure functions from what a run recorded to the
+ * numbers the table shows and the files it exports. No DOM, no engine: unit-tested in Node.
+ */
+
+export type MemoryKind = 'poolCommitted' | 'poolReserved' | 'poolInUse' | 'wasmDecode' | 'wasmScale' | 'wasmEncode' | 'jsHeap' | 'browserWide';
+
+/** What each memory kind covers and misses (DESIGN.md "Metrics"); shared by charts and table. */
+export const MEMORY_KINDS: readonly { kind: MemoryKind; label: string; covers: string }[] = [
+  { kind: 'poolCommitted', label: 'pool committed', covers: 'shared WASM memory the frame arena took from the system; invisible to performance.memory' },
+  { kind: 'poolReserved', label: 'pool reserved', covers: 'arena bytes carved into frame slots (pooled) or transport buffers; excludes free arena space' },
+  { kind: 'poolInUse', label: 'pool in use', covers: 'slot bytes holding a frame right now (when the pool reports it)' },
+  { kind: 'wasmDecode', label: 'decode WASM', covers: "decode worker's ffmpeg linear memory; misses that worker's JS heap" },
+  { kind: 'wasmScale', label: 'scale WASM', covers: "scale worker's WASM memory, if it has any; misses that worker's JS heap" },
+  { kind: 'wasmEncode', label: 'encode WASM', covers: "encode worker's ffmpeg linear memory; misses that worker's JS heap" },
+  { kind: 'jsHeap', label: 'main JS heap', covers: 'performance.memory on this page: ordinary ArrayBuffers included; misses SharedArrayBuffers, WASM memory and workers; cached ~50 ms' },
+  { kind: 'browserWide', label: 'browser-wide', covers: 'measureUserAgentSpecificMemory: workers and ArrayBuffers, each SAB once per context holding it, shared WASM at committed size; misses non-shared WASM memory; slow, sampled rarely' },
+];
+
+export interface StageTotals {
+  frames: number;
+  allocations: number;
+  bytesAllocated: number;
+  bytesCopied: number;
+  poolHits: number;
+  poolMisses: number;
+}
+
+/** Everything a finished run recorded that the report needs. */
+export interface RunRecord {
+  label: string;
+  mode: string;
+  codec: string;
+  pacing: string;
+  fileName: string;
+  /** Frames the encoder consumed. */
+  frames: number;
+  /** Wall time the frames flowed (first to last frame out), ms. */
+  activeMs: number;
+  /** Totals summed over stages, at the end of the run. */
+  totals: StageTotals;
+  /** Totals summed over stages when the warm-up ended (null if the run never got past it). */
+  warmup: StageTotals | null;
+  /** End-to-end latency of each frame, ms, in frame order. */
+  latenciesMs: readonly number[];
+  /** Largest end-to-end latency the block recorded (covers frames the sample list missed). */
+  maxLatencyMs: number;
+  /** Peak of each memory kind over the run's samples, bytes (NaN when never measured). */
+  peakMemory: Partial<Record<MemoryKind, number>>;
+  /** Per switch: request to first new-size frame out of the scaler, ms. */
+  switchLatencyMs: readonly number[];
+  /** Per encoder re-init after a switch (segments after the first), ms. */
+  reinitMs: readonly number[];
+  segments: number;
+  outcome: string;
+}
+
+export interface RunReport {
+  label: string;
+  mode: string;
+  codec: string;
+  pacing: string;
+  fileName: string;
+  outcome: string;
+  frames: number;
+  throughputFps: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  allocationsPerFrame: number;
+  allocationsPerFrameAfterWarmup: number;
+  mbAllocated: number;
+  bytesCopiedPerFrame: number;
+  peakMemory: Partial<Record<MemoryKind, number>>;
+  stalls: number;
+  reuseRatio: number;
+  switches: number;
+  switchLatencyMs: { p50: number; p99: number };
+  reinitMs: { p50: number; p99: number };
+  segments: number;
+}
+
+/** Nearest-rank quantile (0 < q ≤ 1) of unsorted values; NaN when empty. */
+export function quantile(values: readonly number[], q: number): number {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return NaN;
+  const sorted = Float64Array.from(finite).sort();
+  const rank = Math.max(1, Math.ceil(q * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+/** Frames slower than `factor` × the median latency. */
+export function countStalls(latenciesMs: readonly number[], factor = 3): number {
+  const median = quantile(latenciesMs, 0.5);
+  if (!Number.isFinite(median)) return 0;
+  let n = 0;
+  for (const v of latenciesMs) if (v > factor * median) n++;
+  return n;
+}
+
+/** Largest finite value (no spread: lists can be longer than the argument limit). */
+function maxOf(values: readonly number[], start: number): number {
+  let max = Number.isFinite(start) ? start : -Infinity;
+  for (const v of values) if (v > max) max = v;
+  return max === -Infinity ? NaN : max;
+}
+
+const perFrame = (value: number, frames: number): number => (frames > 0 ? value / frames : NaN);
+
+export function buildReport(r: RunRecord): RunReport {
+  const t = r.totals;
+  const w = r.warmup;
+  const reuseDen = t.poolHits + t.poolMisses;
+  return {
+    label: r.label,
+    mode: r.mode,
+    codec: r.codec,
+    pacing: r.pacing,
+    fileName: r.fileName,
+    outcome: r.outcome,
+    frames: r.frames,
+    throughputFps: r.activeMs > 0 ? (r.frames * 1000) / r.activeMs : NaN,
+    latencyMs: {
+      p50: quantile(r.latenciesMs, 0.5),
+      p95: quantile(r.latenciesMs, 0.95),
+      p99: quantile(r.latenciesMs, 0.99),
+      max: maxOf(r.latenciesMs, r.maxLatencyMs),
+    },
+    allocationsPerFrame: perFrame(t.allocations, r.frames),
+    allocationsPerFrameAfterWarmup: w ? perFrame(t.allocations - w.allocations, r.frames - w.frames) : NaN,
+    mbAllocated: t.bytesAllocated / (1024 * 1024),
+    bytesCopiedPerFrame: perFrame(t.bytesCopied, r.frames),
+    peakMemory: { ...r.peakMemory },
+    stalls: countStalls(r.latenciesMs),
+    reuseRatio: reuseDen > 0 ? t.poolHits / reuseDen : NaN,
+    switches: r.switchLatencyMs.length,
+    switchLatencyMs: { p50: quantile(r.switchLatencyMs, 0.5), p99: quantile(r.switchLatencyMs, 0.99) },
+    reinitMs: { p50: quantile(r.reinitMs, 0.5), p99: quantile(r.reinitMs, 0.99) },
+    segments: r.segments,
+  };
+}
+
+/** One table row: a metric's name, unit and each report's value (numbers stay numbers). */
+export interface ReportRow {
+  key: string;
+  label: string;
+  unit: string;
+  values: number[];
+  /** Which way is better, for highlighting: -1 lower, 1 higher, 0 neither. */
+  better: -1 | 0 | 1;
+}
+
+const MB = 1024 * 1024;
+
+/** The comparison table, one column per report. */
+export function reportRows(reports: readonly RunReport[]): ReportRow[] {
+  const row = (key: string, label: string, unit: string, better: -1 | 0 | 1, get: (r: RunReport) => number): ReportRow =>
+    ({ key, label, unit, better, values: reports.map(get) });
+  const rows: ReportRow[] = [
+    row('frames', 'frames', '', 0, (r) => r.frames),
+    row('throughputFps', 'throughput', 'fps', 1, (r) => r.throughputFps),
+    row('latencyP50', 'latency p50', 'ms', -1, (r) => r.latencyMs.p50),
+    row('latencyP95', 'latency p95', 'ms', -1, (r) => r.latencyMs.p95),
+    row('latencyP99', 'latency p99', 'ms', -1, (r) => r.latencyMs.p99),
+    row('latencyMax', 'latency max', 'ms', -1, (r) => r.latencyMs.max),
+    row('allocationsPerFrame', 'allocations / frame', '', -1, (r) => r.allocationsPerFrame),
+    row('allocationsPerFrameAfterWarmup', 'allocations / frame after warm-up', '', -1, (r) => r.allocationsPerFrameAfterWarmup),
+    row('mbAllocated', 'allocated', 'MiB', -1, (r) => r.mbAllocated),
+    row('bytesCopiedPerFrame', 'bytes copied / frame', 'B', -1, (r) => r.bytesCopiedPerFrame),
+  ];
+  for (const { kind, label } of MEMORY_KINDS) {
+    if (reports.some((r) => Number.isFinite(r.peakMemory[kind] ?? NaN))) {
+      rows.push(row(`peak.${kind}`, `peak ${label}`, 'MiB', -1, (r) => (r.peakMemory[kind] ?? NaN) / MB));
+    }
+  }
+  rows.push(
+    row('stalls', 'stalls (> 3× median latency)', 'frames', -1, (r) => r.stalls),
+    row('reuseRatio', 'buffer reuse ratio', '', 1, (r) => r.reuseRatio),
+    row('switches', 'resolution switches', '', 0, (r) => r.switches),
+    row('switchP50', 'switch cost p50 (request → first frame)', 'ms', -1, (r) => r.switchLatencyMs.p50),
+    row('switchP99', 'switch cost p99 (request → first frame)', 'ms', -1, (r) => r.switchLatencyMs.p99),
+    row('reinitP50', 'encoder re-init p50', 'ms', -1, (r) => r.reinitMs.p50),
+    row('reinitP99', 'encoder re-init p99', 'ms', -1, (r) => r.reinitMs.p99),
+    row('segments', 'segments', '', 0, (r) => r.segments),
+  );
+  return rows;
+}
+
+function csvCell(value: string): string {
+  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** CSV: a header of run labels, then one line per metric (empty cell for unknown). */
+export function reportCsv(reports: readonly RunReport[]): string {
+  const header = ['metric', 'unit', ...reports.map((r) => `${r.label} (${r.mode})`)];
+  const lines = [header.map(csvCell).join(',')];
+  for (const r of reportRows(reports)) {
+    lines.push([r.label, r.unit, ...r.values.map((v) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : ''))].map(csvCell).join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** JSON: the reports as they are (NaN becomes null, as JSON has no NaN). */
+export function reportJson(reports: readonly RunReport[], extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ kind: 'framepool-lab-report', version: 1, ...extra, runs: reports }, (_key, value: unknown) =>
+    typeof value === 'number' && !Number.isFinite(value) ? null : value, 2);
+}
+
+/** "Better" for each value of a row: true where a value is the best of the row (ties all true). */
+export function bestOf(row: ReportRow): boolean[] {
+  if (row.better === 0 || row.values.length < 2) return row.values.map(() => false);
+  const finite = row.values.filter(Number.isFinite);
+  if (finite.length < 2) return row.values.map(() => false);
+  const best = row.better < 0 ? Math.min(...finite) : Math.max(...finite);
+  const worst = row.better < 0 ? Math.max(...finite) : Math.min(...finite);
+  if (best === worst) return row.values.map(() => false);
+  return row.values.map((v) => v === best);
+}

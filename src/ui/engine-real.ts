@@ -1,0 +1,108 @@
+/**
+ * The real engine: `PipelineRun` in module workers, seen through the UI's `UiRun` seam.
+ * Reads the run's shared memory (metrics block, arena, control block) from the main thread.
+ */
+import { Metrics } from '../metrics/metrics-block.ts';
+import { StageId } from '../metrics/stages.ts';
+import { FrameArena } from '../pool/arena.ts';
+import { FramePool } from '../pool/frame-pool.ts';
+import { PreviewReader } from '../pool/strategy.ts';
+import { PipelineRun } from '../pipeline/controller.ts';
+import { browserHost } from '../pipeline/browser-host.ts';
+import type { LadderRung } from '../pipeline/ladder.ts';
+import type { Engine, PoolMemory, PreviewFrame, RunSettings, SegmentView, UiRun } from './engine.ts';
+
+class RealRun extends EventTarget implements UiRun {
+  readonly settings: RunSettings;
+  private readonly inner: PipelineRun;
+  private metricsView: Metrics | null = null;
+  private arena: FrameArena | null = null;
+  private tap: PreviewReader | null = null;
+  private tapTried = false;
+  private pools: FramePool[] | null = null;
+  private readonly segmentViews: SegmentView[] = [];
+
+  constructor(input: File, settings: RunSettings) {
+    super();
+    this.settings = settings;
+    this.inner = new PipelineRun(browserHost, input, { ...settings });
+    this.inner.addEventListener('phase', (e) => this.forward('phase', (e as CustomEvent).detail));
+    this.inner.addEventListener('info', (e) => this.forward('info', (e as CustomEvent).detail));
+    this.inner.addEventListener('segment', (e) => {
+      const s = (e as CustomEvent).detail as (typeof this.inner.segments)[number];
+      const view: SegmentView = {
+        index: s.index, width: s.width, height: s.height, frames: s.frames, bytes: s.bytes,
+        fileName: s.fileName, mimeType: s.mimeType, reinitMs: s.reinitMs,
+      };
+      this.segmentViews.push(view);
+      this.forward('segment', view);
+    });
+  }
+
+  private forward(type: string, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  get phase() { return this.inner.phase; }
+  get info() { return this.inner.info; }
+  get failure() { return this.inner.failure; }
+  get segments() { return this.segmentViews; }
+  get ladder() { return this.inner.ladder; }
+  get startedAt() { return this.inner.startedAt; }
+  get endedAt() { return this.inner.endedAt; }
+
+  run() { return this.inner.run(); }
+  stop() { this.inner.stop(); }
+  requestRung(rung: LadderRung) { this.inner.requestRung(rung); }
+  switches() { return this.inner.switches(); }
+
+  metrics(): Metrics | null {
+    const shared = this.inner.shared;
+    if (!shared) return null;
+    this.metricsView ??= Metrics.attach(shared.metrics);
+    return this.metricsView;
+  }
+
+  pool(): PoolMemory | null {
+    const shared = this.inner.shared;
+    if (!shared) return null;
+    this.arena ??= FrameArena.attach(shared.arena);
+    const stats = this.arena.stats();
+    // Counting off: the dashboard only reads stats, it must not look like a stage acquiring.
+    this.pools ??= [shared.linkA, shared.linkB].map((l) => FramePool.attach(l.pool, null, { countReuse: false, arena: this.arena! }));
+    let inUse = 0;
+    for (const pool of this.pools) inUse += pool.stats().inUseBytes;
+    return { committedBytes: stats.committedBytes, reservedBytes: stats.reservedBytes, inUseBytes: inUse };
+  }
+
+  wasmBytes(stage: 'decode' | 'scale' | 'encode'): number {
+    const control = this.inner.control;
+    if (!control) return NaN;
+    const bytes = control.wasmBytes(StageId[stage]);
+    return bytes > 0 ? bytes : NaN;
+  }
+
+  takePreview(): PreviewFrame | null {
+    const shared = this.inner.shared;
+    if (!shared) return null;
+    if (!this.tapTried) {
+      this.tapTried = true;
+      try {
+        const metrics = this.metrics();
+        this.tap = metrics && shared.linkB.preview ? PreviewReader.attach(shared.linkB, metrics, { arena: this.arena ?? undefined }) : null;
+      } catch {
+        this.tap = null;
+      }
+    }
+    const tap = this.tap;
+    if (!tap) return null;
+    const frame = tap.take();
+    if (!frame) return null;
+    return { width: frame.width, height: frame.height, data: frame.data, frameIndex: frame.frameIndex, release: () => tap.release(frame) };
+  }
+}
+
+export const realEngine: Engine = {
+  name: 'pipeline',
+  createRun: (input, settings) => new RealRun(input, settings),
+};

@@ -1,0 +1,93 @@
+/**
+ * The dashboard's view of a pipeline run. The adapter (engine-real.ts) wraps `PipelineRun`;
+ * everything engine-specific the UI reads goes through this one seam, so engine changes
+ * touch one file, and a test double can stand in for the engine.
+ */
+import type { MediaInfo } from '../codec/probe.ts';
+import type { Metrics } from '../metrics/metrics-block.ts';
+import type { RunPhase, RunFailure } from '../pipeline/controller.ts';
+import type { FrameSize, LadderRung } from '../pipeline/ladder.ts';
+import type { SwitchSchedule } from '../pipeline/switch-schedule.ts';
+import type { SwitchEvent } from '../pipeline/switch-log.ts';
+import type { VideoCodecChoice } from '../pipeline/pipeline-shared.ts';
+import type { PacingMode } from '../pipeline/control-block.ts';
+
+export type AllocationModeChoice = 'pooled' | 'unpooled';
+
+export interface RunSettings {
+  mode: AllocationModeChoice;
+  codec: VideoCodecChoice;
+  pacing: PacingMode;
+  schedule: SwitchSchedule;
+  startRung: LadderRung;
+}
+
+/** An encoded segment as the UI lists it. */
+export interface SegmentView {
+  index: number;
+  width: number;
+  height: number;
+  frames: number;
+  bytes: Uint8Array;
+  fileName: string;
+  mimeType: string;
+  reinitMs: number;
+}
+
+/** Pool memory as seen from the main thread. */
+export interface PoolMemory {
+  /** The arena's committed shared WASM memory (what the pool has taken from the system). */
+  committedBytes: number;
+  /** Bytes carved into slots and not returned (reserved for frames). */
+  reservedBytes: number;
+  /** Bytes of slots currently holding a frame, when the pool reports it (NaN otherwise). */
+  inUseBytes: number;
+}
+
+/** The newest scaled frame, borrowed from the preview tap; `release()` at once after drawing. */
+export interface PreviewFrame {
+  width: number;
+  height: number;
+  /** I420 planes, tightly packed (stride = width, chroma ceil(w/2)). A view, valid until release. */
+  data: Uint8Array;
+  frameIndex: number;
+  release(): void;
+}
+
+export interface UiRun extends EventTarget {
+  readonly settings: RunSettings;
+  readonly phase: RunPhase;
+  readonly info: MediaInfo | null;
+  readonly failure: RunFailure | null;
+  readonly segments: readonly SegmentView[];
+  readonly ladder: readonly { rung: LadderRung; size: FrameSize }[];
+  /** Shared-clock ms (performance.timeOrigin + performance.now()) when run() began. */
+  readonly startedAt: number;
+  readonly endedAt: number;
+  run(): Promise<RunPhase>;
+  stop(): void;
+  requestRung(rung: LadderRung): void;
+  switches(): SwitchEvent[];
+  /** The run's shared metrics block, once the run has built its shared memory. */
+  metrics(): Metrics | null;
+  pool(): PoolMemory | null;
+  /** A worker's WASM linear memory in bytes (NaN when unknown). */
+  wasmBytes(stage: 'decode' | 'scale' | 'encode'): number;
+  /** Borrows the newest frame from the preview tap, or null (nothing new / no tap). */
+  takePreview(): PreviewFrame | null;
+}
+
+export interface Engine {
+  readonly name: string;
+  createRun(input: File, settings: RunSettings): UiRun;
+}
+
+/** Loads the engine (a separate chunk: the page paints before comlink and the pool load). */
+export async function loadEngine(): Promise<Engine> {
+  if (import.meta.env.DEV && new URLSearchParams(location.search).has('fake')) {
+    const { fakeEngine } = await import('./fake-engine.ts');
+    return fakeEngine;
+  }
+  const { realEngine } = await import('./engine-real.ts');
+  return realEngine;
+}

@@ -1,0 +1,29 @@
+/** Number formatting for the dashboard (pure). */
+
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '–';
+  const abs = Math.abs(bytes);
+  if (abs < 1024) return `${Math.round(bytes)} B`;
+  if (abs < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (abs < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GiB`;
+}
+
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  if (ms < 10) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${ms.toFixed(1)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+export function formatNumber(n: number, digits = 2): string {
+  if (!Number.isFinite(n)) return '–';
+  return n.toFixed(digits);
+}
+
+export function formatDuration(sec: number): string {
+  if (!Number.isFinite(sec) || sec <= 0) return 'unknown';
+  const m = Math.floor(sec / 60);
+  const s = sec - m * 60;
+  return m > 0 ? `${m} min ${s.toFixed(1)} s` : `${s.toFixed(2)} s`;
+}

@@ -1,0 +1,241 @@
+/**
+ * Per-run telemetry on the main thread: samples the run's shared counters a few times a
+ * second into ring-buffered columns (for the charts) and keeps what the report needs.
+ * Sampling is cheap (a few hundred loads); charts copy out of the rings when they redraw.
+ */
+import { HIST_E2E, StageCounter, StageGauge, type Metrics } from '../metrics/metrics-block.ts';
+import { MetricsSampler } from '../metrics/sampler.ts';
+import { STAGE_COUNT, type StageId } from '../metrics/stages.ts';
+import type { UiRun } from './engine.ts';
+import type { MemoryKind, RunRecord, StageTotals } from './compare/report.ts';
+
+/** Frames the encoder must finish before allocation counting calls the pool "warm". */
+export const WARMUP_FRAMES = 30;
+
+/** A fixed-capacity ring of float columns sharing one write head. */
+export class ColumnRing<K extends string> {
+  readonly capacity: number;
+  length = 0;
+  private head = 0;
+  private readonly cols: Record<K, Float64Array>;
+
+  constructor(names: readonly K[], capacity: number) {
+    this.capacity = capacity;
+    this.cols = {} as Record<K, Float64Array>;
+    for (const name of names) this.cols[name] = new Float64Array(capacity).fill(NaN);
+  }
+
+  /** Appends a row; missing columns get NaN. Allocation-free. */
+  push(row: Partial<Record<K, number>>): void {
+    const at = this.head;
+    for (const name in this.cols) this.cols[name][at] = row[name] ?? NaN;
+    this.head = (at + 1) % this.capacity;
+    if (this.length < this.capacity) this.length++;
+  }
+
+  /** A column oldest first, NaN as null (uPlot's gap). Allocates. */
+  column(name: K, map: (v: number) => number = (v) => v): (number | null)[] {
+    const c = this.cols[name];
+    const out: (number | null)[] = new Array<number | null>(this.length);
+    const start = (this.head - this.length + this.capacity) % this.capacity;
+    for (let i = 0; i < this.length; i++) {
+      const v = c[(start + i) % this.capacity]!;
+      out[i] = Number.isNaN(v) ? null : map(v);
+    }
+    return out;
+  }
+
+  max(name: K): number {
+    const c = this.cols[name];
+    let m = NaN;
+    for (let i = 0; i < this.length; i++) {
+      const v = c[i]!;
+      if (!Number.isNaN(v) && !(v <= m)) m = v;
+    }
+    return m;
+  }
+}
+
+export const SAMPLE_COLUMNS = [
+  't', 'poolCommitted', 'poolReserved', 'poolInUse', 'allocBytesPerSec',
+  'wasmDecode', 'wasmScale', 'wasmEncode', 'jsHeap', 'browserWide',
+  'p50', 'p99', 'reuse', 'allocsPerSec',
+  'fpsDecode', 'fpsScale', 'fpsEncode', 'fpsPreview', 'framesDone',
+] as const;
+export type SampleColumn = (typeof SAMPLE_COLUMNS)[number];
+
+const MEMORY_COLUMNS: readonly MemoryKind[] = ['poolCommitted', 'poolReserved', 'poolInUse', 'wasmDecode', 'wasmScale', 'wasmEncode', 'jsHeap', 'browserWide'];
+
+interface ChromeMemory { usedJSHeapSize: number }
+
+function jsHeapBytes(): number {
+  const memory = (performance as Performance & { memory?: ChromeMemory }).memory;
+  return memory ? memory.usedJSHeapSize : NaN;
+}
+
+function totals(m: Metrics): StageTotals {
+  const t: StageTotals = { frames: 0, allocations: 0, bytesAllocated: 0, bytesCopied: 0, poolHits: 0, poolMisses: 0 };
+  for (let s = 0; s < STAGE_COUNT; s++) {
+    const stage = s as StageId;
+    t.allocations += m.counter(stage, StageCounter.allocations);
+    t.poolHits += m.counter(stage, StageCounter.poolHits);
+    t.poolMisses += m.counter(stage, StageCounter.poolMisses);
+    t.bytesAllocated += m.gauge(stage, StageGauge.bytesAllocated);
+    t.bytesCopied += m.gauge(stage, StageGauge.bytesCopied);
+  }
+  t.frames = m.counter(2 as StageId, StageCounter.frames); // encode: the sink
+  return t;
+}
+
+export class RunTelemetry {
+  readonly run: UiRun;
+  readonly label: string;
+  readonly samples = new ColumnRing(SAMPLE_COLUMNS, 1800);
+  /** Latency points for the scatter (t in s since start, ms). */
+  readonly points = new ColumnRing(['t', 'ms'] as const, 6000);
+  /** Every end-to-end latency, for the report (grows; ~8 bytes a frame). */
+  private latencies = new Float64Array(4096);
+  private latencyCount = 0;
+  private firstFrameAt = NaN;
+  private lastFrameAt = NaN;
+  private sampler: MetricsSampler | null = null;
+  private recentCursor = 0;
+  private readonly recentT = new Float64Array(2048);
+  private readonly recentMs = new Float64Array(2048);
+  private readonly recentFrame = new Float64Array(2048);
+  private warmup: StageTotals | null = null;
+  private prevTotals: StageTotals | null = null;
+  private prevAt = NaN;
+  private pendingBrowserWide = NaN;
+  private switchXs: number[] = [];
+  /** The scaler's output size after the last switch (null: still the start rung's). */
+  outputSize: { width: number; height: number } | null = null;
+
+  constructor(run: UiRun, label: string) {
+    this.run = run;
+    this.label = label;
+  }
+
+  /** Seconds since the run started, for a shared-clock time. */
+  x(sharedMs: number): number {
+    return (sharedMs - this.run.startedAt) / 1000;
+  }
+
+  /** Records a browser-wide measurement (arrives rarely; plotted at the next sample). */
+  noteBrowserWide(bytes: number): void {
+    this.pendingBrowserWide = bytes;
+  }
+
+  /** Takes one sample (call a few times a second while the run lives, and once at its end). */
+  sample(): void {
+    const m = this.run.metrics();
+    if (!m) return;
+    this.sampler ??= new MetricsSampler(m, { capacity: 64 });
+    const nowPerf = performance.now();
+    const now = performance.timeOrigin + nowPerf;
+    this.sampler.sample(nowPerf);
+    this.drainLatencies(m);
+    const t = totals(m);
+    if (!this.warmup && t.frames >= WARMUP_FRAMES) this.warmup = t;
+    let reuse = NaN;
+    let allocsPerSec = NaN;
+    let allocBytesPerSec = NaN;
+    if (this.prevTotals && now > this.prevAt) {
+      const p = this.prevTotals;
+      const dt = (now - this.prevAt) / 1000;
+      const hits = t.poolHits - p.poolHits;
+      const misses = t.poolMisses - p.poolMisses;
+      reuse = hits + misses > 0 ? hits / (hits + misses) : NaN;
+      allocsPerSec = (t.allocations - p.allocations) / dt;
+      allocBytesPerSec = (t.bytesAllocated - p.bytesAllocated) / dt;
+    }
+    this.prevTotals = t;
+    this.prevAt = now;
+    const pool = this.run.pool();
+    const s = this.sampler;
+    this.samples.push({
+      t: this.x(now),
+      poolCommitted: pool?.committedBytes,
+      poolReserved: pool?.reservedBytes,
+      poolInUse: pool?.inUseBytes,
+      allocBytesPerSec,
+      wasmDecode: this.run.wasmBytes('decode'),
+      wasmScale: this.run.wasmBytes('scale'),
+      wasmEncode: this.run.wasmBytes('encode'),
+      jsHeap: jsHeapBytes(),
+      browserWide: this.pendingBrowserWide,
+      p50: s.latest('e2e.p50Ms'),
+      p99: s.latest('e2e.p99Ms'),
+      reuse,
+      allocsPerSec,
+      fpsDecode: s.latest('decode.fps'),
+      fpsScale: s.latest('scale.fps'),
+      fpsEncode: s.latest('encode.fps'),
+      fpsPreview: s.latest('preview.fps'),
+      framesDone: t.frames,
+    });
+    this.pendingBrowserWide = NaN;
+    const switches = this.run.switches();
+    this.switchXs = switches.map((e) => this.x(e.firstOutAt > 0 ? e.firstOutAt : e.requestedAt));
+    const last = switches[switches.length - 1];
+    if (last) this.outputSize = last.to;
+  }
+
+  /** Times of the resolution switches so far (s since start), as of the last sample. */
+  switchTimes(): readonly number[] {
+    return this.switchXs;
+  }
+
+  private drainLatencies(m: Metrics): void {
+    const { next, count } = m.readRecent(this.recentCursor, this.recentT, this.recentMs, this.recentFrame);
+    this.recentCursor = next;
+    for (let i = 0; i < count; i++) {
+      const at = this.recentT[i]!;
+      const ms = this.recentMs[i]!;
+      this.points.push({ t: this.x(at), ms });
+      if (this.latencyCount === this.latencies.length) {
+        const grown = new Float64Array(this.latencies.length * 2);
+        grown.set(this.latencies);
+        this.latencies = grown;
+      }
+      this.latencies[this.latencyCount++] = ms;
+      if (Number.isNaN(this.firstFrameAt)) this.firstFrameAt = at;
+      this.lastFrameAt = at;
+    }
+  }
+
+  framesDone(): number {
+    const m = this.run.metrics();
+    return m ? m.counter(2 as StageId, StageCounter.frames) : 0;
+  }
+
+  /** Everything the report needs; call after the run's final sample() (it does not sample). */
+  record(): RunRecord {
+    const m = this.run.metrics();
+    const t = m ? totals(m) : { frames: 0, allocations: 0, bytesAllocated: 0, bytesCopied: 0, poolHits: 0, poolMisses: 0 };
+    const peakMemory: Partial<Record<MemoryKind, number>> = {};
+    for (const kind of MEMORY_COLUMNS) peakMemory[kind] = this.samples.max(kind);
+    const switches = this.run.switches();
+    const settings = this.run.settings;
+    let activeMs = this.lastFrameAt - this.firstFrameAt;
+    if (!(activeMs > 0)) activeMs = this.run.endedAt - this.run.startedAt;
+    return {
+      label: this.label,
+      mode: settings.mode,
+      codec: settings.codec,
+      pacing: settings.pacing,
+      fileName: '',
+      frames: t.frames,
+      activeMs,
+      totals: t,
+      warmup: this.warmup,
+      latenciesMs: Array.from(this.latencies.subarray(0, this.latencyCount)),
+      maxLatencyMs: m ? m.histogramMaxMs(HIST_E2E) : NaN,
+      peakMemory,
+      switchLatencyMs: switches.map((s) => s.firstOutAt - s.requestedAt).filter((v) => Number.isFinite(v) && v >= 0),
+      reinitMs: this.run.segments.filter((s) => s.index > 0).map((s) => s.reinitMs),
+      segments: this.run.segments.length,
+      outcome: this.run.failure ? `failed (${this.run.failure.stage}): ${this.run.failure.message}` : this.run.phase,
+    };
+  }
+}

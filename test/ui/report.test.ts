@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport, countStalls, quantile, reportCsv, reportJson, reportRows, bestOf, type RunRecord } from '../../src/ui/compare/report.ts';
+
+function record(over: Partial<RunRecord> = {}): RunRecord {
+  return {
+    label: 'run 1a', mode: 'pooled', codec: 'h264', pacing: 'max', fileName: 'clip.mp4',
+    frames: 100, activeMs: 2000,
+    totals: { frames: 100, allocations: 12, bytesAllocated: 12 * 1024 * 1024, bytesCopied: 0, poolHits: 188, poolMisses: 12 },
+    warmup: { frames: 30, allocations: 12, bytesAllocated: 12 * 1024 * 1024, bytesCopied: 0, poolHits: 48, poolMisses: 12 },
+    latenciesMs: Array.from({ length: 100 }, (_, i) => (i === 99 ? 100 : 10 + (i % 10))),
+    maxLatencyMs: 100,
+    peakMemory: { poolCommitted: 8 * 1024 * 1024, jsHeap: NaN },
+    switchLatencyMs: [1, 2, 3, 4],
+    reinitMs: [20, 40],
+    segments: 3,
+    outcome: 'done',
+    ...over,
+  };
+}
+
+describe('quantile', () => {
+  it('uses the nearest rank and ignores NaN', () => {
+    expect(quantile([5, 1, 3, 2, 4, NaN], 0.5)).toBe(3);
+    expect(quantile([5, 1, 3, 2, 4], 1)).toBe(5);
+    expect(quantile([5, 1, 3, 2, 4], 0.01)).toBe(1);
+    expect(quantile([], 0.5)).toBeNaN();
+  });
+});
+
+describe('countStalls', () => {
+  it('counts frames slower than 3× the median', () => {
+    expect(countStalls([10, 10, 10, 31, 29, 100])).toBe(2);
+    expect(countStalls([])).toBe(0);
+  });
+});
+
+describe('buildReport', () => {
+  it('turns a pooled run into per-frame figures, zero allocations after warm-up', () => {
+    const r = buildReport(record());
+    expect(r.throughputFps).toBe(50);
+    expect(r.allocationsPerFrame).toBeCloseTo(0.12);
+    expect(r.allocationsPerFrameAfterWarmup).toBe(0);
+    expect(r.mbAllocated).toBe(12);
+    expect(r.reuseRatio).toBeCloseTo(0.94);
+    expect(r.latencyMs.max).toBe(100);
+    expect(r.latencyMs.p50).toBe(14);
+    expect(r.stalls).toBe(1);
+    expect(r.switches).toBe(4);
+    expect(r.switchLatencyMs.p50).toBe(2);
+    expect(r.reinitMs.p99).toBe(40);
+  });
+
+  it('shows unpooled allocations per frame after warm-up', () => {
+    const r = buildReport(record({
+      mode: 'unpooled',
+      totals: { frames: 100, allocations: 400, bytesAllocated: 400e6, bytesCopied: 400e6, poolHits: 0, poolMisses: 400 },
+      warmup: { frames: 30, allocations: 120, bytesAllocated: 120e6, bytesCopied: 120e6, poolHits: 0, poolMisses: 120 },
+    }));
+    expect(r.allocationsPerFrameAfterWarmup).toBe(4);
+    expect(r.bytesCopiedPerFrame).toBe(4e6);
+    expect(r.reuseRatio).toBe(0);
+  });
+
+  it('leaves per-frame figures unknown for a run that never passed warm-up', () => {
+    const r = buildReport(record({ frames: 0, warmup: null, latenciesMs: [], maxLatencyMs: 0, activeMs: 0 }));
+    expect(r.allocationsPerFrame).toBeNaN();
+    expect(r.allocationsPerFrameAfterWarmup).toBeNaN();
+    expect(r.throughputFps).toBeNaN();
+  });
+
+  it('takes the block maximum when the sampled list missed the slowest frame', () => {
+    expect(buildReport(record({ maxLatencyMs: 500 })).latencyMs.max).toBe(500);
+  });
+
+  it('handles latency lists longer than the argument limit', () => {
+    const many = new Array<number>(300_000).fill(1);
+    expect(buildReport(record({ latenciesMs: many, maxLatencyMs: 0 })).latencyMs.max).toBe(1);
+  });
+});
+
+describe('table and exports', () => {
+  const a = buildReport(record());
+  const b = buildReport(record({ label: 'run 1b', mode: 'unpooled', activeMs: 4000 }));
+
+  it('has one column per run and only memory kinds that were measured', () => {
+    const rows = reportRows([a, b]);
+    expect(rows.find((r) => r.key === 'throughputFps')?.values).toEqual([50, 25]);
+    expect(rows.some((r) => r.key === 'peak.poolCommitted')).toBe(true);
+    expect(rows.some((r) => r.key === 'peak.jsHeap')).toBe(false);
+  });
+
+  it('marks the better value of a row', () => {
+    const row = reportRows([a, b]).find((r) => r.key === 'throughputFps')!;
+    expect(bestOf(row)).toEqual([true, false]);
+  });
+
+  it('writes CSV with a header of runs and blanks for unknown values', () => {
+    const csv = reportCsv([a, b]).split('\n');
+    expect(csv[0]).toBe('metric,unit,run 1a (pooled),run 1b (unpooled)');
+    expect(csv).toContain('throughput,fps,50,25');
+  });
+
+  it('writes JSON with null for NaN', () => {
+    const parsed = JSON.parse(reportJson([buildReport(record({ warmup: null }))])) as { runs: { allocationsPerFrameAfterWarmup: unknown }[] };
+    expect(parsed.runs[0]!.allocationsPerFrameAfterWarmup).toBeNull();
+  });
+});
