@@ -1,0 +1,77 @@
+/**
+ * A futex-style mutex in one Int32 word (Drepper, "Futexes are tricky", mutex 2):
+ * 0 = free, 1 = held, 2 = held with possible waiters. Threads that may not block
+ * (a browser's main thread) spin instead. Every wait has a deadline: a thread that died
+ * inside the critical section surfaces as LockTimeoutError, never as a hang.
+ */
+import { LockTimeoutError } from './errors.ts';
+
+/** How long a lock may be awaited before we assume its holder died. */
+export const LOCK_DEADLINE_MS = 5000;
+
+let blockingChecked = false;
+let blocking = false;
+
+/** True when this thread may call Atomics.wait (workers, Node's main thread). */
+export function canBlock(): boolean {
+  if (!blockingChecked) {
+    blockingChecked = true;
+    try {
+      // AgentCanSuspend is checked before the value: a browser main thread throws here.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      blocking = true;
+    } catch {
+      blocking = false;
+    }
+  }
+  return blocking;
+}
+
+export function lock(words: Int32Array, index: number): void {
+  let c = Atomics.compareExchange(words, index, 0, 1);
+  if (c === 0) return; // uncontended fast path
+  lockSlow(words, index, c);
+}
+
+function lockSlow(words: Int32Array, index: number, c: number): void {
+  const deadline = performance.now() + LOCK_DEADLINE_MS;
+  const mayBlock = canBlock();
+  for (;;) {
+    if (mayBlock) {
+      if (c === 2 || Atomics.compareExchange(words, index, 1, 2) !== 0) {
+        Atomics.wait(words, index, 2, 50);
+      }
+    }
+    c = Atomics.compareExchange(words, index, 0, 2);
+    if (c === 0) return;
+    if (performance.now() > deadline) {
+      throw new LockTimeoutError(`shared lock at word ${index} not released within ${LOCK_DEADLINE_MS} ms`);
+    }
+  }
+}
+
+export function unlock(words: Int32Array, index: number): void {
+  if (Atomics.sub(words, index, 1) !== 1) {
+    Atomics.store(words, index, 0);
+    Atomics.notify(words, index, 1);
+  }
+}
+
+/**
+ * Atomics.waitAsync that also keeps the thread alive: Node does not count a pending
+ * waitAsync as work, so a worker whose only task is this wait would exit. A timer for the
+ * same timeout holds the event loop open; it is cleared when the wait ends.
+ * Resolves 'ok' | 'not-equal' | 'timed-out'. Allocates (promise, timer): not for blocking paths.
+ */
+export async function waitAsync(words: Int32Array, index: number, value: number, timeoutMs: number): Promise<'ok' | 'not-equal' | 'timed-out'> {
+  const r = Atomics.waitAsync(words, index, value, timeoutMs);
+  if (!r.async) return r.value;
+  const keepAlive = setTimeout(noop, Math.min(timeoutMs + 1, 0x7fffffff));
+  try {
+    return await r.value;
+  } finally {
+    clearTimeout(keepAlive);
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { HIST_BUCKETS, HIST_FACTOR, HIST_MIN_MS, bucketLowerMs, bucketOf, bucketUpperMs, histogramQuantile } from '../../src/metrics/histogram.ts';
+import { HIST_E2E, Metrics, StageCounter, StageGauge, stageHistogram } from '../../src/metrics/metrics-block.ts';
+import { MetricsSampler } from '../../src/metrics/sampler.ts';
+import { StageId } from '../../src/metrics/stages.ts';
+
+function mulberry(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('latency histogram', () => {
+  it('puts values in log buckets of ratio 1.25 from 0.05 ms to past 60 s', () => {
+    expect(bucketOf(0.01)).toBe(0);
+    expect(bucketOf(Number.NaN)).toBe(0);
+    expect(bucketOf(HIST_MIN_MS)).toBe(1);
+    expect(bucketOf(1e9)).toBe(HIST_BUCKETS - 1);
+    expect(bucketLowerMs(HIST_BUCKETS - 1)).toBeGreaterThan(60_000);
+    for (const v of [0.06, 0.9, 1, 16.7, 250, 59_000]) {
+      const b = bucketOf(v);
+      expect(v).toBeGreaterThanOrEqual(bucketLowerMs(b) * (1 - 1e-12));
+      expect(v).toBeLessThan(bucketUpperMs(b) * (1 + 1e-12));
+    }
+  });
+
+  it('percentiles match a sorted-array oracle within one bucket', () => {
+    const rand = mulberry(99);
+    const m = Metrics.create();
+    for (const n of [1, 7, 1000, 50_000]) {
+      const h = stageHistogram(StageId.scale);
+      m.ints.fill(0, m.histogramOffset(h), m.histogramOffset(h) + HIST_BUCKETS + 1);
+      const samples: number[] = [];
+      for (let i = 0; i < n; i++) {
+        // Log-uniform 0.1 ms … 2 s, plus a few spikes.
+        const v = rand() < 0.01 ? 500 + rand() * 5000 : Math.exp(Math.log(0.1) + rand() * Math.log(20_000));
+        samples.push(v);
+        m.recordLatency(h, v);
+      }
+      samples.sort((a, b) => a - b);
+      for (const q of [0.5, 0.9, 0.99, 1]) {
+        const oracle = samples[Math.max(0, Math.ceil(q * n) - 1)]!;
+        const got = histogramQuantile(m.ints, q, m.histogramOffset(h));
+        expect(got / oracle).toBeGreaterThanOrEqual(1 / HIST_FACTOR);
+        expect(got / oracle).toBeLessThanOrEqual(HIST_FACTOR);
+      }
+      expect(m.histogramMaxMs(h)).toBeCloseTo(samples[n - 1]!, 2);
+    }
+  });
+
+  it('is NaN when empty', () => {
+    expect(histogramQuantile(new Int32Array(HIST_BUCKETS), 0.5)).toBeNaN();
+  });
+});
+
+describe('metrics block and sampler', () => {
+  it('round-trips through a structured clone (shared memory, one block)', () => {
+    const m = Metrics.create({ recentCapacity: 4 });
+    const other = Metrics.attach(structuredClone(m.shared));
+    other.countAllocation(StageId.decode, 100);
+    other.countCopy(StageId.decode, 50);
+    expect(m.counter(StageId.decode, StageCounter.allocations)).toBe(1);
+    expect(m.gauge(StageId.decode, StageGauge.bytesAllocated)).toBe(100);
+    expect(m.gauge(StageId.decode, StageGauge.bytesCopied)).toBe(50);
+  });
+
+  it('keeps the newest per-frame latencies in the recent ring', () => {
+    const m = Metrics.create({ recentCapacity: 4 });
+    for (let i = 0; i < 10; i++) m.recordEndToEnd(i + 0.5, i, 1000 + i);
+    const t = new Float64Array(8);
+    const ms = new Float64Array(8);
+    const fr = new Float64Array(8);
+    const r = m.readRecent(0, t, ms, fr);
+    expect(r).toEqual({ next: 10, count: 4 });
+    expect([...fr.subarray(0, 4)]).toEqual([6, 7, 8, 9]);
+    expect([...ms.subarray(0, 4)]).toEqual([6.5, 7.5, 8.5, 9.5]);
+    expect(m.readRecent(10, t, ms, fr).count).toBe(0);
+  });
+
+  it('samples rates, reuse ratio and windowed percentiles into ring columns', () => {
+    const m = Metrics.create();
+    let reserved = 1000;
+    const s = new MetricsSampler(m, { capacity: 3, gauges: { 'pool.reservedBytes': () => reserved } });
+    s.sample(0); // baseline
+    for (let i = 0; i < 30; i++) {
+      m.count(StageId.encode, StageCounter.frames);
+      m.count(StageId.encode, i < 27 ? StageCounter.poolHits : StageCounter.poolMisses);
+      m.countAllocation(StageId.encode, 10);
+      m.addBusy(StageId.encode, 10);
+      m.recordLatency(HIST_E2E, 20);
+    }
+    s.sample(500);
+    expect(s.latest('encode.fps')).toBeCloseTo(60);
+    expect(s.latest('encode.allocsPerSec')).toBeCloseTo(60);
+    expect(s.latest('encode.allocBytesPerSec')).toBeCloseTo(600);
+    expect(s.latest('encode.reuseRatio')).toBeCloseTo(0.9);
+    expect(s.latest('encode.busyFraction')).toBeCloseTo(0.6);
+    expect(s.latest('e2e.p50Ms') / 20).toBeGreaterThan(0.8);
+    expect(s.latest('e2e.p50Ms') / 20).toBeLessThan(1.25);
+    expect(s.latest('pool.reservedBytes')).toBe(1000);
+    reserved = 2000;
+    s.sample(1000); // nothing happened in this window
+    expect(s.latest('encode.fps')).toBe(0);
+    expect(s.latest('encode.reuseRatio')).toBeNaN();
+    expect(s.latest('e2e.p50Ms')).toBeNaN();
+    expect(s.latest('e2e.maxMs')).toBeCloseTo(20);
+    s.sample(1500);
+    s.sample(2000); // wraps the 3-sample ring
+    expect(s.length).toBe(3);
+    expect([...s.series('t')]).toEqual([1000, 1500, 2000]);
+    expect([...s.series('pool.reservedBytes')]).toEqual([2000, 2000, 2000]);
+  });
+});

@@ -1,0 +1,240 @@
+import { describe, expect, it } from 'vitest';
+import { Metrics, StageCounter } from '../../src/metrics/metrics-block.ts';
+import { StageId, sharedNow } from '../../src/metrics/stages.ts';
+import { FrameArena, WASM_PAGE } from '../../src/pool/arena.ts';
+import { ClosedError, FailedError, StaleHandleError } from '../../src/pool/errors.ts';
+import { FramePool, POISON_BYTE } from '../../src/pool/frame-pool.ts';
+import { i420ByteLength } from '../../src/pool/frame-format.ts';
+import { ScenarioWorker, sleep } from './helpers.ts';
+import { checksum, fillFrame } from './stress-data.ts';
+
+function makePool(capacity: number, poison = false, initialBytes = 4 * WASM_PAGE) {
+  const arena = FrameArena.create({ initialBytes, maxBytes: 256 * WASM_PAGE });
+  return FramePool.create(arena, { capacity, poison });
+}
+
+function mustAcquire(pool: FramePool, w: number, h: number, stage: StageId): number {
+  const handle = pool.tryAcquire(w, h, stage);
+  if (handle === null) throw new Error('pool empty');
+  return handle;
+}
+
+describe('FramePool', () => {
+  it('acquires, reuses and bounds slots per size class', () => {
+    const metrics = Metrics.create();
+    const arena = FrameArena.create({ initialBytes: WASM_PAGE, maxBytes: 16 * WASM_PAGE });
+    const pool = FramePool.create(arena, { capacity: 2 }, metrics);
+    const a = mustAcquire(pool, 16, 9, StageId.decode);
+    const b = mustAcquire(pool, 16, 9, StageId.decode);
+    expect(pool.tryAcquire(16, 9, StageId.decode)).toBeNull(); // bounded
+    expect(pool.data(a).byteLength).toBe(i420ByteLength(16, 9));
+    expect(pool.data(a)).toBe(pool.data(a)); // cached view
+    pool.release(a, StageId.decode);
+    const c = mustAcquire(pool, 16, 9, StageId.decode);
+    expect(c & 1023).toBe(a & 1023); // same slot …
+    expect(c).not.toBe(a); // … new generation
+    expect(pool.stats()).toMatchObject({ slotsCreated: 2, slotsReused: 1, heldSlots: 2 });
+    expect(metrics.counter(StageId.decode, StageCounter.allocations)).toBe(2);
+    expect(metrics.counter(StageId.decode, StageCounter.poolMisses)).toBe(2);
+    expect(metrics.counter(StageId.decode, StageCounter.poolHits)).toBe(1);
+    pool.release(b, StageId.decode);
+    pool.release(c, StageId.decode);
+    expect(pool.stats()).toMatchObject({ heldSlots: 0, inUseBytes: 0 });
+  });
+
+  it('fan-out: two consumer threads hold one slot; it returns only after both release', async () => {
+    const pool = makePool(1);
+    const h = mustAcquire(pool, 32, 18, StageId.decode);
+    const sum = fillFrame(pool.data(h), 7, 1);
+    pool.addRef(h, StageId.encode);
+    pool.transferRef(h, StageId.decode, StageId.scale);
+    expect(pool.refCount(h)).toBe(2);
+    const gates = [new SharedArrayBuffer(4), new SharedArrayBuffer(4)];
+    const readers = [
+      new ScenarioWorker('fanout-reader', { pool: pool.shared, handle: h, stage: StageId.scale, gate: gates[0] }),
+      new ScenarioWorker('fanout-reader', { pool: pool.shared, handle: h, stage: StageId.encode, gate: gates[1] }),
+    ];
+    try {
+      expect(await readers[0]!.ready()).toBe(sum);
+      expect(await readers[1]!.ready()).toBe(sum);
+      open(gates[0]!);
+      expect(await readers[0]!.result()).toEqual({ sum, again: sum });
+      expect(pool.isLive(h)).toBe(true); // the second consumer still holds it
+      expect(pool.tryAcquire(32, 18, StageId.decode)).toBeNull();
+      open(gates[1]!);
+      expect(await readers[1]!.result()).toEqual({ sum, again: sum });
+      expect(pool.isLive(h)).toBe(false);
+      expect(pool.stats().heldSlots).toBe(0);
+      expect(pool.tryAcquire(32, 18, StageId.decode)).not.toBeNull();
+    } finally {
+      await Promise.all(readers.map((r) => r.terminate()));
+    }
+  });
+
+  it('use after release: the generation check throws and poisoning marks the bytes', () => {
+    const pool = makePool(1, true);
+    const h = mustAcquire(pool, 8, 8, StageId.scale);
+    const view = pool.data(h);
+    view.fill(7);
+    pool.setFrameIndex(h, 3);
+    pool.release(h, StageId.scale);
+    expect(view.every((b) => b === POISON_BYTE)).toBe(true); // a kept view reads poison
+    expect(() => pool.data(h)).toThrow(StaleHandleError);
+    expect(() => pool.release(h, StageId.scale)).toThrow(StaleHandleError);
+    expect(() => pool.addRef(h, StageId.encode)).toThrow(StaleHandleError);
+    expect(() => pool.setFrameIndex(h, 4)).toThrow(StaleHandleError);
+    // The slot is reused under a new generation; the old handle still fails.
+    const again = mustAcquire(pool, 8, 8, StageId.scale);
+    expect(again & 1023).toBe(h & 1023);
+    expect(() => pool.frameIndex(h)).toThrow(StaleHandleError);
+    expect(pool.frameIndex(again)).toBe(-1);
+    // A stage without a reference cannot release someone else's.
+    expect(() => pool.release(again, StageId.encode)).toThrow(StaleHandleError);
+    pool.release(again, StageId.scale);
+  });
+
+  it('a blocking acquire in another thread wakes on release; without one it times out', async () => {
+    const pool = makePool(1);
+    const h = mustAcquire(pool, 16, 16, StageId.decode);
+    const waiter = new ScenarioWorker('pool-acquire', { pool: pool.shared, width: 16, height: 16, stage: StageId.decode, timeoutMs: 10_000 });
+    const timer = new ScenarioWorker('pool-acquire', { pool: pool.shared, width: 16, height: 16, stage: StageId.decode, timeoutMs: 100 });
+    try {
+      expect(await timer.result()).toMatchObject({ outcome: 'timeout' });
+      await waiter.ready();
+      await sleep(50);
+      pool.release(h, StageId.decode);
+      const r = await waiter.result<{ outcome: string; handle: number; ms: number }>();
+      expect(r.outcome).toBe('handle');
+      expect(r.ms).toBeLessThan(5000);
+      expect(pool.isLive(r.handle)).toBe(true);
+      expect(pool.holder(r.handle)).toBe(StageId.decode);
+    } finally {
+      await Promise.all([waiter.terminate(), timer.terminate()]);
+    }
+  });
+
+  it('close wakes blocked acquirers (blocking and async) with ClosedError; fail with FailedError', async () => {
+    for (const stop of ['close', 'fail'] as const) {
+      const pool = makePool(1);
+      mustAcquire(pool, 16, 16, StageId.decode);
+      const args = { pool: pool.shared, width: 16, height: 16, stage: StageId.decode, timeoutMs: 20_000 };
+      const waiters = [new ScenarioWorker('pool-acquire', args), new ScenarioWorker('pool-acquire-async', args)];
+      try {
+        await Promise.all(waiters.map((w) => w.ready()));
+        await sleep(50);
+        if (stop === 'close') pool.close();
+        else pool.fail(42);
+        const results = await Promise.all(waiters.map((w) => w.result<{ outcome: string; ms: number }>()));
+        for (const r of results) {
+          expect(r.outcome).toBe(stop === 'close' ? 'ClosedError' : 'FailedError');
+          expect(r.ms).toBeLessThan(10_000);
+        }
+        expect(() => pool.tryAcquire(16, 16, StageId.decode)).toThrow(stop === 'close' ? ClosedError : FailedError);
+      } finally {
+        await Promise.all(waiters.map((w) => w.terminate()));
+      }
+    }
+  });
+
+  it('size change while old frames are held: they stay intact, new frames get the new size, idle memory is reused', () => {
+    const pool = makePool(2, true, WASM_PAGE);
+    const arena = pool.arena;
+    const idle = mustAcquire(pool, 32, 32, StageId.scale); // lower in memory than `held`
+    const held = mustAcquire(pool, 32, 32, StageId.scale);
+    const sum = fillFrame(pool.data(held), 1, 1);
+    pool.setFrameIndex(held, 11);
+    pool.release(idle, StageId.scale);
+    const bumpBefore = arena.stats().bumpBytes;
+    // New size: the old class retires; its idle slot goes back to the arena at once …
+    const small = mustAcquire(pool, 16, 16, StageId.scale);
+    expect(pool.width(small)).toBe(16);
+    expect(pool.data(small).byteLength).toBe(i420ByteLength(16, 16));
+    expect(pool.stats().slotsRetired).toBe(1);
+    // … and the new class's slot is carved from that returned block, not from fresh memory.
+    expect(arena.stats().bumpBytes).toBe(bumpBefore);
+    // The held old-size frame is untouched.
+    expect(checksum(pool.data(held))).toBe(sum);
+    expect([pool.width(held), pool.height(held), pool.frameIndex(held)]).toEqual([32, 32, 11]);
+    // The new class has its own capacity (old held frames do not block it).
+    const small2 = mustAcquire(pool, 16, 16, StageId.scale);
+    expect(pool.tryAcquire(16, 16, StageId.scale)).toBeNull();
+    // Last release of a retired-class slot returns its memory.
+    pool.release(held, StageId.scale);
+    expect(pool.stats()).toMatchObject({ slotsRetired: 2, liveSlots: 2, activeClass: { width: 16, height: 16 } });
+    pool.release(small, StageId.scale);
+    pool.release(small2, StageId.scale);
+    expect(pool.stats().reservedBytes).toBe(2 * i420ByteLength(16, 16));
+  });
+
+  it('leak detector names the stage holding a slot past the deadline', () => {
+    const pool = makePool(4);
+    const a = mustAcquire(pool, 8, 8, StageId.decode);
+    pool.setFrameIndex(a, 5);
+    pool.transferRef(a, StageId.decode, StageId.scale);
+    const b = mustAcquire(pool, 8, 8, StageId.decode);
+    const now = sharedNow();
+    expect(pool.findLeaks(now, 1000)).toEqual([]);
+    const leaks = pool.findLeaks(now + 2000, 1000);
+    expect(leaks.map((l) => [l.stageName, l.frameIndex])).toEqual([
+      ['scale', 5],
+      ['decode', -1],
+    ]);
+    expect(leaks[0]!.handle).toBe(a);
+    expect(leaks[0]!.heldForMs).toBeGreaterThan(1000);
+    pool.release(a, StageId.scale);
+    pool.release(b, StageId.decode);
+  });
+
+  it('reclaims the slots of a worker that died holding them', async () => {
+    const pool = makePool(2);
+    const dead = new ScenarioWorker('dead-holder', { pool: pool.shared, width: 8, height: 8, stage: StageId.encode, count: 2 });
+    const handles = (await dead.ready()) as number[];
+    await dead.terminate();
+    expect(pool.tryAcquire(8, 8, StageId.decode)).toBeNull();
+    const leaks = pool.findLeaks(sharedNow() + 10_000, 5000);
+    expect(leaks.map((l) => [l.stageName, l.frameIndex])).toEqual([
+      ['encode', 100],
+      ['encode', 101],
+    ]);
+    expect(pool.reclaimHeldBy(StageId.encode)).toBe(2);
+    expect(handles.every((h) => !pool.isLive(h))).toBe(true);
+    expect(pool.stats().heldSlots).toBe(0);
+    expect(pool.tryAcquire(8, 8, StageId.decode)).not.toBeNull();
+  });
+
+  it('arena grow while another thread holds views: it sees the grow and data stays intact', async () => {
+    const pool = makePool(8, false, WASM_PAGE);
+    const bytes = i420ByteLength(100, 100); // 15000 → 4 slots fit in the first page
+    const first = mustAcquire(pool, 100, 100, StageId.decode);
+    const sum = fillFrame(pool.data(first), 3, 3);
+    const others = [1, 2, 3].map(() => mustAcquire(pool, 100, 100, StageId.decode));
+    expect(pool.arena.stats().grows).toBe(0);
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const w = new ScenarioWorker('grow-view', { pool: pool.shared, handle: first, gate: gate.buffer });
+    try {
+      const info = (await w.ready()) as { before: number; bytesBefore: number };
+      expect(info.before).toBe(sum);
+      const grown = mustAcquire(pool, 100, 100, StageId.decode); // the fifth slot needs a grow
+      expect(pool.arena.stats().grows).toBe(1);
+      const newSum = fillFrame(pool.data(grown), 4, 4);
+      Atomics.store(gate, 1, grown);
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+      const r = await w.result<Record<string, number | boolean>>();
+      expect(r).toMatchObject({ before: sum, oldViewAfter: sum, freshOld: sum, newSum, remade: true });
+      expect(r.epochAfter).toBe((r.epochBefore as number) + 1);
+      expect(r.bytesAfter as number).toBeGreaterThan(info.bytesBefore);
+      expect(r.newOffsetEnd as number).toBeGreaterThan(info.bytesBefore);
+      expect(bytes).toBe(15000);
+      for (const h of [first, grown, ...others]) pool.release(h, StageId.decode);
+    } finally {
+      await w.terminate();
+    }
+  });
+});
+
+function open(gate: SharedArrayBuffer): void {
+  const g = new Int32Array(gate);
+  Atomics.store(g, 0, 1);
+  Atomics.notify(g, 0);
+}

@@ -1,0 +1,291 @@
+// Runs one named test scenario in a worker_threads Worker (see ../helpers.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { Metrics, type MetricsShared } from '../../../src/metrics/metrics-block.ts';
+import type { StageId } from '../../../src/metrics/stages.ts';
+import { errorToData } from '../../../src/pool/errors.ts';
+import { FrameArena } from '../../../src/pool/arena.ts';
+import { FramePool, type PoolShared } from '../../../src/pool/frame-pool.ts';
+import { FrameQueue, QueueResult, type QueueShared } from '../../../src/pool/frame-queue.ts';
+import { LinkReader, LinkWriter, type LinkShared } from '../../../src/pool/strategy.ts';
+import { checksum, fillFrame, sizeSchedule } from '../stress-data.ts';
+
+interface Data {
+  scenario: string;
+  [k: string]: unknown;
+}
+
+const data = workerData as Data;
+const port = parentPort!;
+
+function ready(info?: unknown): void {
+  port.postMessage({ type: 'ready', info });
+}
+
+function outcomeOf(e: unknown): string {
+  return e instanceof Error ? e.name : 'unknown';
+}
+
+/** Waits until words[index] !== value (bounded). */
+function waitFor(words: Int32Array, index: number, value: number, timeoutMs = 20_000): void {
+  const deadline = Date.now() + timeoutMs;
+  while (Atomics.load(words, index) === value) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`gate ${index} not opened in time`);
+    Atomics.wait(words, index, value, left);
+  }
+}
+
+type Scenario = () => unknown | Promise<unknown>;
+
+const scenarios: Record<string, Scenario> = {
+  /** Blocking acquire; reports how it ended. */
+  'pool-acquire': () => {
+    const pool = FramePool.attach(data.pool as PoolShared);
+    ready();
+    const t0 = performance.now();
+    try {
+      const h = pool.acquire(data.width as number, data.height as number, data.stage as StageId, data.timeoutMs as number);
+      return { outcome: h === null ? 'timeout' : 'handle', handle: h, ms: performance.now() - t0 };
+    } catch (e) {
+      return { outcome: outcomeOf(e), ms: performance.now() - t0 };
+    }
+  },
+
+  'pool-acquire-async': async () => {
+    const pool = FramePool.attach(data.pool as PoolShared);
+    ready();
+    const t0 = performance.now();
+    try {
+      const h = await pool.acquireAsync(data.width as number, data.height as number, data.stage as StageId, data.timeoutMs as number);
+      return { outcome: h === null ? 'timeout' : 'handle', handle: h, ms: performance.now() - t0 };
+    } catch (e) {
+      return { outcome: outcomeOf(e), ms: performance.now() - t0 };
+    }
+  },
+
+  /** Pops until a non-item outcome or `count` items. */
+  'queue-pop': async () => {
+    const q = FrameQueue.attach(data.queue as QueueShared);
+    const useAsync = data.async === true;
+    const items: number[] = [];
+    ready();
+    try {
+      for (;;) {
+        const r = useAsync ? await q.popAsync(data.timeoutMs as number) : q.pop(data.timeoutMs as number);
+        if (r === QueueResult.end) return { outcome: 'end', items };
+        if (r === QueueResult.timeout) return { outcome: 'timeout', items };
+        items.push(r);
+        if (items.length === (data.count as number | undefined)) return { outcome: 'count', items };
+      }
+    } catch (e) {
+      return { outcome: outcomeOf(e), items };
+    }
+  },
+
+  /** Pushes items in order; reports how far it got. */
+  'queue-push': () => {
+    const q = FrameQueue.attach(data.queue as QueueShared);
+    const items = data.items as number[];
+    ready();
+    let pushed = 0;
+    try {
+      for (const it of items) {
+        if (!q.push(it, data.timeoutMs as number)) return { outcome: 'timeout', pushed };
+        pushed++;
+      }
+      return { outcome: 'done', pushed };
+    } catch (e) {
+      return { outcome: outcomeOf(e), pushed };
+    }
+  },
+
+  /** Fan-out consumer: reads a slot it holds a ref to, waits for its gate, releases. */
+  'fanout-reader': () => {
+    const pool = FramePool.attach(data.pool as PoolShared);
+    const gate = new Int32Array(data.gate as SharedArrayBuffer);
+    const handle = data.handle as number;
+    const stage = data.stage as StageId;
+    const sum = checksum(pool.data(handle));
+    ready(sum);
+    waitFor(gate, 0, 0);
+    const again = checksum(pool.data(handle));
+    pool.release(handle, stage);
+    return { sum, again };
+  },
+
+  /** Holds a view of a slot while the main thread grows the arena; checks both slots. */
+  'grow-view': () => {
+    const pool = FramePool.attach(data.pool as PoolShared);
+    const arena = pool.arena;
+    const gate = new Int32Array(data.gate as SharedArrayBuffer);
+    const handle = data.handle as number;
+    const view = pool.data(handle);
+    const before = checksum(view);
+    const bytesBefore = arena.memory.buffer.byteLength;
+    const epochBefore = arena.epoch();
+    ready({ before, bytesBefore });
+    waitFor(gate, 0, 0); // main grew the arena and wrote gate[1] = new handle
+    const newHandle = Atomics.load(gate, 1);
+    const epochAfter = arena.epoch();
+    const oldViewAfter = checksum(view); // view made before the grow
+    const freshOld = checksum(pool.data(handle)); // view remade after the grow
+    const newView = pool.data(newHandle);
+    const newSum = checksum(newView);
+    return {
+      before,
+      oldViewAfter,
+      freshOld,
+      newSum,
+      newOffsetEnd: newView.byteOffset + newView.byteLength,
+      bytesBefore,
+      bytesAfter: arena.memory.buffer.byteLength,
+      epochBefore,
+      epochAfter,
+      remade: pool.data(handle) !== view,
+    };
+  },
+
+  /** Acquires slots for a stage and never releases them; the test terminates this worker. */
+  'dead-holder': () => {
+    const pool = FramePool.attach(data.pool as PoolShared);
+    const handles: number[] = [];
+    for (let i = 0; i < (data.count as number); i++) {
+      const h = pool.acquire(data.width as number, data.height as number, data.stage as StageId, 5000);
+      if (h === null) throw new Error('dead-holder could not acquire');
+      pool.setFrameIndex(h, 100 + i);
+      handles.push(h);
+    }
+    ready(handles);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000); // "dies" here
+    return null;
+  },
+
+  /** Link writer blocked in begin (back-pressure) until the link stops. */
+  'link-begin': () => {
+    const w = LinkWriter.attach(data.link as LinkShared, Metrics.attach(data.metrics as MetricsShared));
+    ready();
+    try {
+      const f = w.begin(data.width as number, data.height as number, data.timeoutMs as number);
+      return { outcome: f === 'timeout' ? 'timeout' : 'frame' };
+    } catch (e) {
+      return { outcome: outcomeOf(e) };
+    }
+  },
+
+  /** Link reader blocked in next (or nextAsync) until the link stops. */
+  'link-next': async () => {
+    const r = LinkReader.attach(data.link as LinkShared, Metrics.attach(data.metrics as MetricsShared));
+    ready();
+    try {
+      const f = data.async === true ? await r.nextAsync(data.timeoutMs as number) : r.next(data.timeoutMs as number);
+      return { outcome: typeof f === 'string' ? f : 'frame' };
+    } catch (e) {
+      return { outcome: outcomeOf(e) };
+    }
+  },
+
+  /** Stress producer: frames numbered 0..frames-1, sizes from the seeded schedule. */
+  'stress-producer': () => {
+    const metrics = Metrics.attach(data.metrics as MetricsShared);
+    const w = LinkWriter.attach(data.link as LinkShared, metrics);
+    const frames = data.frames as number;
+    const seed = data.seed as number;
+    const sizes = sizeSchedule(seed, frames);
+    ready();
+    for (let seq = 0; seq < frames; seq++) {
+      const width = sizes.width(seq);
+      const height = sizes.height(seq);
+      const f = w.begin(width, height, 10_000);
+      if (f === 'timeout') throw new Error(`producer: begin timed out at ${seq}`);
+      const sum = fillFrame(f.data, seed, seq);
+      f.frameIndex = seq;
+      f.ptsUs = sum;
+      if (w.commit(f, 10_000) === 'timeout') throw new Error(`producer: commit timed out at ${seq}`);
+    }
+    w.end();
+    return { frames };
+  },
+
+  /** Stress relay: verifies each frame, copies it into the next link (like the scale stage). */
+  'stress-relay': () => {
+    const metrics = Metrics.attach(data.metrics as MetricsShared);
+    const arena = FrameArena.attach((data.input as LinkShared).pool.arena);
+    const r = LinkReader.attach(data.input as LinkShared, metrics, { arena });
+    const w = LinkWriter.attach(data.output as LinkShared, metrics, { arena });
+    const seed = data.seed as number;
+    let n = 0;
+    let bad = 0;
+    let jitter = seed | 1;
+    ready();
+    for (;;) {
+      const f = r.next(10_000);
+      if (f === 'end') break;
+      if (f === 'timeout') throw new Error(`relay: next timed out after ${n}`);
+      if (checksum(f.data) !== f.ptsUs) bad++;
+      const out = w.begin(f.width, f.height, 10_000);
+      if (out === 'timeout') throw new Error(`relay: begin timed out at ${n}`);
+      out.data.set(f.data);
+      out.frameIndex = f.frameIndex;
+      out.ptsUs = f.ptsUs;
+      out.stamps.set(f.stamps);
+      // Vary the interleaving a little (seeded): sometimes hold the input a few µs longer.
+      jitter ^= jitter << 13;
+      jitter ^= jitter >>> 17;
+      jitter ^= jitter << 5;
+      if ((jitter & 63) === 0) for (let spin = 0; spin < 2000; spin++) jitter = (jitter + spin) | 0;
+      r.done(f);
+      if (w.commit(out, 10_000) === 'timeout') throw new Error(`relay: commit timed out at ${n}`);
+      n++;
+    }
+    w.end();
+    return { relayed: n, bad };
+  },
+
+  /** Stress consumer/verifier: order, completeness, size and bytes of every frame. */
+  'stress-consumer': () => {
+    const metrics = Metrics.attach(data.metrics as MetricsShared);
+    const r = LinkReader.attach(data.link as LinkShared, metrics);
+    const seed = data.seed as number;
+    const frames = data.frames as number;
+    const sizes = sizeSchedule(seed, frames);
+    const scratch = new Uint8Array(2 * 64 * 64);
+    let expected = 0;
+    let count = 0;
+    const errors: string[] = [];
+    const note = (s: string): void => {
+      if (errors.length < 10) errors.push(s);
+    };
+    ready();
+    for (;;) {
+      const f = r.next(10_000);
+      if (f === 'end') break;
+      if (f === 'timeout') {
+        note(`timeout after ${count}`);
+        break;
+      }
+      const seq = f.frameIndex;
+      if (seq !== expected) note(`order: got ${seq}, expected ${expected}`);
+      if (f.width !== sizes.width(seq) || f.height !== sizes.height(seq)) note(`size of ${seq}: ${f.width}x${f.height}`);
+      const sum = checksum(f.data);
+      if (sum !== f.ptsUs) note(`torn ${seq}: checksum ${sum} vs header ${f.ptsUs}`);
+      const want = fillFrame(scratch.subarray(0, f.byteLength), seed, seq);
+      if (sum !== want) note(`content ${seq}: ${sum} vs expected ${want}`);
+      expected = seq + 1;
+      count++;
+      r.done(f);
+    }
+    return { count, lastSeq: expected - 1, errors };
+  },
+};
+
+const run = scenarios[data.scenario];
+if (run === undefined) {
+  port.postMessage({ type: 'error', error: { name: 'Error', message: `no scenario ${data.scenario}` } });
+} else {
+  try {
+    const value = await run();
+    port.postMessage({ type: 'result', value });
+  } catch (e) {
+    port.postMessage({ type: 'error', error: errorToData(e) });
+  }
+}
