@@ -19,6 +19,9 @@
  *     7 SEGMENT_COUNT    segments closed by the encoder (informational).
  *     8 PARKING          always 0, never notified: stages `Atomics.wait` on it to sleep
  *                        (realtime pacing) without spinning.
+ *     9 FAULT_STAGE, 10 FAULT_FRAME   fault injection for tests and demos: the stage with
+ *                        that id throws when it handles that frame index (-1 = none).
+ *                        Written before the run starts; read by every stage per frame.
  *   Float64 view, from byte 64 (index 8 in Float64 units)
  *     8  REQUESTED_AT    shared-clock ms of the manual request (see TARGET_SEQ).
  *     9  STARTED_AT      shared-clock ms the decode stage released frame 0 (realtime pacing base).
@@ -36,7 +39,7 @@ export const RunState = { running: 0, stopRequested: 1, failed: 2 } as const;
 export const Pacing = { max: 0, realtime: 1 } as const;
 export type PacingMode = keyof typeof Pacing;
 
-const I = { runState: 0, targetSeq: 1, targetW: 2, targetH: 3, pacing: 4, failedStage: 5, switchCount: 6, segmentCount: 7 } as const;
+const I = { runState: 0, targetSeq: 1, targetW: 2, targetH: 3, pacing: 4, failedStage: 5, switchCount: 6, segmentCount: 7, faultStage: 9, faultFrame: 10 } as const;
 const F = { requestedAt: 8, startedAt: 9, wasmBytes: 10 } as const;
 
 
@@ -59,6 +62,7 @@ export class ControlBlock {
   static create(pacing: PacingMode): ControlBlock {
     const block = new ControlBlock(new SharedArrayBuffer(CONTROL_BYTES));
     Atomics.store(block.i32, I.failedStage, -1); // 0 is a valid stage id
+    Atomics.store(block.i32, I.faultStage, -1);
     block.pacing = pacing;
     return block;
   }
@@ -92,6 +96,19 @@ export class ControlBlock {
   get targetWidth(): number { return Atomics.load(this.i32, I.targetW); }
   get targetHeight(): number { return Atomics.load(this.i32, I.targetH); }
   get requestedAt(): number { return this.f64[F.requestedAt]!; }
+
+  /** Makes `stage` throw when it handles frame `frameIndex` (tests of the failure path). */
+  injectFault(stage: number, frameIndex: number): void {
+    Atomics.store(this.i32, I.faultFrame, frameIndex);
+    Atomics.store(this.i32, I.faultStage, stage);
+  }
+
+  /** Stage side, per frame: throws the injected fault if this is its stage and frame. */
+  checkFault(stage: number, frameIndex: number): void {
+    if (Atomics.load(this.i32, I.faultStage) === stage && Atomics.load(this.i32, I.faultFrame) === frameIndex) {
+      throw new Error(`injected fault at frame ${frameIndex}`);
+    }
+  }
 
   get startedAt(): number { return this.f64[F.startedAt]!; }
   set startedAt(ms: number) { this.f64[F.startedAt] = ms; }

@@ -10,7 +10,7 @@ import { ControlBlock, type PacingMode } from './control-block.ts';
 import { distinctRungs, ladderSizes, rungSize, type FrameSize, type LadderRung } from './ladder.ts';
 import type { PipelineShared, VideoCodecChoice } from './pipeline-shared.ts';
 import type { RunInput, StageKind, StageWorkerApis } from './stage-protocol.ts';
-import type { EncodedSegment } from './stages/encode-stage.ts';
+import type { EncodedSegment, EncodeResult } from './stages/encode-stage.ts';
 import { SwitchLog, type SwitchEvent } from './switch-log.ts';
 import type { SwitchSchedule } from './switch-schedule.ts';
 
@@ -35,6 +35,8 @@ export interface RunOptions {
   startRung: LadderRung;
   /** Frames each link holds before its producer blocks (back-pressure). */
   linkCapacity?: number;
+  /** Test hook: make a stage throw at a frame index, to exercise the failure path. */
+  fault?: { stage: StageKind; frameIndex: number } | null;
 }
 
 export type RunPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'done' | 'failed';
@@ -44,7 +46,10 @@ export interface RunFailure {
   message: string;
 }
 
+const STAGE_KINDS: readonly StageKind[] = ['decode', 'scale', 'encode'];
 const STOP_GRACE_MS = 1000;
+/** How long finished segments may take to arrive after the encoder returned. */
+const SEGMENT_DELIVERY_MS = 2000;
 /** Failure code the controller puts on links when a stage fails. */
 const LINK_FAILED = 9;
 const DEFAULT_LINK_CAPACITY = 6;
@@ -74,6 +79,7 @@ export class PipelineRun extends EventTarget {
   private readonly input: RunInput;
   private readonly workers: StageWorker<StageKind>[] = [];
   private switchLog: SwitchLog | null = null;
+  private readonly stageErrors = new Map<StageKind | 'setup', string>();
   /** Resolves when the run must end now, finished or not (grace period after stop or failure). */
   private readonly deadline: Promise<void>;
   private endNow: () => void = () => {};
@@ -83,7 +89,7 @@ export class PipelineRun extends EventTarget {
     super();
     this.host = host;
     this.input = input;
-    this.options = { linkCapacity: DEFAULT_LINK_CAPACITY, ...options };
+    this.options = { linkCapacity: DEFAULT_LINK_CAPACITY, fault: null, ...options };
     this.deadline = new Promise((resolve) => { this.endNow = resolve; });
   }
 
@@ -99,6 +105,7 @@ export class PipelineRun extends EventTarget {
       if (this.graceTimer) clearTimeout(this.graceTimer);
       this.terminateWorkers();
       this.endedAt = performance.timeOrigin + performance.now();
+      this.failure = this.chooseFailure();
       this.setPhase(this.failure ? 'failed' : 'done');
     }
     return this.phase;
@@ -137,7 +144,10 @@ export class PipelineRun extends EventTarget {
     if (unavailable) throw new Error(unavailable);
     const module = await this.host.codecModule();
     const decode = this.spawn('decode');
-    const info = await this.untilDeadline(decode.api.open(module, this.input));
+    const info = await this.untilDeadline(decode.api.open(module, this.input)).catch((error: unknown) => {
+      this.recordFailure('decode', error); // e.g. not a video: the message is for the user
+      return null;
+    });
     if (info === null) return;
     this.info = info;
     this.dispatchEvent(new CustomEvent('info', { detail: info }));
@@ -159,8 +169,9 @@ export class PipelineRun extends EventTarget {
       this.segments.push(segment);
       this.dispatchEvent(new CustomEvent('segment', { detail: segment }));
     });
+    let encodeResult: EncodeResult | null = null;
     const stages: [StageKind, Promise<unknown>][] = [
-      ['encode', encode.api.run(shared, { codec: this.options.codec, frameRate: info.frameRate }, onSegment)],
+      ['encode', encode.api.run(shared, { codec: this.options.codec, frameRate: info.frameRate }, onSegment).then((result) => (encodeResult = result))],
       ['scale', scale.api.run(shared, { source, rungs, startRung: this.options.startRung, schedule: this.options.schedule })],
       ['decode', decode.api.run(shared)],
     ];
@@ -172,11 +183,27 @@ export class PipelineRun extends EventTarget {
     );
     // A terminated or crashed worker never answers: the deadline ends the wait.
     await this.untilDeadline(Promise.all(settled));
+    // Segments come through their own comlink proxy channel, which is not ordered with the
+    // run() reply: wait for the ones the encoder says it sent.
+    const sent = (encodeResult as EncodeResult | null)?.segments ?? 0;
+    if (this.segments.length < sent) await this.untilSegments(sent, SEGMENT_DELIVERY_MS);
+  }
+
+  private untilSegments(count: number, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const check = () => this.segments.length >= count && done();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.addEventListener('segment', check);
+    });
   }
 
   /** A method, not a field test, so TypeScript does not narrow `phase` across awaits. */
   private stopRequested(): boolean {
-    return this.phase === 'stopping' || this.failure !== null;
+    return this.phase === 'stopping' || this.stageErrors.size > 0;
   }
 
   private untilDeadline<T>(promise: Promise<T>): Promise<T | null> {
@@ -193,6 +220,7 @@ export class PipelineRun extends EventTarget {
     const arena = FrameArena.create({ initialBytes, maxBytes: Math.max(initialBytes * 4, 256 * 1024 * 1024) });
     const metrics = Metrics.create();
     const control = ControlBlock.create(this.options.pacing);
+    if (this.options.fault) control.injectFault(StageId[this.options.fault.stage], this.options.fault.frameIndex);
     this.control = control;
     this.switchLog = new SwitchLog();
     const mode = this.options.mode;
@@ -223,11 +251,9 @@ export class PipelineRun extends EventTarget {
   private recordFailure(stage: StageKind | 'setup', error: unknown): void {
     const name = error instanceof Error ? error.name : '';
     if (name === 'StageStopped') return;
-    if (!this.failure) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.failure = { stage, message };
-    }
-    // Wake every waiter on both sides of both links so no stage hangs on a dead neighbour.
+    if (!this.stageErrors.has(stage)) this.stageErrors.set(stage, error instanceof Error ? error.message : String(error));
+    // First failure wins the control block; then wake every waiter on both sides of both
+    // links so no stage hangs on a dead neighbour.
     if (this.control && stage !== 'setup') this.control.markFailed(StageId[stage]);
     else this.control?.requestStop();
     if (this.shared) {
@@ -236,6 +262,19 @@ export class PipelineRun extends EventTarget {
     }
     this.startGracePeriod();
   }
+
+  /**
+   * The failure to report: the stage that failed first marked itself in the control block
+   * (a neighbour's error about the failed link is a consequence, not the cause).
+   */
+  private chooseFailure(): RunFailure | null {
+    const failed = this.control?.failedStage ?? -1;
+    const first = STAGE_KINDS.find((kind) => StageId[kind] === failed);
+    const stage = first && this.stageErrors.has(first) ? first : this.stageErrors.keys().next().value;
+    if (stage === undefined) return null;
+    return { stage, message: this.stageErrors.get(stage)! };
+  }
+
 
   private terminateWorkers(): void {
     for (const worker of this.workers.splice(0)) worker.terminate();

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CodecCore } from '../../src/codec/core.ts';
+import { Metrics, StageCounter } from '../../src/metrics/metrics-block.ts';
+import { STAGE_NAMES, type StageId } from '../../src/metrics/stages.ts';
 import { liveStageWorkers, PipelineRun, type RunOptions } from '../../src/pipeline/controller.ts';
 import { loadCore, makeClip, probeStream } from '../codec/helpers.ts';
 import { nodePipelineHost } from '../support/node-pipeline-host.ts';
@@ -47,5 +49,112 @@ describe('pipeline (real workers, real codec)', () => {
     expect(segment.frames).toBe(45);
     expect(probeSegment(segment.bytes, segment.fileName)).toEqual({ codec: 'h264', width: 320, height: 240, frames: 45 });
     expect(liveStageWorkers()).toBe(workersBefore);
+  });
+
+  it('every 30 frames through the ladder: one segment per size, exact frame counts, each probes at its size', async () => {
+    const path = clipOnDisk('ladder.mp4', '320x240', 120);
+    const run = new PipelineRun(nodePipelineHost, { hostPath: path }, { ...base, schedule: { kind: 'every', frames: 30 } });
+    expect(await run.run()).toBe('done');
+    const sizes = run.segments.map((s) => `${s.width}x${s.height}:${s.frames}`);
+    expect(sizes).toEqual(['320x240:30', '480x360:30', '640x480:30', '960x720:30']);
+    for (const segment of run.segments) {
+      expect(probeSegment(segment.bytes, segment.fileName)).toEqual({ codec: 'h264', width: segment.width, height: segment.height, frames: 30 });
+    }
+    expect(run.switches().map((s) => s.frameIndex)).toEqual([30, 60, 90]);
+    // Re-init cost is measured for every segment after the first.
+    for (const segment of run.segments.slice(1)) expect(segment.reinitMs).toBeGreaterThan(0);
+  });
+
+  it('VP8 segments probe as VP8', async () => {
+    const path = clipOnDisk('vp8.mp4', '320x240', 40);
+    const run = new PipelineRun(nodePipelineHost, { hostPath: path }, { ...base, codec: 'vp8', schedule: { kind: 'every', frames: 20 } });
+    expect(await run.run()).toBe('done');
+    expect(run.segments.map((s) => probeSegment(s.bytes, s.fileName))).toEqual([
+      { codec: 'vp8', width: 320, height: 240, frames: 20 },
+      { codec: 'vp8', width: 480, height: 360, frames: 20 },
+    ]);
+  });
+
+  it('pooled allocates a bounded number of slots; unpooled allocates per frame per stage', async () => {
+    const path = clipOnDisk('alloc.mp4', '320x240', 90);
+    const totals = async (mode: 'pooled' | 'unpooled') => {
+      const run = new PipelineRun(nodePipelineHost, { hostPath: path }, { ...base, mode });
+      expect(await run.run()).toBe('done');
+      const metrics = Metrics.attach(run.shared!.metrics);
+      return STAGE_NAMES.map((_, stage) => metrics.counter(stage as StageId, StageCounter.allocations));
+    };
+    const [decode, scale, encode] = await totals('pooled');
+    // Slots are carved once per link (capacity + preview slot), then recycled for all 90 frames.
+    expect(decode! + scale! + encode!).toBeLessThanOrEqual(2 * (6 + 1));
+    const unpooled = await totals('unpooled');
+    // Plus the transport slots each producer carves once: 6 on link A, 6 + 1 preview on link B.
+    expect(unpooled.slice(0, 3)).toEqual([90 + 6, 180 + 7, 90]);
+  });
+})
+
+describe('switch storm', () => {
+  // The field bug this product exists to show: x264 re-initialised on every resolution
+  // change crashed the process (here: the exec stack leak traps after ~147 restarts).
+  it('a switch every frame for 1000 frames: no trap, codec WASM memory flat within 2 MB', async () => {
+    const path = clipOnDisk('storm.mp4', '160x96', 1000);
+    const run = new PipelineRun(nodePipelineHost, { hostPath: path }, {
+      ...base, schedule: { kind: 'storm', seed: 7, everyFrames: 1, maxSwitches: 1000 },
+    });
+    expect(await run.run()).toBe('done');
+    expect(run.failure).toBeNull();
+    expect(run.switches()).toHaveLength(999);
+    expect(run.segments).toHaveLength(1000);
+    expect(run.segments.every((s) => s.frames === 1)).toBe(true);
+    // After every size has been seen once (warm-up), the encoder's memory stays put.
+    const wasm = run.segments.map((s) => s.wasmBytesAfter);
+    const warm = wasm[100]!;
+    expect(Math.max(...wasm.slice(100)) - warm).toBeLessThanOrEqual(2 * 1024 * 1024);
+  }, 300_000);
+});
+
+describe('pipeline failures and stops', () => {
+  it('a stage that throws ends the run as failed, naming the stage, keeping finished segments, leaking no worker', async () => {
+    const path = clipOnDisk('fault.mp4', '320x240', 90);
+    const before = liveStageWorkers();
+    const run = new PipelineRun(nodePipelineHost, { hostPath: path }, {
+      ...base, schedule: { kind: 'every', frames: 20 }, fault: { stage: 'scale', frameIndex: 50 },
+    });
+    expect(await run.run()).toBe('failed');
+    expect(run.failure?.stage).toBe('scale');
+    expect(run.failure?.message).toMatch(/injected fault at frame 50/);
+    expect(run.segments.length).toBeGreaterThanOrEqual(2);
+    expect(run.segments.slice(0, 2).map((s) => s.frames)).toEqual([20, 20]);
+    expect(liveStageWorkers()).toBe(before);
+  });
+
+  it('a file with no video fails in decode with a sentence for the user', async () => {
+    makeClip(core, '/tone.m4a', { source: 'sine=frequency=440:duration=1', frames: 1, extra: ['-c:a', 'aac'] });
+    const path = join(dir, 'tone.m4a');
+    writeFileSync(path, core.FS.readFile('/tone.m4a'));
+    const before = liveStageWorkers();
+    const run = new PipelineRun(nodePipelineHost, { hostPath: path }, base);
+    expect(await run.run()).toBe('failed');
+    expect(run.failure?.stage).toBe('decode');
+    expect(run.failure?.message).toMatch(/no picture/i);
+    expect(liveStageWorkers()).toBe(before);
+  });
+
+  it('stop mid-run returns within a second and closes the open segment', async () => {
+    const path = clipOnDisk('long.mp4', '320x240', 300);
+    const before = liveStageWorkers();
+    const run = new PipelineRun(nodePipelineHost, { hostPath: path }, { ...base, pacing: 'realtime' });
+    const ended = run.run();
+    await new Promise<void>((resolve) => run.addEventListener('phase', () => run.phase === 'running' && resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const stopAt = performance.now();
+    run.stop();
+    expect(await ended).toBe('done');
+    expect(performance.now() - stopAt).toBeLessThan(1000);
+    expect(run.segments).toHaveLength(1);
+    const segment = run.segments[0]!;
+    expect(segment.frames).toBeGreaterThan(5);
+    expect(segment.frames).toBeLessThan(300);
+    expect(probeSegment(segment.bytes, segment.fileName).frames).toBe(segment.frames);
+    expect(liveStageWorkers()).toBe(before);
   });
 });

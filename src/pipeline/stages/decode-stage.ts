@@ -71,6 +71,7 @@ export class DecodeStage {
         current = null;
         if (frameIndex === 0) control.startedAt = sharedNow();
         if (control.pacing === 'realtime') waitUntil(control, control.startedAt + frameIndex * frameInterval);
+        control.checkFault(StageId.decode, frameIndex);
         frame.frameIndex = frameIndex;
         frame.ptsUs = Math.round(frameIndex * frameInterval * 1000);
         if (!commitFrame(writer, control, frame)) throw new StageStopped('stopped'); // commit stamps the decode time
@@ -94,6 +95,7 @@ export class DecodeStage {
         writer.end();
         return { frames: frameIndex, endedEarly: false };
       }
+      control.markFailed(StageId.decode); // before failing the link: neighbours then see a stop
       writer.fail(FAILURE_CODE);
       if (error instanceof StageFailure) throw error;
       throw new StageFailure('decode', describeError(error), { cause: error });

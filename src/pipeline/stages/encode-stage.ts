@@ -83,6 +83,7 @@ export class EncodeStage {
           state.eofAt = sharedNow();
           return null;
         }
+        control.checkFault(StageId.encode, frame.frameIndex);
         if (state.frames === 1 && state.secondRequestAt === 0) state.secondRequestAt = sharedNow();
         state.serving = frame;
         return frame.data;
@@ -104,25 +105,26 @@ export class EncodeStage {
       while (true) {
         const first = state.held ?? nextFrame(reader, control);
         if (first === null) break;
+        // Copy what we need: frame records are recycled by the reader once done.
+        const { width, height, frameIndex: firstFrameIndex } = first;
         state.held = first;
-        state.width = first.width;
-        state.height = first.height;
+        state.width = width;
+        state.height = height;
         state.frames = 0;
         state.secondRequestAt = 0;
-        const firstFrameIndex = first.frameIndex;
         const container = containerFor(plan.codec);
-        const fileName = `segment-${String(segments).padStart(4, '0')}-${first.width}x${first.height}.${container.extension}`;
+        const fileName = `segment-${String(segments).padStart(4, '0')}-${width}x${height}.${container.extension}`;
 
         state.execStartedAt = sharedNow();
         const ret = core.exec(encodeArgs({
-          codec: plan.codec, width: first.width, height: first.height, frameRate: plan.frameRate,
+          codec: plan.codec, width, height, frameRate: plan.frameRate,
           input: SOURCE_PATH, output: `/${fileName}`,
         }));
         const returnedAt = sharedNow();
         source.rethrowIfFailed();
         if (ret !== 0) {
           const detail = core.logTail().trim().split('\n').slice(-2).join(' | ');
-          throw new Error(`ffmpeg exited with ${ret} while encoding ${first.width}×${first.height}: ${detail}`);
+          throw new Error(`ffmpeg exited with ${ret} while encoding ${width}×${height}: ${detail}`);
         }
         const bytes = core.FS.readFile(`/${fileName}`);
         core.FS.unlink(`/${fileName}`);
@@ -130,7 +132,7 @@ export class EncodeStage {
         const wasmBytesAfter = core.wasmMemoryBytes();
         control.setWasmBytes(StageId.encode, wasmBytesAfter);
         onSegment({
-          index: segments, width: first.width, height: first.height, frames: state.frames, firstFrameIndex,
+          index: segments, width, height, frames: state.frames, firstFrameIndex,
           fileName, mimeType: container.mimeType, bytes,
           closeMs: previousCloseMs, openMs, reinitMs: previousCloseMs + openMs, wasmBytesAfter,
         });
@@ -142,7 +144,10 @@ export class EncodeStage {
       }
       return { frames: totalFrames, segments };
     } catch (error) {
-      reader.fail(FAILURE_CODE);
+      if (!control.stopping) {
+        control.markFailed(StageId.encode); // before failing the link: neighbours then see a stop
+        reader.fail(FAILURE_CODE);
+      }
       throw new StageFailure('encode', describeError(error), { cause: error });
     } finally {
       if (state.held) reader.done(state.held);

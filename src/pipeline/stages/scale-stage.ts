@@ -56,6 +56,7 @@ export class ScaleStage {
       while (true) {
         const input = nextFrame(reader, control);
         if (input === null) break;
+        control.checkFault(StageId.scale, input.frameIndex);
         const takenAt = sharedNow();
 
         // A click wins for this frame; the schedule takes over again at its next switch.
@@ -106,8 +107,11 @@ export class ScaleStage {
       writer.end();
       return { frames, switches };
     } catch (error) {
-      writer.fail(FAILURE_CODE);
-      reader.fail(FAILURE_CODE);
+      if (!control.stopping) {
+        control.markFailed(StageId.scale); // before failing the links: neighbours then see a stop
+        writer.fail(FAILURE_CODE);
+        reader.fail(FAILURE_CODE);
+      }
       throw new StageFailure('scale', describeError(error), { cause: error });
     }
   }
