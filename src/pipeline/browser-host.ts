@@ -1,6 +1,5 @@
 import * as Comlink from 'comlink';
 import wasmUrl from '@ffmpeg/core/wasm?url';
-import { compileCodecModule } from '../codec/core-browser.ts';
 import type { PipelineHost, StageWorker } from './controller.ts';
 import type { StageKind, StageWorkerApis } from './stage-protocol.ts';
 
@@ -15,10 +14,29 @@ function startWorker(kind: StageKind): Worker {
   }
 }
 
+type CompileReply = { ok: true; module: WebAssembly.Module } | { ok: false; message: string };
+
+/** Compiles the codec in a short-lived worker, so the page never blocks on it. */
+function compileOffMainThread(): Promise<WebAssembly.Module> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('../../workers/codec-compiler.worker.ts', import.meta.url), { type: 'module', name: 'codec-compiler' });
+    worker.onmessage = (event: MessageEvent<CompileReply>) => {
+      worker.terminate();
+      if (event.data.ok) resolve(event.data.module);
+      else reject(new Error(`could not load the codec: ${event.data.message}`));
+    };
+    worker.onerror = (event) => {
+      worker.terminate();
+      reject(new Error(`could not load the codec: ${event.message}`));
+    };
+    worker.postMessage({ wasmUrl: new URL(wasmUrl, location.href).href });
+  });
+}
+
 /** Browser host: module workers built by Vite; the 32 MB codec is compiled once per page. */
 export const browserHost: PipelineHost = {
   codecModule() {
-    compiled ??= compileCodecModule(wasmUrl).catch((error: unknown) => {
+    compiled ??= compileOffMainThread().catch((error: unknown) => {
       compiled = null; // let a later run try again
       throw error;
     });

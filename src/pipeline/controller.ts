@@ -59,6 +59,22 @@ let liveWorkers = 0;
 export const liveStageWorkers = (): number => liveWorkers;
 
 /**
+ * Describes a file without running the pipeline: the decode worker loads the codec, mounts
+ * the file (lazily) and probes it. Rejects with a message meant for the user.
+ */
+export async function probeInput(host: PipelineHost, input: RunInput): Promise<MediaInfo> {
+  const module = await host.codecModule();
+  const decode = host.spawn('decode');
+  liveWorkers++;
+  try {
+    return await decode.api.open(module, input);
+  } finally {
+    decode.terminate();
+    liveWorkers--;
+  }
+}
+
+/**
  * One run of the pipeline: builds workers and shared memory, starts the stages, and ends
  * them (done, stopped or failed) leaving no worker behind. Events: `phase`, `segment`, `info`.
  */

@@ -29,7 +29,7 @@ export class App {
   private readonly engine: Engine;
   private file: File | null = null;
   private info: MediaInfo | null = null;
-  private probe: UiRun | null = null;
+  private probing = false;
   private current: UiRun | null = null;
   private currentTel: RunTelemetry | null = null;
   private busy = false;
@@ -40,6 +40,8 @@ export class App {
   private selectedRung: LadderRung = '480';
   private longTasks = 0;
   private longTaskMaxMs = 0;
+  /** performance.now() spans of runs: long tasks count only inside them. */
+  private readonly runWindows: { start: number; end: number }[] = [];
   private measuringBrowserMemory = false;
   private lastBrowserMemoryAt = -Infinity;
   private browserMemoryNote = '';
@@ -207,8 +209,9 @@ export class App {
   private observeLongTasks(): void {
     if (!PerformanceObserver.supportedEntryTypes.includes('longtask')) return;
     new PerformanceObserver((list) => {
-      if (!this.busy) return;
+      // Entries arrive after the fact: judge each by when it started, not by the state now.
       for (const entry of list.getEntries()) {
+        if (!this.runWindows.some((w) => entry.startTime >= w.start && entry.startTime <= w.end)) continue;
         this.longTasks++;
         this.longTaskMaxMs = Math.max(this.longTaskMaxMs, entry.duration);
       }
@@ -234,7 +237,7 @@ export class App {
     }
   }
 
-  /** Takes a file and reads its description (a short probe: the decode worker opens it and stops). */
+  /** Takes a file and reads its description (the decode worker probes it; nothing runs). */
   private async selectFile(file: File): Promise<void> {
     if (this.busy) return;
     this.clearError();
@@ -244,20 +247,20 @@ export class App {
     this.busy = true;
     this.syncControls();
     this.setStatus(`Reading ${file.name}…`);
-    const probe = this.engine.createRun(file, this.settings());
-    this.probe = probe;
-    probe.addEventListener('info', () => probe.stop());
-    const phase = await probe.run();
-    this.probe = null;
+    this.probing = true;
+    const described = await this.engine.probe(file).then(
+      (info) => ({ info, why: '' }),
+      (error: unknown) => ({ info: null, why: error instanceof Error ? error.message : String(error) }),
+    );
+    this.probing = false;
     this.busy = false;
     if (this.file !== file) return;
-    if (phase === 'failed' || !probe.info) {
+    if (!described.info) {
       this.file = null;
-      const why = probe.failure?.message ?? 'the file could not be read as a video';
-      this.showError(`${file.name} cannot be used: ${why}`);
+      this.showError(`${file.name} cannot be used: ${described.why || 'the file could not be read as a video'}`);
       this.setStatus('Choose a video to begin.');
     } else {
-      this.info = probe.info;
+      this.info = described.info;
       this.setStatus(`Ready: ${file.name}. Press Start, or Compare to run both modes.`);
       if (!this.rungAvailable(this.selectedRung)) this.selectedRung = this.availableRungs()[0] ?? '480';
     }
@@ -336,7 +339,7 @@ export class App {
     for (const c of [e.mode, e.codec, e.pacing, e.switching, e.everyN, e.seed, e.fileInput, e.sampleButton]) c.disabled = running;
     e.start.disabled = running || !this.info;
     e.compare.disabled = running || !this.info;
-    e.stop.disabled = !this.current || this.probe !== null || this.stopRequested;
+    e.stop.disabled = !this.current || this.probing || this.stopRequested;
     const kind = e.switching.value;
     e.everyN.closest('label')!.hidden = kind === 'manual';
     e.seed.closest('label')!.hidden = kind !== 'storm';
@@ -428,6 +431,8 @@ export class App {
     run.addEventListener('phase', () => this.onPhase(run, label));
     run.addEventListener('info', () => this.syncControls());
     run.addEventListener('segment', (ev) => this.addSegment((ev as CustomEvent<SegmentView>).detail, label));
+    const runWindow = { start: performance.now(), end: Infinity };
+    this.runWindows.push(runWindow);
     const timer = setInterval(() => {
       tel.sample();
       this.charts.invalidate();
@@ -440,6 +445,7 @@ export class App {
       await run.run();
     } finally {
       clearInterval(timer);
+      runWindow.end = performance.now();
     }
     tel.sample();
     this.updateProgress(tel, total);

@@ -7,7 +7,7 @@ import { StageId } from '../metrics/stages.ts';
 import { FrameArena } from '../pool/arena.ts';
 import { FramePool } from '../pool/frame-pool.ts';
 import { PreviewReader } from '../pool/strategy.ts';
-import { PipelineRun } from '../pipeline/controller.ts';
+import { PipelineRun, probeInput } from '../pipeline/controller.ts';
 import { browserHost } from '../pipeline/browser-host.ts';
 import type { LadderRung } from '../pipeline/ladder.ts';
 import type { Engine, PoolMemory, PreviewFrame, RunSettings, SegmentView, UiRun } from './engine.ts';
@@ -104,5 +104,6 @@ class RealRun extends EventTarget implements UiRun {
 
 export const realEngine: Engine = {
   name: 'pipeline',
+  probe: (input) => probeInput(browserHost, input),
   createRun: (input, settings) => new RealRun(input, settings),
 };

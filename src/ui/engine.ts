@@ -1,7 +1,7 @@
 /**
  * The dashboard's view of a pipeline run. The adapter (engine-real.ts) wraps `PipelineRun`;
  * everything engine-specific the UI reads goes through this one seam, so engine changes
- * touch one file, and a test double can stand in for the engine.
+ * touch one file.
  */
 import type { MediaInfo } from '../codec/probe.ts';
 import type { Metrics } from '../metrics/metrics-block.ts';
@@ -79,15 +79,13 @@ export interface UiRun extends EventTarget {
 
 export interface Engine {
   readonly name: string;
+  /** Describes a file (codec, size, rate…) without running it; rejects with a sentence for the user. */
+  probe(input: File): Promise<MediaInfo>;
   createRun(input: File, settings: RunSettings): UiRun;
 }
 
 /** Loads the engine (a separate chunk: the page paints before comlink and the pool load). */
 export async function loadEngine(): Promise<Engine> {
-  if (import.meta.env.DEV && new URLSearchParams(location.search).has('fake')) {
-    const { fakeEngine } = await import('./fake-engine.ts');
-    return fakeEngine;
-  }
   const { realEngine } = await import('./engine-real.ts');
   return realEngine;
 }
