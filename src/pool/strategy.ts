@@ -318,16 +318,22 @@ class Writer implements LinkWriter {
 class ReadSide {
   readonly pool: FramePool;
   private readonly spare: FrameRecord[] = [];
+  /** Hands out slot views (pooled mode, or a view-only reader). */
   private readonly pooled: boolean;
+  /** Counts reuse (pool hits) only where the mode really recycles frames. */
+  private readonly countsHits: boolean;
 
+  /** `viewOnly`: hand out the slot view even in unpooled mode (the preview tap, see below). */
   constructor(
     shared: LinkShared,
     private readonly metrics: Metrics,
     private readonly stage: StageId,
     options: AttachLinkOptions,
+    viewOnly = false,
   ) {
-    this.pooled = shared.mode === 'pooled';
-    this.pool = FramePool.attach(shared.pool, metrics, { countReuse: this.pooled, ...options });
+    this.pooled = shared.mode === 'pooled' || viewOnly;
+    this.countsHits = shared.mode === 'pooled';
+    this.pool = FramePool.attach(shared.pool, metrics, { countReuse: this.countsHits, ...options });
   }
 
   /** Takes ownership of `h` (one ref of this.stage) and returns a frame for it. */
@@ -343,7 +349,7 @@ class ReadSide {
     if (this.pooled) {
       f.handle = h;
       f.data = pool.data(h);
-      this.metrics.count(this.stage, StageCounter.poolHits); // served by a reused slot
+      if (this.countsHits) this.metrics.count(this.stage, StageCounter.poolHits); // served by a reused slot
     } else {
       const buf = allocateFrameBuffer(this.metrics, this.stage, f.byteLength);
       buf.set(pool.data(h));
@@ -443,7 +449,10 @@ export class PreviewReader {
   ) {
     if (shared.preview === null) throw new PoolError(`link ${shared.name} has no preview tap`);
     this.box = new Int32Array(shared.preview);
-    this.side = new ReadSide(shared, metrics, StageId.preview, options);
+    // The preview is the dashboard looking at the pipeline, not a stage being compared: it
+    // reads the slot in place in both modes. (Copying each unpooled frame out on the main
+    // thread, up to 3 MB at 1080p, made 50–70 ms tasks there.)
+    this.side = new ReadSide(shared, metrics, StageId.preview, options, true);
   }
 
   static attach(shared: LinkShared, metrics: Metrics, options: AttachLinkOptions = {}): PreviewReader {
