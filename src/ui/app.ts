@@ -408,6 +408,7 @@ export class App {
     this.stopRequested = false;
     for (const tel of done) {
       const report = buildReport({ ...tel.record(), fileName: this.file?.name ?? '' });
+      report.detail = tel.detail();
       this.reports.push(report);
     }
     if (this.reports.length > 16) this.reports.splice(0, this.reports.length - 16);
@@ -608,6 +609,7 @@ export class App {
 
 function formatCell(key: string, v: number): string {
   if (!Number.isFinite(v)) return '–';
+  if (key === 'switches' || key === 'segments') return String(v);
   if (key.startsWith('latency') || key.startsWith('switch') || key.startsWith('reinit')) return formatNumber(v, v < 10 ? 2 : 1);
   if (key === 'bytesCopiedPerFrame') return formatBytes(v);
   if (key === 'reuseRatio') return formatNumber(v, 3);

@@ -9,6 +9,7 @@ import { FramePool } from '../pool/frame-pool.ts';
 import { PreviewReader } from '../pool/strategy.ts';
 import { PipelineRun, probeInput } from '../pipeline/controller.ts';
 import { browserHost } from '../pipeline/browser-host.ts';
+import { buildRunReport } from '../pipeline/run-report.ts';
 import type { LadderRung } from '../pipeline/ladder.ts';
 import type { Engine, PoolMemory, PreviewFrame, RunSettings, SegmentView, UiRun } from './engine.ts';
 
@@ -80,6 +81,10 @@ class RealRun extends EventTarget implements UiRun {
     if (!control) return NaN;
     const bytes = control.wasmBytes(StageId[stage]);
     return bytes > 0 ? bytes : NaN;
+  }
+
+  report(series: Record<string, ArrayLike<number>>) {
+    return buildRunReport(this.inner, series);
   }
 
   takePreview(): PreviewFrame | null {

@@ -11,6 +11,7 @@ import type { SwitchSchedule } from '../pipeline/switch-schedule.ts';
 import type { SwitchEvent } from '../pipeline/switch-log.ts';
 import type { VideoCodecChoice } from '../pipeline/pipeline-shared.ts';
 import type { PacingMode } from '../pipeline/control-block.ts';
+import type { PipelineRunReport } from '../pipeline/run-report.ts';
 
 export type AllocationModeChoice = 'pooled' | 'unpooled';
 
@@ -73,6 +74,8 @@ export interface UiRun extends EventTarget {
   pool(): PoolMemory | null;
   /** A worker's WASM linear memory in bytes (NaN when unknown). */
   wasmBytes(stage: 'decode' | 'scale' | 'encode'): number;
+  /** The engine's run report (JSON-safe) with the given sampled series. */
+  report(series: Record<string, ArrayLike<number>>): PipelineRunReport;
   /** Borrows the newest frame from the preview tap, or null (nothing new / no tap). */
   takePreview(): PreviewFrame | null;
 }

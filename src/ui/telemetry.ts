@@ -45,6 +45,13 @@ export class ColumnRing<K extends string> {
     return out;
   }
 
+  /** Every column oldest first (for the JSON report). Allocates. */
+  all(): Record<K, (number | null)[]> {
+    const out = {} as Record<K, (number | null)[]>;
+    for (const name in this.cols) out[name] = this.column(name);
+    return out;
+  }
+
   max(name: K): number {
     const c = this.cols[name];
     let m = NaN;
@@ -207,6 +214,13 @@ export class RunTelemetry {
   framesDone(): number {
     const m = this.run.metrics();
     return m ? m.counter(2 as StageId, StageCounter.frames) : 0;
+  }
+
+  /** The engine's full run report (switches, segments, per-stage totals) with this run's series. */
+  detail(): unknown {
+    const series: Record<string, ArrayLike<number>> = {};
+    for (const [name, column] of Object.entries(this.samples.all())) series[name] = column.map((v) => v ?? NaN);
+    return this.run.report(series);
   }
 
   /** Everything the report needs; call after the run's final sample() (it does not sample). */

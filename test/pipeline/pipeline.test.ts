@@ -6,6 +6,7 @@ import type { CodecCore } from '../../src/codec/core.ts';
 import { Metrics, StageCounter } from '../../src/metrics/metrics-block.ts';
 import { STAGE_NAMES, type StageId } from '../../src/metrics/stages.ts';
 import { liveStageWorkers, PipelineRun, type RunOptions } from '../../src/pipeline/controller.ts';
+import { buildRunReport, type PipelineRunReport } from '../../src/pipeline/run-report.ts';
 import { loadCore, makeClip, probeStream } from '../codec/helpers.ts';
 import { nodePipelineHost } from '../support/node-pipeline-host.ts';
 
@@ -156,5 +157,25 @@ describe('pipeline failures and stops', () => {
     expect(segment.frames).toBeLessThan(300);
     expect(probeSegment(segment.bytes, segment.fileName).frames).toBe(segment.frames);
     expect(liveStageWorkers()).toBe(before);
+  });
+});
+
+describe('run report', () => {
+  it('joins switches with the encoder re-inits, has per-stage totals and survives JSON', async () => {
+    const path = clipOnDisk('report.mp4', '320x240', 60);
+    const run = new PipelineRun(nodePipelineHost, { hostPath: path }, { ...base, schedule: { kind: 'every', frames: 20 } });
+    expect(await run.run()).toBe('done');
+    const report = JSON.parse(JSON.stringify(buildRunReport(run, { t: new Float64Array([1, NaN, 3]) }))) as PipelineRunReport;
+    expect(report.stages.encode.frames).toBe(60);
+    expect(report.stages.decode.frames).toBe(60);
+    expect(report.segments.map((s) => [s.firstFrameIndex, s.frames])).toEqual([[0, 20], [20, 20], [40, 20]]);
+    expect(report.switches.map((s) => [s.frameIndex, s.segment])).toEqual([[20, 1], [40, 2]]);
+    for (const s of report.switches) {
+      expect(s.switchMs).toBeGreaterThanOrEqual(0);
+      expect(s.encoderReinitMs).toBeGreaterThan(0);
+      expect(s.encoderWasmAfter).toBeGreaterThan(0);
+    }
+    expect(report.endToEndMs.p50).toBeGreaterThan(0);
+    expect(report.series.t).toEqual([1, null, 3]);
   });
 });

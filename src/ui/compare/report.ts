@@ -56,6 +56,8 @@ export interface RunRecord {
 }
 
 export interface RunReport {
+  /** The engine's full report of the run (switches, segments, per-stage totals, series); JSON only. */
+  detail?: unknown;
   label: string;
   mode: string;
   codec: string;

@@ -1,0 +1,133 @@
+/**
+ * The run report: everything a finished (or failed) run measured, as plain JSON-safe data.
+ * Built off the hot path, after the run, from the shared metrics block, the switch log and
+ * the segments. Sampled time series are the caller's (the dashboard's sampler), passed in.
+ */
+import type { MediaInfo } from '../codec/probe.ts';
+import { histogramQuantile } from '../metrics/histogram.ts';
+import { HIST_E2E, Metrics, StageCounter, StageGauge, stageHistogram } from '../metrics/metrics-block.ts';
+import { STAGE_NAMES, type StageId } from '../metrics/stages.ts';
+import type { PipelineRun, RunFailure, RunOptions, RunPhase } from './controller.ts';
+
+export interface StageReport {
+  frames: number;
+  allocations: number;
+  bytesAllocated: number;
+  bytesCopied: number;
+  poolHits: number;
+  poolMisses: number;
+  busyMs: number;
+  waitMs: number;
+  /** Per-frame time in this stage (histogram quantiles, ~12% bucket resolution), ms. */
+  frameMs: { p50: number | null; p99: number | null; max: number };
+}
+
+export interface SwitchReport {
+  /** First frame scaled at the new size. */
+  frameIndex: number;
+  from: { width: number; height: number };
+  to: { width: number; height: number };
+  manual: boolean;
+  /** Shared-clock ms. */
+  requestedAt: number;
+  firstOutAt: number;
+  /** Request → first new-size frame out of the scaler, ms. */
+  switchMs: number;
+  /** The encoder segment this switch opened (null if the run ended before it closed). */
+  segment: number | null;
+  /** Encoder re-init: previous segment's close + this segment's open, ms. */
+  encoderReinitMs: number | null;
+  /** Encode worker's WASM memory when the previous / this segment closed, bytes. */
+  encoderWasmBefore: number | null;
+  encoderWasmAfter: number | null;
+}
+
+export interface SegmentReport {
+  index: number;
+  fileName: string;
+  width: number;
+  height: number;
+  frames: number;
+  firstFrameIndex: number;
+  bytes: number;
+  closeMs: number;
+  openMs: number;
+  reinitMs: number;
+  wasmBytesAfter: number;
+}
+
+export interface PipelineRunReport {
+  kind: 'framepool-run';
+  version: 1;
+  options: Omit<RunOptions, 'fault'>;
+  input: MediaInfo | null;
+  phase: RunPhase;
+  failure: RunFailure | null;
+  startedAt: number;
+  endedAt: number;
+  stages: Record<'decode' | 'scale' | 'encode' | 'preview', StageReport>;
+  endToEndMs: { p50: number | null; p95: number | null; p99: number | null; max: number };
+  switches: SwitchReport[];
+  segments: SegmentReport[];
+  /** Sampled time series by column name (the caller's sampler), NaN as null. */
+  series: Record<string, (number | null)[]>;
+}
+
+const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+function stageReport(metrics: Metrics, stage: StageId): StageReport {
+  const hist = metrics.histogramOffset(stageHistogram(stage));
+  return {
+    frames: metrics.counter(stage, StageCounter.frames),
+    allocations: metrics.counter(stage, StageCounter.allocations),
+    bytesAllocated: metrics.gauge(stage, StageGauge.bytesAllocated),
+    bytesCopied: metrics.gauge(stage, StageGauge.bytesCopied),
+    poolHits: metrics.counter(stage, StageCounter.poolHits),
+    poolMisses: metrics.counter(stage, StageCounter.poolMisses),
+    busyMs: metrics.gauge(stage, StageGauge.busyMs),
+    waitMs: metrics.gauge(stage, StageGauge.waitMs),
+    frameMs: {
+      p50: finite(histogramQuantile(metrics.ints, 0.5, hist)),
+      p99: finite(histogramQuantile(metrics.ints, 0.99, hist)),
+      max: metrics.histogramMaxMs(stageHistogram(stage)),
+    },
+  };
+}
+
+/** Builds the report of `run` (call after `run()` resolved; works mid-run too). */
+export function buildRunReport(run: PipelineRun, series: Record<string, ArrayLike<number>> = {}): PipelineRunReport {
+  const { fault: _fault, ...options } = run.options;
+  const metrics = run.shared ? Metrics.attach(run.shared.metrics) : null;
+  const segments: SegmentReport[] = run.segments.map((s) => ({
+    index: s.index, fileName: s.fileName, width: s.width, height: s.height, frames: s.frames,
+    firstFrameIndex: s.firstFrameIndex, bytes: s.bytes.byteLength,
+    closeMs: s.closeMs, openMs: s.openMs, reinitMs: s.reinitMs, wasmBytesAfter: s.wasmBytesAfter,
+  }));
+  const segmentAt = new Map(segments.map((s) => [s.firstFrameIndex, s]));
+  const switches: SwitchReport[] = run.switches().map((e) => {
+    const segment = segmentAt.get(e.frameIndex) ?? null;
+    const previous = segment && segment.index > 0 ? segments[segment.index - 1] : undefined;
+    return {
+      frameIndex: e.frameIndex, from: e.from, to: e.to, manual: e.manual,
+      requestedAt: e.requestedAt, firstOutAt: e.firstOutAt, switchMs: e.firstOutAt - e.requestedAt,
+      segment: segment?.index ?? null,
+      encoderReinitMs: segment?.reinitMs ?? null,
+      encoderWasmBefore: previous?.wasmBytesAfter ?? null,
+      encoderWasmAfter: segment?.wasmBytesAfter ?? null,
+    };
+  });
+  const empty: StageReport = {
+    frames: 0, allocations: 0, bytesAllocated: 0, bytesCopied: 0, poolHits: 0, poolMisses: 0,
+    busyMs: 0, waitMs: 0, frameMs: { p50: null, p99: null, max: 0 },
+  };
+  const stages = Object.fromEntries(STAGE_NAMES.map((name, id) => [name, metrics ? stageReport(metrics, id as StageId) : empty])) as PipelineRunReport['stages'];
+  const e2e = metrics?.histogramOffset(HIST_E2E) ?? 0;
+  const q = (p: number) => (metrics ? finite(histogramQuantile(metrics.ints, p, e2e)) : null);
+  return {
+    kind: 'framepool-run', version: 1, options, input: run.info, phase: run.phase, failure: run.failure,
+    startedAt: run.startedAt, endedAt: run.endedAt, stages,
+    endToEndMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: metrics?.histogramMaxMs(HIST_E2E) ?? 0 },
+    switches, segments,
+    series: Object.fromEntries(Object.entries(series).map(([name, column]) => [name, Array.from(column, finite)])),
+  };
+}
