@@ -5,6 +5,7 @@
 import { LADDER_RUNGS, distinctRungs, type LadderRung } from '../pipeline/ladder.ts';
 import type { RecordedSwitch, SwitchSchedule } from '../pipeline/switch-schedule.ts';
 import type { MediaInfo } from '../codec/probe.ts';
+import { UNAVAILABLE_ENCODERS } from '../codec/ffmpeg-args.ts';
 import { download, fill, h } from './dom.ts';
 import { formatBytes, formatDuration, formatMs, formatNumber } from './format.ts';
 import type { AllocationModeChoice, Engine, RunSettings, SegmentView, UiRun } from './engine.ts';
@@ -59,7 +60,12 @@ export class App {
     mode: h('select', { 'data-testid': 'mode', 'aria-label': 'allocation mode' },
       h('option', { value: 'pooled' }, 'pooled (recycled slots)'), h('option', { value: 'unpooled' }, 'unpooled (new buffer per frame)')),
     codec: h('select', { 'data-testid': 'codec', 'aria-label': 'codec' },
-      h('option', { value: 'h264' }, 'H.264 (x264)'), h('option', { value: 'vp8' }, 'VP8'), h('option', { value: 'vp9' }, 'VP9')),
+      ...(['h264', 'vp8', 'vp9'] as const).map((codec) => {
+        // The pinned core cannot encode some codecs (VP9: ffmpeg.wasm#679): shown, disabled, with why.
+        const unavailable = UNAVAILABLE_ENCODERS[codec];
+        return h('option', { value: codec, disabled: unavailable !== undefined, title: unavailable },
+          `${CODEC_LABELS[codec]}${unavailable ? ' — unavailable in this codec build' : ''}`);
+      })),
     pacing: h('select', { 'data-testid': 'pacing', 'aria-label': 'pacing' },
       h('option', { value: 'max' }, 'max speed'), h('option', { value: 'realtime' }, 'realtime (source frame rate)')),
     switching: h('select', { 'data-testid': 'switching', 'aria-label': 'automatic switching' },
@@ -606,6 +612,8 @@ export class App {
     };
   }
 }
+
+const CODEC_LABELS = { h264: 'H.264 (x264)', vp8: 'VP8 (libvpx)', vp9: 'VP9 (libvpx-vp9)' } as const;
 
 function formatCell(key: string, v: number): string {
   if (!Number.isFinite(v)) return '–';
