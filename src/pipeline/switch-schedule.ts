@@ -1,4 +1,5 @@
 import type { LadderRung } from './ladder.ts';
+import { seededRandom } from '../seeded-random.ts';
 
 /**
  * When the target resolution changes. Automatic schedules are functions of the frame index
@@ -17,17 +18,6 @@ export interface RecordedSwitch {
   rung: LadderRung;
 }
 
-/** Small, fast, seedable PRNG (mulberry32): the same seed gives the same storm everywhere. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Expands a schedule into the rung each frame index asks for, as a stateful cursor:
@@ -49,7 +39,7 @@ export class ScheduleCursor {
     this.rungs = rungs;
     this.startIndex = Math.max(0, rungs.indexOf(startRung));
     this.rung = startRung;
-    this.random = mulberry32(schedule.kind === 'storm' ? schedule.seed : 1);
+    this.random = seededRandom(schedule.kind === 'storm' ? schedule.seed : 1);
   }
 
   rungFor(frameIndex: number): LadderRung | null {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CodecCore } from '../../src/codec/core.ts';
 import { loadCodecCoreInNode } from '../../src/codec/core-node.ts';
+export { seededRandom as rng } from '../../src/seeded-random.ts';
 
 /** One core per test file (the wasm compiles once per worker process). */
 export function loadCore(): Promise<CodecCore> {
@@ -24,17 +25,6 @@ export function md5(bytes: Uint8Array): string {
   return createHash('md5').update(bytes).digest('hex');
 }
 
-/** Seeded PRNG (mulberry32): reproducible fuzz. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Stream facts via ffprobe, counting decoded frames. */
 export function probeStream(core: CodecCore, path: string): { codec: string; width: number; height: number; frames: number } {

@@ -3,17 +3,8 @@ import { HIST_BUCKETS, HIST_FACTOR, HIST_MIN_MS, bucketLowerMs, bucketOf, bucket
 import { HIST_E2E, Metrics, StageCounter, StageGauge, stageHistogram } from '../../src/metrics/metrics-block.ts';
 import { MetricsSampler } from '../../src/metrics/sampler.ts';
 import { StageId } from '../../src/metrics/stages.ts';
+import { seededRandom as mulberry } from '../../src/seeded-random.ts';
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('latency histogram', () => {
   it('puts values in log buckets of ratio 1.25 from 0.05 ms to past 60 s', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { i420Layout } from '../../src/pool/frame-format.ts';
 import { I420Scaler } from '../../src/pipeline/scale/bilinear-i420.ts';
-import { mulberry32 } from '../../src/pipeline/switch-schedule.ts';
+import { seededRandom } from '../../src/seeded-random.ts';
 
 function randomFrame(width: number, height: number, seed: number): Uint8Array {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const frame = new Uint8Array(i420Layout(width, height).byteLength);
   for (let i = 0; i < frame.length; i++) frame[i] = Math.floor(random() * 256);
   return frame;

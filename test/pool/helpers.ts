@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../support/ts-worker.ts';
 import { errorFromData, type ErrorData } from '../../src/pool/errors.ts';
+export { seededRandom as rng } from '../../src/seeded-random.ts';
 
 export type WorkerMessage = { type: 'ready'; info?: unknown } | { type: 'result'; value: unknown } | { type: 'error'; error: ErrorData };
 
@@ -74,17 +75,6 @@ export class ScenarioWorker {
   }
 }
 
-/** Small seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
