@@ -295,13 +295,11 @@ export async function loadCodecCore(options: LoadCodecCoreOptions): Promise<Code
   let ringFull = false;
   const ttyOps: FsStreamOps[] = [];
   const ringWrite = (_s: FsStream, buffer: Int8Array, offset: number, length: number): number => {
-    const src = new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length); // small view, no copy
-    let i = length > ring.length ? length - ring.length : 0;
-    while (i < length) {
-      const n = Math.min(length - i, ring.length - ringPos);
-      ring.set(src.subarray(i, i + n), ringPos);
-      ringPos += n;
-      i += n;
+    // A byte loop, not set(subarray()): the build logs several lines per frame, and a view per
+    // write would be garbage on the per-frame path. Log writes are short.
+    const start = length > ring.length ? length - ring.length : 0;
+    for (let i = start; i < length; i++) {
+      ring[ringPos++] = buffer[offset + i]!;
       if (ringPos === ring.length) {
         ringPos = 0;
         ringFull = true;
