@@ -41,15 +41,16 @@ test('file input then drop; pooled then unpooled: charts fill, allocations per f
   expect(await reportValue(page, 'allocationsPerFrameAfterWarmup', 1)).toBeGreaterThan(0);
 });
 
-// At max pacing three CPU-bound workers share 2 cores with the page, and the OS scheduler,
-// not the page's own work, decides how long a main-thread task lasts on the wall clock.
-// A realtime run (a live source) leaves the cores slack, so there a long task is the page's fault.
+// At max pacing (or while a 1080p encoder runs) three CPU-bound workers share 2 cores with
+// the page, and the OS scheduler, not the page's own work, decides how long a main-thread
+// task lasts on the wall clock. A realtime run at a modest size (a live source) leaves the
+// cores slack, so there a long task is the page's fault.
 test('the page stays responsive during a realtime run: no main-thread task over 50 ms', async ({ page }) => {
   const clip = await testClip('clip', small);
   await open(page);
   await chooseFile(page, clip);
   await expectDescribed(page, 'clip-640x360-30-3.mp4', '640×360');
-  await setControls(page, { mode: 'unpooled', pacing: 'realtime', switching: 'every', everyN: 30 });
+  await setControls(page, { mode: 'unpooled', pacing: 'realtime', switching: 'manual' });
   await page.getByTestId('start').click();
   expect(await waitForRunEnd(page)).toContain('done');
   const state = await debugState(page);

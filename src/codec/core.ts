@@ -158,7 +158,7 @@ export interface CodecCore {
    * allocation-free byte ring of the last output instead: read it with `logTail()`.
    */
   setLogger(logger: ((line: string) => void) | null): void;
-  /** The last ~16 KB of ffmpeg output while no logger is set (for error messages). */
+  /** The last ~16 KB of the latest run's ffmpeg output while no logger is set (for error messages). */
   logTail(): string;
   /** Number of exec/ffprobe runs so far. */
   readonly runs: number;
@@ -358,6 +358,9 @@ export async function loadCodecCore(options: LoadCodecCoreOptions): Promise<Code
   function run(main: I32Fn, argv: readonly string[]): number {
     M.reset(); // ret = -1, timeout = -1: a stale ret from the previous run must not leak through
     runs++;
+    // logTail() tells about this run only (a probe must not read an earlier file's log).
+    ringPos = 0;
+    ringFull = false;
     const sp = spSave();
     try {
       const argvPtr = writeArgv(argv);

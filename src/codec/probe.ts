@@ -27,7 +27,7 @@ export interface MediaInfo {
   container: string;
 }
 
-export type ProbeErrorKind = 'empty' | 'unreadable' | 'no-video' | 'unsupported';
+export type ProbeErrorKind = 'empty' | 'unreadable' | 'truncated' | 'no-video' | 'still-image' | 'unsupported';
 
 /** Why a file cannot be used, with a sentence for the user. */
 export class ProbeError extends Error {
@@ -56,6 +56,13 @@ export const DECODABLE_VIDEO_CODECS: ReadonlySet<string> = new Set([
 export function isDecodableVideoCodec(codec: string): boolean {
   return DECODABLE_VIDEO_CODECS.has(codec);
 }
+
+/** Demuxers of single pictures (ffmpeg's image2 and the `*_pipe` image readers). Animated GIF and APNG have their own. */
+function isStillImageContainer(formatName: string): boolean {
+  return formatName === 'image2' || formatName.endsWith('_pipe');
+}
+
+const IMAGE_NAMES: Readonly<Record<string, string>> = { png: 'PNG', mjpeg: 'JPEG', webp: 'WebP', bmp: 'BMP', tiff: 'TIFF', gif: 'GIF' };
 
 interface ProbeStream {
   codec_type?: string;
@@ -121,6 +128,15 @@ export function probeMedia(core: CodecCore, path: string, options: ProbeOptions 
   if (options.countFrames) args.push('-count_packets');
   const { json, log } = core.ffprobeJson([...args, path]);
   const probe = json as ProbeJson | null;
+  if ((!probe || !probe.format || !probe.streams) && /moov atom not found/.test(log) && /type:'(ftyp|mdat)' parent:'root'/.test(log)) {
+    // A real MP4/MOV (its top-level boxes parse; random bytes named .mp4 do not) written
+    // index-last and cut before the index: the frames may be there, but nothing says where.
+    throw new ProbeError(
+      'truncated',
+      'This MP4 file is incomplete: it ends before its index (the “moov” box) that says where every frame is, so it cannot be read. It was probably cut short while downloading, copying or recording. Use the complete file; if the recording was interrupted, a repair tool may be able to rebuild its index.',
+      `moov atom not found in ${path} (${size} bytes)`,
+    );
+  }
   if (!probe || !probe.format || !probe.streams) {
     throw new ProbeError(
       'unreadable',
@@ -143,10 +159,20 @@ export function probeMedia(core: CodecCore, path: string, options: ProbeOptions 
   const codec = video.codec_name ?? 'unknown';
   const width = video.width ?? 0;
   const height = video.height ?? 0;
+  const container = probe.format.format_name ?? 'unknown';
+  if (isStillImageContainer(container)) {
+    const kind = IMAGE_NAMES[codec] ?? codec.toUpperCase();
+    throw new ProbeError(
+      'still-image',
+      `This is a still image (${kind}), not a video: it has a single picture, so there is nothing to stream through the pipeline. Choose a video file, such as an MP4 or WebM.`,
+      `still image: ${container}, codec ${codec}`,
+    );
+  }
   if (!isDecodableVideoCodec(codec) || width <= 0 || height <= 0) {
+    const named = codec === 'unknown' || codec === 'none' ? 'a video codec it does not recognise' : `the ${codec} video codec`;
     throw new ProbeError(
       'unsupported',
-      `This video uses a format we cannot decode here (${codec}). Try converting it to MP4 (H.264) or WebM (VP9) first.`,
+      `This video uses ${named}, which this app does not decode. Convert it to MP4 (H.264) or WebM (VP8 or VP9) with a video converter, then try again.`,
       `video codec ${codec}, ${width}x${height}`,
     );
   }
@@ -171,6 +197,6 @@ export function probeMedia(core: CodecCore, path: string, options: ProbeOptions 
     displayHeight: quarter ? sarWidth : height,
     sampleAspectRatio: sar,
     hasAudio,
-    container: probe.format.format_name ?? 'unknown',
+    container,
   };
 }

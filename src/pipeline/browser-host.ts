@@ -44,6 +44,15 @@ export const browserHost: PipelineHost = {
   },
   spawn<K extends StageKind>(kind: K): StageWorker<K> {
     const worker = startWorker(kind);
-    return { api: Comlink.wrap<StageWorkerApis[K]>(worker), terminate: () => worker.terminate() };
+    return {
+      api: Comlink.wrap<StageWorkerApis[K]>(worker),
+      terminate: () => worker.terminate(),
+      // A browser reports a worker's fatal error (failed load, uncaught error) as an 'error'
+      // event; a worker that silently disappears is caught by the controller's watchdog.
+      onExit(listener) {
+        worker.addEventListener('error', (event) => listener(`its script failed: ${event.message || 'no detail'}`));
+        worker.addEventListener('messageerror', () => listener('a message to it could not be read'));
+      },
+    };
   },
 };

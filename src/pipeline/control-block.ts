@@ -20,8 +20,14 @@
  *     8 PARKING          always 0, never notified: stages `Atomics.wait` on it to sleep
  *                        (realtime pacing) without spinning.
  *     9 FAULT_STAGE, 10 FAULT_FRAME   fault injection for tests and demos: the stage with
- *                        that id throws when it handles that frame index (-1 = none).
+ *                        that id fails when it handles that frame index (-1 = none).
  *                        Written before the run starts; read by every stage per frame.
+ *     11..13 PROGRESS    per stage id (decode, scale, encode): a counter the stage bumps
+ *                        (Atomics.add) for every frame it handles and every wait slice it
+ *                        spends blocked on a neighbour. Reader: the controller's watchdog,
+ *                        which only compares values; wrap-around is harmless.
+ *     14 FAULT_KIND      how the injected fault fails: 0 = throw, 1 = stall (block without
+ *                        progress, ignoring stop, as a hung codec would). Written with 9/10.
  *   Float64 view, from byte 64 (index 8 in Float64 units)
  *     8  REQUESTED_AT    shared-clock ms of the manual request (see TARGET_SEQ).
  *     9  STARTED_AT      shared-clock ms the decode stage released frame 0 (realtime pacing base).
@@ -39,7 +45,12 @@ export const RunState = { running: 0, stopRequested: 1, failed: 2 } as const;
 export const Pacing = { max: 0, realtime: 1 } as const;
 export type PacingMode = keyof typeof Pacing;
 
-const I = { runState: 0, targetSeq: 1, targetW: 2, targetH: 3, pacing: 4, failedStage: 5, switchCount: 6, segmentCount: 7, faultStage: 9, faultFrame: 10 } as const;
+const I = { runState: 0, targetSeq: 1, targetW: 2, targetH: 3, pacing: 4, failedStage: 5, switchCount: 6, segmentCount: 7, faultStage: 9, faultFrame: 10, progress: 11, faultKind: 14 } as const;
+/** Stages with a progress counter (decode, scale, encode). */
+const PROGRESS_STAGES = 3;
+
+export const FaultKind = { throw: 0, stall: 1 } as const;
+export type FaultKind = keyof typeof FaultKind;
 const F = { requestedAt: 8, startedAt: 9, wasmBytes: 10 } as const;
 
 
@@ -97,17 +108,34 @@ export class ControlBlock {
   get targetHeight(): number { return Atomics.load(this.i32, I.targetH); }
   get requestedAt(): number { return this.f64[F.requestedAt]!; }
 
-  /** Makes `stage` throw when it handles frame `frameIndex` (tests of the failure path). */
-  injectFault(stage: number, frameIndex: number): void {
+  /** Makes `stage` fail when it handles frame `frameIndex` (tests of the failure paths). */
+  injectFault(stage: number, frameIndex: number, kind: FaultKind = 'throw'): void {
+    Atomics.store(this.i32, I.faultKind, FaultKind[kind]);
     Atomics.store(this.i32, I.faultFrame, frameIndex);
-    Atomics.store(this.i32, I.faultStage, stage);
+    Atomics.store(this.i32, I.faultStage, stage); // publishing: frame and kind are set
   }
 
-  /** Stage side, per frame: throws the injected fault if this is its stage and frame. */
+  /**
+   * Stage side, per frame: throws the injected fault if this is its stage and frame, or, for
+   * a stall, blocks this thread for good (no progress, deaf to stop: only the watchdog and
+   * worker termination end it).
+   */
   checkFault(stage: number, frameIndex: number): void {
-    if (Atomics.load(this.i32, I.faultStage) === stage && Atomics.load(this.i32, I.faultFrame) === frameIndex) {
-      throw new Error(`injected fault at frame ${frameIndex}`);
+    if (Atomics.load(this.i32, I.faultStage) !== stage || Atomics.load(this.i32, I.faultFrame) !== frameIndex) return;
+    if (Atomics.load(this.i32, I.faultKind) === FaultKind.stall) {
+      for (;;) Atomics.wait(this.parkingWord, 0, 0, 1000); // PARKING is never notified
     }
+    throw new Error(`injected fault at frame ${frameIndex}`);
+  }
+
+  /** Stage side: one unit of progress (a frame handled, or a wait slice blocked on a neighbour). */
+  beat(stage: number): void {
+    if (stage < PROGRESS_STAGES) Atomics.add(this.i32, I.progress + stage, 1);
+  }
+
+  /** Controller side: the stage's progress counter (compare with an earlier value). */
+  progress(stage: number): number {
+    return stage < PROGRESS_STAGES ? Atomics.load(this.i32, I.progress + stage) : 0;
   }
 
   get startedAt(): number { return this.f64[F.startedAt]!; }

@@ -2,15 +2,19 @@ import * as Comlink from 'comlink';
 import { UNAVAILABLE_ENCODERS } from '../codec/ffmpeg-args.ts';
 import type { MediaInfo } from '../codec/probe.ts';
 import { FrameArena } from '../pool/arena.ts';
+import { FramePool } from '../pool/frame-pool.ts';
 import { i420Layout } from '../pool/frame-format.ts';
-import { createLink, failLink, type AllocationMode } from '../pool/strategy.ts';
-import { Metrics } from '../metrics/metrics-block.ts';
+import { createLink, failLink, PreviewReader, type AllocationMode } from '../pool/strategy.ts';
+import { Metrics, type MetricsShared } from '../metrics/metrics-block.ts';
 import { StageId } from '../metrics/stages.ts';
-import { ControlBlock, type PacingMode } from './control-block.ts';
+import { ControlBlock, type FaultKind, type PacingMode } from './control-block.ts';
 import { distinctRungs, ladderSizes, rungSize, type FrameSize, type LadderRung } from './ladder.ts';
 import type { PipelineShared, VideoCodecChoice } from './pipeline-shared.ts';
 import type { RunInput, StageKind, StageWorkerApis } from './stage-protocol.ts';
+import type { DecodeResult } from './stages/decode-stage.ts';
 import type { EncodedSegment, EncodeResult } from './stages/encode-stage.ts';
+import type { ScaleResult } from './stages/scale-stage.ts';
+import { seconds, SetupTimeout, StageStalled, WorkerLost } from './stages/stage-errors.ts';
 import { SwitchLog, type SwitchEvent } from './switch-log.ts';
 import type { SwitchSchedule } from './switch-schedule.ts';
 
@@ -18,6 +22,12 @@ import type { SwitchSchedule } from './switch-schedule.ts';
 export interface StageWorker<K extends StageKind> {
   api: Comlink.Remote<StageWorkerApis[K]>;
   terminate(): void;
+  /**
+   * Calls `listener` if the worker goes away by itself (crash, exit, fatal error), with a
+   * short reason. Not called for terminate(). Hosts that cannot observe this may omit it:
+   * the watchdog still ends the run.
+   */
+  onExit?(listener: (reason: string) => void): void;
 }
 
 /** Where workers and the compiled codec come from: the browser (Vite workers) or Node (worker_threads). */
@@ -35,8 +45,22 @@ export interface RunOptions {
   startRung: LadderRung;
   /** Frames each link holds before its producer blocks (back-pressure). */
   linkCapacity?: number;
-  /** Test hook: make a stage throw at a frame index, to exercise the failure path. */
-  fault?: { stage: StageKind; frameIndex: number } | null;
+  /**
+   * Watchdog: a stage that makes no progress this long (ms) fails the run, named. Waiting on
+   * a neighbour counts as progress, so the stage blamed is the one everyone waits for.
+   * Longer than the slowest legitimate pause (an encoder's start or flush). Default 5000.
+   */
+  stallTimeoutMs?: number;
+  /** Loading the codec or opening the file may take this long (ms) before the run fails. Default 30000. */
+  setupTimeoutMs?: number;
+  /**
+   * WASM memory budget per codec worker, bytes (null = none). An encode worker over it is
+   * replaced between segments by a fresh one, losing and repeating no frame. (The decode
+   * worker runs one exec for the whole file and cannot be swapped mid-file.) Default 1 GiB.
+   */
+  wasmBudgetBytes?: number | null;
+  /** Test hook: make a stage throw (or stall) at a frame index, to exercise the failure paths. */
+  fault?: { stage: StageKind; frameIndex: number; kind?: FaultKind } | null;
 }
 
 export type RunPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'done' | 'failed';
@@ -46,6 +70,23 @@ export interface RunFailure {
   message: string;
 }
 
+/** What each stage's run returns (encode: summed over its workers). */
+export interface StageResults {
+  decode: DecodeResult;
+  scale: ScaleResult;
+  encode: EncodeResult;
+}
+
+/** An encode worker replaced for going over its WASM budget. */
+export interface EncoderReplacement {
+  /** Segments encoded (by all encoders) before the replacement. */
+  afterSegments: number;
+  /** The retired worker's WASM memory, bytes. */
+  wasmBytes: number;
+  /** Segments delivered → the fresh worker loaded, ms. */
+  ms: number;
+}
+
 const STAGE_KINDS: readonly StageKind[] = ['decode', 'scale', 'encode'];
 const STOP_GRACE_MS = 1000;
 /** How long finished segments may take to arrive after the encoder returned. */
@@ -53,59 +94,128 @@ const SEGMENT_DELIVERY_MS = 2000;
 /** Failure code the controller puts on links when a stage fails. */
 const LINK_FAILED = 9;
 const DEFAULT_LINK_CAPACITY = 6;
+export const DEFAULT_STALL_TIMEOUT_MS = 5000;
+export const DEFAULT_SETUP_TIMEOUT_MS = 30_000;
+export const DEFAULT_WASM_BUDGET_BYTES = 1024 * 1024 * 1024;
 
 let liveWorkers = 0;
 /** Stage workers alive right now, across all runs (a run must leave this where it found it). */
 export const liveStageWorkers = (): number => liveWorkers;
 
+/** A worker the controller started: counted once, terminated once, and a promise that rejects if it dies. */
+interface TrackedWorker<K extends StageKind> {
+  readonly kind: K;
+  readonly api: Comlink.Remote<StageWorkerApis[K]>;
+  /** Rejects with WorkerLost if the worker goes away by itself. */
+  readonly lost: Promise<never>;
+  terminate(): void;
+}
+
+function track<K extends StageKind>(host: PipelineHost, kind: K): TrackedWorker<K> {
+  const worker = host.spawn(kind);
+  liveWorkers++;
+  let terminated = false;
+  let reject: (error: Error) => void = () => {};
+  const lost = new Promise<never>((_, r) => { reject = r; });
+  lost.catch(() => {}); // observed through calls raced with it; never an unhandled rejection
+  worker.onExit?.((reason) => {
+    if (terminated) return;
+    reject(new WorkerLost(kind, reason));
+  });
+  return {
+    kind,
+    api: worker.api,
+    lost,
+    terminate() {
+      if (terminated) return;
+      terminated = true;
+      worker.terminate();
+      liveWorkers--;
+    },
+  };
+}
+
+/** A call to a worker that also fails when the worker dies (a dead worker never answers). */
+function call<T>(worker: TrackedWorker<StageKind>, promise: Promise<T>): Promise<T> {
+  return Promise.race([promise, worker.lost]);
+}
+
+/** Rejects with `error()` after `ms` unless `promise` settles first. */
+function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(error()), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Describes a file without running the pipeline: the decode worker loads the codec, mounts
  * the file (lazily) and probes it. Rejects with a message meant for the user.
  */
-export async function probeInput(host: PipelineHost, input: RunInput): Promise<MediaInfo> {
-  const module = await host.codecModule();
-  const decode = host.spawn('decode');
-  liveWorkers++;
+export async function probeInput(host: PipelineHost, input: RunInput, timeoutMs = DEFAULT_SETUP_TIMEOUT_MS): Promise<MediaInfo> {
+  const module = await withTimeout(host.codecModule(), timeoutMs,
+    () => new SetupTimeout(`Loading the codec did not finish within ${seconds(timeoutMs)}. Reload the page and try again.`));
+  const decode = track(host, 'decode');
   try {
-    return await decode.api.open(module, input);
+    return await withTimeout(call(decode, decode.api.open(module, input)), timeoutMs,
+      () => new SetupTimeout(`Reading this file did not finish within ${seconds(timeoutMs)}. It may be damaged: try another file.`));
   } finally {
     decode.terminate();
-    liveWorkers--;
   }
 }
 
 /**
  * One run of the pipeline: builds workers and shared memory, starts the stages, and ends
- * them (done, stopped or failed) leaving no worker behind. Events: `phase`, `segment`, `info`.
+ * them (done, stopped or failed) leaving no worker behind and no slot held. Every wait is
+ * bounded: setup steps by `setupTimeoutMs`, running stages by the watchdog, a stop or a
+ * failure by a grace period after which workers are terminated. Events: `phase`, `segment`, `info`.
  */
 export class PipelineRun extends EventTarget {
   phase: RunPhase = 'idle';
   info: MediaInfo | null = null;
   failure: RunFailure | null = null;
+  /** Something the user should know about a run that otherwise worked (e.g. the file ended early). */
+  notice: string | null = null;
+  /** The decoder reached the end of the input before the input's declared end (truncated file). */
+  endedEarly = false;
   readonly segments: EncodedSegment[] = [];
+  readonly encoderReplacements: EncoderReplacement[] = [];
+  /** Slot references taken back from stages at the end (non-zero after a stop, failure or lost worker). */
+  reclaimedRefs = 0;
   readonly options: Required<RunOptions>;
+  /** The run's shared memory; null before setup and after release(). */
   shared: PipelineShared | null = null;
+  /** The metrics block (kept after release()). */
+  metricsShared: MetricsShared | null = null;
   control: ControlBlock | null = null;
   ladder: { rung: LadderRung; size: FrameSize }[] = [];
   startedAt = 0;
   endedAt = 0;
-  stageResults: { decode?: unknown; scale?: unknown; encode?: unknown } = {};
+  stageResults: Partial<StageResults> = {};
 
   private readonly host: PipelineHost;
   private readonly input: RunInput;
-  private readonly workers: StageWorker<StageKind>[] = [];
+  private readonly workers: TrackedWorker<StageKind>[] = [];
   private switchLog: SwitchLog | null = null;
   private readonly stageErrors = new Map<StageKind | 'setup', string>();
   /** Resolves when the run must end now, finished or not (grace period after stop or failure). */
   private readonly deadline: Promise<void>;
   private endNow: () => void = () => {};
   private graceTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Stages whose run call is pending; the watchdog watches these. */
+  private readonly activeStages = new Set<StageKind>();
+  /** Stages being replaced (worker loading): the setup timeout covers them, not the watchdog. */
+  private readonly replacing = new Set<StageKind>();
 
   constructor(host: PipelineHost, input: RunInput, options: RunOptions) {
     super();
     this.host = host;
     this.input = input;
-    this.options = { linkCapacity: DEFAULT_LINK_CAPACITY, fault: null, ...options };
+    this.options = {
+      linkCapacity: DEFAULT_LINK_CAPACITY, fault: null,
+      stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS, setupTimeoutMs: DEFAULT_SETUP_TIMEOUT_MS,
+      wasmBudgetBytes: DEFAULT_WASM_BUDGET_BYTES,
+      ...options,
+    };
     this.deadline = new Promise((resolve) => { this.endNow = resolve; });
   }
 
@@ -120,8 +230,10 @@ export class PipelineRun extends EventTarget {
     } finally {
       if (this.graceTimer) clearTimeout(this.graceTimer);
       this.terminateWorkers();
+      this.reclaimSlots();
       this.endedAt = performance.timeOrigin + performance.now();
       this.failure = this.chooseFailure();
+      this.noteEndedEarly();
       this.setPhase(this.failure ? 'failed' : 'done');
     }
     return this.phase;
@@ -133,6 +245,15 @@ export class PipelineRun extends EventTarget {
     this.setPhase('stopping');
     this.control?.requestStop();
     this.startGracePeriod();
+  }
+
+  /**
+   * Lets go of a finished run's frame memory (arena, pools, preview tap): a run that has
+   * ended keeps only its results, metrics block and segments. No-op while it runs.
+   */
+  release(): void {
+    if (this.phase !== 'done' && this.phase !== 'failed') return;
+    this.shared = null;
   }
 
   /** Stages get this long to end by themselves; then their workers are terminated. */
@@ -158,13 +279,16 @@ export class PipelineRun extends EventTarget {
   private async runStages(): Promise<void> {
     const unavailable = UNAVAILABLE_ENCODERS[this.options.codec];
     if (unavailable) throw new Error(unavailable);
-    const module = await this.host.codecModule();
+    const setupMs = this.options.setupTimeoutMs;
+    const module = await this.setupStep('setup', withTimeout(this.host.codecModule(), setupMs,
+      () => new SetupTimeout(`Loading the codec did not finish within ${seconds(setupMs)}, so the run was ended. Reload the page and try again.`)));
+    if (!module) return;
     const decode = this.spawn('decode');
-    const info = await this.untilDeadline(decode.api.open(module, this.input)).catch((error: unknown) => {
-      this.recordFailure('decode', error); // e.g. not a video: the message is for the user
-      return null;
-    });
-    if (info === null) return;
+    // A failure here is usually the file (not a video, …): the message is for the user.
+    const opened = await this.setupStep('decode', this.openTimed(decode, decode.api.open(module.value, this.input),
+      'the decode stage opening the file', 'The file may be damaged: try another file.'));
+    if (!opened) return;
+    const info = opened.value;
     this.info = info;
     this.dispatchEvent(new CustomEvent('info', { detail: info }));
     if (this.stopRequested()) return;
@@ -177,7 +301,7 @@ export class PipelineRun extends EventTarget {
 
     const scale = this.spawn('scale');
     const encode = this.spawn('encode');
-    await this.untilDeadline(encode.api.open(module));
+    if (!await this.setupStep('encode', this.openTimed(encode, encode.api.open(module.value), 'the encode stage loading its codec', 'Try again.'))) return;
     if (this.stopRequested()) return;
     this.setPhase('running');
 
@@ -185,34 +309,126 @@ export class PipelineRun extends EventTarget {
       this.segments.push(segment);
       this.dispatchEvent(new CustomEvent('segment', { detail: segment }));
     });
-    let encodeResult: EncodeResult | null = null;
-    const stages: [StageKind, Promise<unknown>][] = [
-      ['encode', encode.api.run(shared, { codec: this.options.codec, frameRate: info.frameRate }, onSegment).then((result) => (encodeResult = result))],
-      ['scale', scale.api.run(shared, { source, rungs, startRung: this.options.startRung, schedule: this.options.schedule })],
-      ['decode', decode.api.run(shared)],
+    const settled = [
+      this.settle('encode', this.encodeAll(encode, module.value, shared, info.frameRate, onSegment)),
+      this.settle('scale', call(scale, scale.api.run(shared, { source, rungs, startRung: this.options.startRung, schedule: this.options.schedule }))),
+      this.settle('decode', call(decode, decode.api.run(shared))),
     ];
-    const settled = stages.map(([kind, promise]) =>
-      promise.then(
-        (result) => { this.stageResults[kind] = result; },
-        (error: unknown) => this.recordFailure(kind, error),
-      ),
-    );
-    // A terminated or crashed worker never answers: the deadline ends the wait.
-    await this.untilDeadline(Promise.all(settled));
+    const stopWatchdog = this.startWatchdog();
+    try {
+      // A hung stage is failed by the watchdog; a dead one by its worker's exit; then the
+      // grace period's deadline ends the wait for anything that still does not answer.
+      await this.untilDeadline(Promise.all(settled));
+    } finally {
+      stopWatchdog();
+    }
     // Segments come through their own comlink proxy channel, which is not ordered with the
     // run() reply: wait for the ones the encoder says it sent.
-    const sent = (encodeResult as EncodeResult | null)?.segments ?? 0;
+    const sent = this.stageResults.encode?.segments ?? 0;
     if (this.segments.length < sent) await this.untilSegments(sent, SEGMENT_DELIVERY_MS);
   }
 
-  private untilSegments(count: number, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      const check = () => this.segments.length >= count && done();
-      function done() {
-        clearTimeout(timer);
-        resolve();
+  /** Tracks a running stage (for the watchdog) until it returns its result or fails. */
+  private async settle<K extends StageKind>(kind: K, promise: Promise<StageResults[K]>): Promise<void> {
+    this.activeStages.add(kind);
+    try {
+      this.stageResults[kind] = await promise;
+    } catch (error) {
+      this.recordFailure(kind, error);
+    } finally {
+      this.activeStages.delete(kind);
+    }
+  }
+
+  /**
+   * Runs the encode stage to the end of its input, replacing its worker whenever it returns
+   * over its WASM budget. The worker returns between segments with the next frame still
+   * queued on link B (it peeks before it takes), so the fresh worker starts at that frame.
+   */
+  private async encodeAll(first: TrackedWorker<'encode'>, module: WebAssembly.Module, shared: PipelineShared,
+    frameRate: number, onSegment: (segment: EncodedSegment) => void): Promise<EncodeResult> {
+    let worker = first;
+    const total: EncodeResult = { frames: 0, segments: 0, endedBy: 'end', wasmBytes: 0 };
+    for (;;) {
+      const plan = { codec: this.options.codec, frameRate, segmentIndexBase: total.segments, wasmBudgetBytes: this.options.wasmBudgetBytes };
+      const result = await call(worker, worker.api.run(shared, plan, onSegment));
+      total.frames += result.frames;
+      total.segments += result.segments;
+      total.endedBy = result.endedBy;
+      total.wasmBytes = result.wasmBytes;
+      if (result.endedBy !== 'budget' || this.stopRequested()) return total;
+
+      this.replacing.add('encode');
+      const startedAt = performance.now();
+      // The retired worker's segments must arrive before it goes (its port closes with it).
+      await this.untilSegments(total.segments, SEGMENT_DELIVERY_MS);
+      worker.terminate();
+      worker = this.spawn('encode');
+      const opened = await this.setupStep('encode', this.openTimed(worker, worker.api.open(module), 'the replacement encode stage loading its codec', 'Try again.'));
+      this.replacing.delete('encode');
+      if (!opened) return total;
+      this.encoderReplacements.push({ afterSegments: total.segments, wasmBytes: result.wasmBytes, ms: performance.now() - startedAt });
+    }
+  }
+
+  /** A worker's setup call, failing if the worker dies or takes longer than `setupTimeoutMs`. */
+  private openTimed<T>(worker: TrackedWorker<StageKind>, promise: Promise<T>, what: string, hint: string): Promise<T> {
+    const ms = this.options.setupTimeoutMs;
+    return withTimeout(call(worker, promise), ms, () => new SetupTimeout(`${what} did not finish within ${seconds(ms)}, so the run was ended. ${hint}`));
+  }
+
+  /** Awaits a setup step: its value, or null if it failed (recorded) or the run must end now. */
+  private async setupStep<T>(stage: StageKind | 'setup', promise: Promise<T>): Promise<{ value: T } | null> {
+    try {
+      const value = await Promise.race([promise.then((v) => ({ value: v })), this.deadline.then(() => null)]);
+      return value;
+    } catch (error) {
+      this.recordFailure(stage, error);
+      return null;
+    }
+  }
+
+  /**
+   * Every few hundred ms, reads each running stage's progress counter (control block); a
+   * counter unchanged for `stallTimeoutMs` fails the run, naming that stage. Returns a stop function.
+   */
+  private startWatchdog(): () => void {
+    const control = this.control!;
+    const stallMs = this.options.stallTimeoutMs;
+    const seen = new Map<StageKind, { count: number; since: number }>();
+    const timer = setInterval(() => {
+      if (this.phase !== 'running') return; // stopping or failing: the grace period bounds the end
+      const now = performance.now();
+      for (const kind of STAGE_KINDS) {
+        if (!this.activeStages.has(kind) || this.replacing.has(kind)) {
+          seen.delete(kind);
+          continue;
+        }
+        const count = control.progress(StageId[kind]);
+        const last = seen.get(kind);
+        if (!last || last.count !== count) {
+          seen.set(kind, { count, since: now });
+        } else if (now - last.since >= stallMs) {
+          clearInterval(timer);
+          this.recordFailure(kind, new StageStalled(kind, stallMs));
+          return;
+        }
       }
+    }, Math.max(20, Math.min(250, stallMs / 8)));
+    return () => clearInterval(timer);
+  }
+
+  private untilSegments(count: number, timeoutMs: number): Promise<void> {
+    if (this.segments.length >= count) return Promise.resolve();
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const check = () => {
+        if (this.segments.length < count && timer !== undefined) return;
+        clearTimeout(timer);
+        this.removeEventListener('segment', check);
+        resolve();
+      };
+      timer = setTimeout(() => { timer = undefined; check(); }, timeoutMs);
       this.addEventListener('segment', check);
     });
   }
@@ -236,9 +452,11 @@ export class PipelineRun extends EventTarget {
     const arena = FrameArena.create({ initialBytes, maxBytes: Math.max(initialBytes * 4, 256 * 1024 * 1024) });
     const metrics = Metrics.create();
     const control = ControlBlock.create(this.options.pacing);
-    if (this.options.fault) control.injectFault(StageId[this.options.fault.stage], this.options.fault.frameIndex);
+    const fault = this.options.fault;
+    if (fault) control.injectFault(StageId[fault.stage], fault.frameIndex, fault.kind);
     this.control = control;
     this.switchLog = new SwitchLog();
+    this.metricsShared = metrics.shared;
     const mode = this.options.mode;
     return {
       arena: arena.shared,
@@ -250,18 +468,10 @@ export class PipelineRun extends EventTarget {
     };
   }
 
-  private spawn<K extends StageKind>(kind: K): StageWorker<K> {
-    const worker = this.host.spawn(kind);
-    liveWorkers++;
-    const tracked: StageWorker<K> = {
-      api: worker.api,
-      terminate: () => {
-        worker.terminate();
-        liveWorkers--;
-      },
-    };
-    this.workers.push(tracked as unknown as StageWorker<StageKind>);
-    return tracked;
+  private spawn<K extends StageKind>(kind: K): TrackedWorker<K> {
+    const worker = track(this.host, kind);
+    this.workers.push(worker);
+    return worker;
   }
 
   private recordFailure(stage: StageKind | 'setup', error: unknown): void {
@@ -291,9 +501,33 @@ export class PipelineRun extends EventTarget {
     return { stage, message: this.stageErrors.get(stage)! };
   }
 
+  private noteEndedEarly(): void {
+    const decoded = this.stageResults.decode;
+    if (!decoded?.endedEarly) return;
+    this.endedEarly = true;
+    this.notice = decoded.expectedFrames !== null && decoded.frames < decoded.expectedFrames
+      ? `The file ended early: ${decoded.frames} of the ${decoded.expectedFrames} frames it declares could be decoded, so it looks cut short. The frames before the cut were processed; for the rest, use the complete file.`
+      : `The file ended early: the decoder stopped at a damaged part after ${decoded.frames} frames. The frames before it were processed; for the rest, use an undamaged copy.`;
+  }
 
   private terminateWorkers(): void {
     for (const worker of this.workers.splice(0)) worker.terminate();
+  }
+
+  /**
+   * With every worker gone, takes back the slot references stages still held (frames queued,
+   * in flight, or held by a worker that died) and empties the preview mailbox, so the pools
+   * end with nothing held.
+   */
+  private reclaimSlots(): void {
+    const shared = this.shared;
+    if (!shared) return;
+    const arena = FrameArena.attach(shared.arena);
+    for (const link of [shared.linkA, shared.linkB]) {
+      const pool = FramePool.attach(link.pool, null, { countReuse: false, arena });
+      for (const kind of STAGE_KINDS) this.reclaimedRefs += pool.reclaimHeldBy(StageId[kind]);
+      if (link.preview) PreviewReader.attach(link, Metrics.attach(shared.metrics), { arena }).clear();
+    }
   }
 
   private setPhase(phase: RunPhase): void {

@@ -35,4 +35,12 @@ export type VideoCodecChoice = 'h264' | 'vp8' | 'vp9';
 export interface EncodePlan {
   codec: VideoCodecChoice;
   frameRate: number;
+  /** Index of this encoder's first segment (an encoder that replaces another continues the count). */
+  segmentIndexBase: number;
+  /**
+   * WASM memory budget of the encode worker, bytes (null = none). Over budget after a
+   * segment, the encoder returns before its next segment (endedBy 'budget', next frame still
+   * queued) so the controller can replace the worker with a fresh one.
+   */
+  wasmBudgetBytes: number | null;
 }

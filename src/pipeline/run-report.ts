@@ -97,7 +97,8 @@ function stageReport(metrics: Metrics, stage: StageId): StageReport {
 /** Builds the report of `run` (call after `run()` resolved; works mid-run too). */
 export function buildRunReport(run: PipelineRun, series: Record<string, ArrayLike<number>> = {}): PipelineRunReport {
   const { fault: _fault, ...options } = run.options;
-  const metrics = run.shared ? Metrics.attach(run.shared.metrics) : null;
+  const metricsShared = run.metricsShared ?? run.shared?.metrics ?? null; // kept after release()
+  const metrics = metricsShared ? Metrics.attach(metricsShared) : null;
   const segments: SegmentReport[] = run.segments.map((s) => ({
     index: s.index, fileName: s.fileName, width: s.width, height: s.height, frames: s.frames,
     firstFrameIndex: s.firstFrameIndex, bytes: s.bytes.byteLength,

@@ -164,6 +164,42 @@ export class FrameQueue {
     return item;
   }
 
+  /**
+   * Non-blocking look at the next item without taking it: the item, QueueResult.end or
+   * QueueResult.empty. Throws when closed/failed. Consumer only (the item stays the
+   * consumer's to pop: only the consumer moves the tail, so a peeked item cannot vanish).
+   */
+  tryPeek(): number {
+    const w = this.w;
+    const st = Atomics.load(w, Q_STATE); // read before head, as in tryPop
+    if (st >= CLOSED) this.throwStopped(st);
+    const tail = w[Q_TAIL]!; // own word
+    const head = Atomics.load(w, Q_HEAD); // acquiring load: items below head are written
+    if (head === tail) return st === ENDED ? QueueResult.end : QueueResult.empty;
+    return w[Q_ITEMS + (tail & this.mask)]!;
+  }
+
+  /** Blocking peek (Atomics.wait): the next item (left in the queue), QueueResult.end or QueueResult.timeout. */
+  peek(timeoutMs: number): number {
+    const first = this.tryPeek();
+    if (first !== QueueResult.empty) return first;
+    const w = this.w;
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      Atomics.add(w, Q_CONSUMER_WAITING, 1);
+      const seq = Atomics.load(w, Q_DATA_SEQ);
+      try {
+        const r = this.tryPeek();
+        if (r !== QueueResult.empty) return r;
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) return QueueResult.timeout;
+        Atomics.wait(w, Q_DATA_SEQ, seq, remaining);
+      } finally {
+        Atomics.sub(w, Q_CONSUMER_WAITING, 1);
+      }
+    }
+  }
+
   /** Blocking pop (Atomics.wait): an item, QueueResult.end or QueueResult.timeout. */
   pop(timeoutMs: number): number {
     const first = this.tryPop();

@@ -154,9 +154,17 @@ class FrameRecord implements WritableFrame, ReadableFrame {
   }
 }
 
+/** What `LinkReader.peek` shows of the next frame without taking it. */
+export interface PeekedFrame {
+  readonly width: number;
+  readonly height: number;
+  readonly frameIndex: number;
+}
+
 export type BeginResult = WritableFrame | 'timeout';
 export type CommitResult = 'ok' | 'timeout';
 export type NextResult = ReadableFrame | 'end' | 'timeout';
+export type PeekResult = PeekedFrame | 'end' | 'timeout';
 
 /** Producer side of a link. Blocking (for workers inside ffmpeg's exec). */
 export interface LinkWriter {
@@ -182,6 +190,12 @@ export interface LinkReader {
   next(timeoutMs: number): NextResult;
   /** Awaitable twin of next (Atomics.waitAsync). */
   nextAsync(timeoutMs: number): Promise<NextResult>;
+  /**
+   * Blocking: the next frame's size and index, leaving the frame queued for next() (e.g. an
+   * encoder ending its segment before a frame of a new size, without taking that frame).
+   * The returned record is reused by the next peek.
+   */
+  peek(timeoutMs: number): PeekResult;
   /** Finished with a frame from next(): releases it. */
   done(frame: ReadableFrame): void;
   close(): void;
@@ -377,6 +391,7 @@ class Reader implements LinkReader {
   private readonly queue: FrameQueue;
   private readonly side: ReadSide;
   private readonly consumer: StageId;
+  private readonly peeked = { width: 0, height: 0, frameIndex: -1 };
 
   constructor(
     readonly shared: LinkShared,
@@ -407,6 +422,24 @@ class Reader implements LinkReader {
       this.metrics.addWait(this.consumer, performance.now() - t0, r === QueueResult.timeout);
     }
     return this.result(r);
+  }
+
+  peek(timeoutMs: number): PeekResult {
+    let r = this.queue.tryPeek();
+    if (r === QueueResult.empty) {
+      const t0 = performance.now();
+      r = this.queue.peek(timeoutMs);
+      this.metrics.addWait(this.consumer, performance.now() - t0, r === QueueResult.timeout);
+    }
+    if (r === QueueResult.end) return 'end';
+    if (r === QueueResult.timeout) return 'timeout';
+    // The queued handle carries the consumer's ref (transferred before the push): reading its
+    // header is safe, and nobody but this consumer can release it.
+    const p = this.peeked;
+    p.width = this.pool.width(r);
+    p.height = this.pool.height(r);
+    p.frameIndex = this.pool.frameIndex(r);
+    return p;
   }
 
   private result(r: number): NextResult {

@@ -46,6 +46,8 @@ export class App {
   private measuringBrowserMemory = false;
   private lastBrowserMemoryAt = -Infinity;
   private browserMemoryNote = '';
+  /** How the last run ended (for end-to-end checks). */
+  private lastRun: Record<string, unknown> | null = null;
 
   private readonly charts = new ChartBoard();
   private readonly preview = new Preview();
@@ -54,6 +56,7 @@ export class App {
     progress: h('progress', { max: 1, value: 0, 'data-testid': 'progress' }),
     progressText: h('span', { class: 'muted', 'data-testid': 'progress-text' }),
     error: h('div', { class: 'error', role: 'alert', 'data-testid': 'error', hidden: true }),
+    notice: h('div', { class: 'notice', role: 'status', 'data-testid': 'notice', hidden: true }),
     fileInput: h('input', { type: 'file', accept: 'video/*,.mp4,.webm,.mkv,.mov', 'data-testid': 'file-input' }),
     sampleButton: h('button', { type: 'button', 'data-testid': 'use-sample' }, 'Use the sample'),
     fileInfo: h('dl', { class: 'file-info', 'data-testid': 'file-info' }),
@@ -113,6 +116,7 @@ export class App {
       ),
       h('div', { class: 'statusbar' }, e.status, h('div', { class: 'progress-wrap' }, e.progress, e.progressText), e.health),
       e.error,
+      e.notice,
       h('main', { class: 'layout' },
         h('section', { class: 'panel input' },
           h('h2', {}, '1 · Input'),
@@ -459,6 +463,9 @@ export class App {
     this.charts.invalidate();
     this.preview.attach(null);
     if (run.failure) this.showError(`The run failed in the ${run.failure.stage} stage: ${run.failure.message}`);
+    if (run.notice) this.showNotice(run.notice);
+    this.lastRun = { phase: run.phase, heldSlotsAtEnd: run.heldSlotsAtEnd, notice: run.notice, failure: run.failure };
+    run.release(); // sampled for the last time: its frame memory can go
     return tel;
   }
 
@@ -476,7 +483,7 @@ export class App {
       case 'starting': this.setStatus(`${label} (${run.settings.mode}): loading the codec and opening the file…`); break;
       case 'running': this.setStatus(`${label} (${run.settings.mode}): decoding → scaling → encoding (${run.settings.codec}, ${run.settings.pacing} pacing)…`); break;
       case 'stopping': this.setStatus(`${label}: stopping…`); break;
-      case 'done': this.setStatus(`${label} done: ${frames} frames, ${run.segments.length} segment${run.segments.length === 1 ? '' : 's'} in ${formatMs(run.endedAt - run.startedAt)}.`); break;
+      case 'done': this.setStatus(`${label} done: ${frames} frames, ${run.segments.length} segment${run.segments.length === 1 ? '' : 's'} in ${formatMs(run.endedAt - run.startedAt)}.${run.notice ? ' The file ended early: see the note below.' : ''}`); break;
       case 'failed': this.setStatus(`${label} failed: ${run.failure?.message ?? 'unknown error'}`); break;
     }
     this.syncControls();
@@ -497,7 +504,8 @@ export class App {
   private updateProgress(tel: RunTelemetry, total: number | null): void {
     const done = tel.framesDone();
     const p = this.el.progress;
-    if (total && total > 0) {
+    // A file may understate its length (repeated timestamps): past it, show the count alone.
+    if (total && total > 0 && done <= total) {
       p.max = total;
       p.value = Math.min(done, total);
       this.el.progressText.textContent = `${done} / ${total} frames`;
@@ -593,7 +601,14 @@ export class App {
     this.el.error.hidden = false;
   }
 
+  private showNotice(text: string): void {
+    fill(this.el.notice, h('strong', {}, 'Note: '), text);
+    this.el.notice.hidden = false;
+  }
+
   private clearError(): void {
+    this.el.notice.hidden = true;
+    fill(this.el.notice);
     this.el.error.hidden = true;
     fill(this.el.error);
   }
@@ -609,6 +624,8 @@ export class App {
       reports: this.reports,
       phase: this.current?.phase ?? 'idle',
       browserMemory: this.browserMemoryNote,
+      liveStageWorkers: this.engine.liveStageWorkers(),
+      lastRun: this.lastRun,
     };
   }
 }

@@ -7,7 +7,7 @@ import { StageId } from '../metrics/stages.ts';
 import { FrameArena } from '../pool/arena.ts';
 import { FramePool } from '../pool/frame-pool.ts';
 import { PreviewReader } from '../pool/strategy.ts';
-import { PipelineRun, probeInput } from '../pipeline/controller.ts';
+import { liveStageWorkers, PipelineRun, probeInput } from '../pipeline/controller.ts';
 import { browserHost } from '../pipeline/browser-host.ts';
 import { buildRunReport } from '../pipeline/run-report.ts';
 import type { LadderRung } from '../pipeline/ladder.ts';
@@ -22,6 +22,7 @@ class RealRun extends EventTarget implements UiRun {
   private tapTried = false;
   private pools: FramePool[] | null = null;
   private readonly segmentViews: SegmentView[] = [];
+  heldSlotsAtEnd: number | null = null;
 
   constructor(input: File, settings: RunSettings) {
     super();
@@ -47,20 +48,37 @@ class RealRun extends EventTarget implements UiRun {
   get phase() { return this.inner.phase; }
   get info() { return this.inner.info; }
   get failure() { return this.inner.failure; }
+  get notice() { return this.inner.notice; }
   get segments() { return this.segmentViews; }
   get ladder() { return this.inner.ladder; }
   get startedAt() { return this.inner.startedAt; }
   get endedAt() { return this.inner.endedAt; }
 
-  run() { return this.inner.run(); }
+  async run() {
+    const phase = await this.inner.run();
+    const shared = this.inner.shared;
+    if (shared) {
+      const arena = this.arena ?? FrameArena.attach(shared.arena);
+      this.heldSlotsAtEnd = [shared.linkA, shared.linkB]
+        .reduce((held, l) => held + FramePool.attach(l.pool, null, { countReuse: false, arena }).stats().heldSlots, 0);
+    }
+    return phase;
+  }
+
+  release() {
+    this.tap = null;
+    this.pools = null;
+    this.arena = null;
+    this.inner.release();
+  }
   stop() { this.inner.stop(); }
   requestRung(rung: LadderRung) { this.inner.requestRung(rung); }
   switches() { return this.inner.switches(); }
 
   metrics(): Metrics | null {
-    const shared = this.inner.shared;
+    const shared = this.inner.metricsShared;
     if (!shared) return null;
-    this.metricsView ??= Metrics.attach(shared.metrics);
+    this.metricsView ??= Metrics.attach(shared);
     return this.metricsView;
   }
 
@@ -111,4 +129,5 @@ export const realEngine: Engine = {
   name: 'pipeline',
   probe: (input) => probeInput(browserHost, input),
   createRun: (input, settings) => new RealRun(input, settings),
+  liveStageWorkers,
 };

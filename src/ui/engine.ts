@@ -60,6 +60,8 @@ export interface UiRun extends EventTarget {
   readonly phase: RunPhase;
   readonly info: MediaInfo | null;
   readonly failure: RunFailure | null;
+  /** Something the user must know about a run that otherwise worked (e.g. the file ended early). */
+  readonly notice: string | null;
   readonly segments: readonly SegmentView[];
   readonly ladder: readonly { rung: LadderRung; size: FrameSize }[];
   /** Shared-clock ms (performance.timeOrigin + performance.now()) when run() began. */
@@ -78,6 +80,10 @@ export interface UiRun extends EventTarget {
   report(series: Record<string, ArrayLike<number>>): PipelineRunReport;
   /** Borrows the newest frame from the preview tap, or null (nothing new / no tap). */
   takePreview(): PreviewFrame | null;
+  /** Slots still held in the run's pools when it ended (0 = nothing leaked), null before the end. */
+  readonly heldSlotsAtEnd: number | null;
+  /** After the run's last sample: lets go of its frame memory (pools, arena). Metrics and results stay. */
+  release(): void;
 }
 
 export interface Engine {
@@ -85,6 +91,8 @@ export interface Engine {
   /** Describes a file (codec, size, rate…) without running it; rejects with a sentence for the user. */
   probe(input: File): Promise<MediaInfo>;
   createRun(input: File, settings: RunSettings): UiRun;
+  /** Stage workers alive now, across runs (0 when idle). */
+  liveStageWorkers(): number;
 }
 
 /** Loads the engine (a separate chunk: the page paints before comlink and the pool load). */

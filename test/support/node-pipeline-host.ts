@@ -13,6 +13,10 @@ export const nodePipelineHost: PipelineHost = {
     return {
       api: Comlink.wrap<StageWorkerApis[K]>(nodeEndpoint(worker)),
       terminate: () => void worker.terminate(),
+      onExit(listener) {
+        worker.once('exit', (code) => listener(`its thread exited with code ${code}`));
+        worker.once('error', (error) => listener(`it threw ${error.name}: ${error.message}`));
+      },
     };
   },
 };

@@ -14,10 +14,17 @@ import { beginFrame, commitFrame, WAIT_SLICE_MS } from './link-io.ts';
 
 const SINK_PATH = '/dev/framepool-decoded';
 const FAILURE_CODE = 1;
+/** Frames fewer than declared that still count as the whole file (see DecodeResult.endedEarly). */
+const ENDED_EARLY_SLACK_FRAMES = 2;
 
 export interface DecodeResult {
   frames: number;
-  /** True when the decoder reported an error after some frames (e.g. a truncated file). */
+  /** Frames the container declares (null when it does not say). */
+  expectedFrames: number | null;
+  /**
+   * True when the input ended before it should have: the decoder gave up with an error after
+   * some frames, or clearly fewer frames came out than the container declares (a truncated file).
+   */
   endedEarly: boolean;
 }
 
@@ -60,7 +67,7 @@ export class DecodeStage {
     const cutter = new FrameCutter(frameBytes, {
       begin: () => {
         // Blocks while link A is full: that is the back-pressure from the scaler.
-        const frame = beginFrame(writer, control, size);
+        const frame = beginFrame(writer, control, StageId.decode, size);
         if (frame === null) throw new StageStopped('stopped');
         current = frame;
         return frame.data;
@@ -74,7 +81,7 @@ export class DecodeStage {
         control.checkFault(StageId.decode, frameIndex);
         frame.frameIndex = frameIndex;
         frame.ptsUs = Math.round(frameIndex * frameInterval * 1000);
-        if (!commitFrame(writer, control, frame)) throw new StageStopped('stopped'); // commit stamps the decode time
+        if (!commitFrame(writer, control, StageId.decode, frame)) throw new StageStopped('stopped'); // commit stamps the decode time
         control.setWasmBytes(StageId.decode, core.wasmMemoryBytes());
         frameIndex++;
       },
@@ -89,11 +96,14 @@ export class DecodeStage {
         throw new StageFailure('decode', `the decoder could not read any frame from this file: ${lastError(core.logTail())}`);
       }
       writer.end();
-      return { frames: frameIndex, endedEarly: ret !== 0 };
+      const expectedFrames = info.frameCount;
+      // A couple of frames short is an edit list trimming the ends, not a cut file.
+      const short = expectedFrames !== null && frameIndex + ENDED_EARLY_SLACK_FRAMES < expectedFrames;
+      return { frames: frameIndex, expectedFrames, endedEarly: ret !== 0 || short };
     } catch (error) {
       if (error instanceof StageStopped || control.stopping) {
         writer.end();
-        return { frames: frameIndex, endedEarly: false };
+        return { frames: frameIndex, expectedFrames: info.frameCount, endedEarly: false };
       }
       control.markFailed(StageId.decode); // before failing the link: neighbours then see a stop
       writer.fail(FAILURE_CODE);
@@ -108,6 +118,7 @@ function waitUntil(control: ControlBlock, dueMs: number): void {
   const parking = control.parkingWord;
   for (let left = dueMs - sharedNow(); left > 0 && !control.stopping; left = dueMs - sharedNow()) {
     Atomics.wait(parking, 0, 0, Math.min(left, WAIT_SLICE_MS));
+    control.beat(StageId.decode); // pacing is waiting, not stalling
   }
 }
 

@@ -7,7 +7,7 @@ import { ControlBlock } from '../control-block.ts';
 import { StageId, sharedNow } from '../../metrics/stages.ts';
 import type { EncodePlan, PipelineShared } from '../pipeline-shared.ts';
 import { StageFailure, describeError } from './stage-errors.ts';
-import { nextFrame } from './link-io.ts';
+import { peekFrame } from './link-io.ts';
 
 const SOURCE_PATH = '/dev/framepool-scaled';
 const FAILURE_CODE = 3;
@@ -21,7 +21,7 @@ export interface EncodedSegment {
   fileName: string;
   mimeType: string;
   bytes: Uint8Array;
-  /** End of stream → previous exec returned (encoder flush + trailer), ms. 0 for the first segment. */
+  /** End of stream → previous exec returned (encoder flush + trailer), ms. 0 for a worker's first segment. */
   closeMs: number;
   /** exec start → second frame requested (demuxer probe + encoder init + first frame), ms. */
   openMs: number;
@@ -31,15 +31,24 @@ export interface EncodedSegment {
   wasmBytesAfter: number;
 }
 
+/** Why an encoder's run returned: its input ended, the run stopped, or it went over its WASM budget. */
+export type EncodeEnd = 'end' | 'stop' | 'budget';
+
 export interface EncodeResult {
   frames: number;
   segments: number;
+  endedBy: EncodeEnd;
+  /** This worker's WASM memory when it returned, bytes. */
+  wasmBytes: number;
 }
 
 /**
- * Encode stage: pulls frames from link B through the source device into ffmpeg. When the
- * next frame's size differs, the device ends the stream at the frame boundary, the exec
- * closes that segment, and a new exec starts at the new size (the encoder re-init).
+ * Encode stage: pulls frames from link B through the source device into ffmpeg. Before
+ * taking a frame it peeks at it: when the next frame's size differs, the device ends the
+ * stream at the frame boundary, leaving that frame queued; the exec closes that segment,
+ * and a new exec starts at the new size (the encoder re-init). Because the frame is never
+ * taken early, this worker can also stop between segments (over its WASM budget) and a
+ * fresh worker continues from the very same frame: nothing lost, nothing repeated.
  */
 export class EncodeStage {
   private core: CodecCore | null = null;
@@ -53,7 +62,7 @@ export class EncodeStage {
     this.core = await this.loadCore(module);
   }
 
-  /** Encodes until link B ends; each closed segment goes to `onSegment` at once. */
+  /** Encodes until link B ends (or stop, or over budget); each closed segment goes to `onSegment` at once. */
   run(shared: PipelineShared, plan: EncodePlan, onSegment: (segment: EncodedSegment) => void): EncodeResult {
     const core = this.core;
     if (!core) throw new StageFailure('encode', 'the encoder was started before its codec was loaded');
@@ -64,28 +73,23 @@ export class EncodeStage {
     // Per-segment state, reused across segments; the device callbacks read it.
     const state = {
       width: 0, height: 0, frames: 0,
-      held: null as ReadableFrame | null, // frame read but not yet served (first of next segment)
       serving: null as ReadableFrame | null, // frame whose bytes ffmpeg is reading now
       execStartedAt: 0, secondRequestAt: 0, eofAt: 0,
     };
     const source = mountFrameSource(core, SOURCE_PATH, {
       next: () => {
-        let frame = state.held;
-        state.held = null;
-        if (frame === null) frame = nextFrame(reader, control);
-        if (frame === null) {
+        const peeked = peekFrame(reader, control, StageId.encode);
+        if (peeked === null || peeked.width !== state.width || peeked.height !== state.height) {
+          // End of input, stop, or a new size: end this segment exactly here. A new-size frame
+          // stays queued and opens the next segment.
           state.eofAt = sharedNow();
           return null;
         }
-        if (frame.width !== state.width || frame.height !== state.height) {
-          // A new size: end this segment exactly here; the frame opens the next one.
-          state.held = frame;
-          state.eofAt = sharedNow();
-          return null;
-        }
+        const frame = reader.next(0); // only this thread takes from link B: the peeked frame is there
+        if (typeof frame === 'string') throw new Error(`link B: the peeked frame was gone (${frame})`);
+        state.serving = frame;
         control.checkFault(StageId.encode, frame.frameIndex);
         if (state.frames === 1 && state.secondRequestAt === 0) state.secondRequestAt = sharedNow();
-        state.serving = frame;
         return frame.data;
       },
       done: () => {
@@ -93,7 +97,7 @@ export class EncodeStage {
         if (!frame) return;
         state.serving = null;
         reader.done(frame); // link B is the sink link: done() records end-to-end latency
-
+        control.beat(StageId.encode);
         state.frames++;
       },
     });
@@ -101,19 +105,29 @@ export class EncodeStage {
     let totalFrames = 0;
     let segments = 0;
     let previousCloseMs = 0;
+    let endedBy: EncodeEnd = 'end';
     try {
       while (true) {
-        const first = state.held ?? nextFrame(reader, control);
-        if (first === null) break;
-        // Copy what we need: frame records are recycled by the reader once done.
+        const first = peekFrame(reader, control, StageId.encode);
+        if (first === null) {
+          endedBy = control.stopping ? 'stop' : 'end';
+          break;
+        }
+        // Between segments, with the next frame still queued, is where a worker over its
+        // budget can hand over. A fresh worker always encodes one segment first (no ping-pong).
+        if (plan.wasmBudgetBytes !== null && segments > 0 && core.wasmMemoryBytes() > plan.wasmBudgetBytes) {
+          endedBy = 'budget';
+          break;
+        }
+        // Copy what we need: the peek record is reused.
         const { width, height, frameIndex: firstFrameIndex } = first;
-        state.held = first;
         state.width = width;
         state.height = height;
         state.frames = 0;
         state.secondRequestAt = 0;
+        const index = plan.segmentIndexBase + segments;
         const container = containerFor(plan.codec);
-        const fileName = `segment-${String(segments).padStart(4, '0')}-${width}x${height}.${container.extension}`;
+        const fileName = `segment-${String(index).padStart(4, '0')}-${width}x${height}.${container.extension}`;
 
         state.execStartedAt = sharedNow();
         const ret = core.exec(encodeArgs({
@@ -132,17 +146,21 @@ export class EncodeStage {
         const wasmBytesAfter = core.wasmMemoryBytes();
         control.setWasmBytes(StageId.encode, wasmBytesAfter);
         onSegment({
-          index: segments, width, height, frames: state.frames, firstFrameIndex,
+          index, width, height, frames: state.frames, firstFrameIndex,
           fileName, mimeType: container.mimeType, bytes,
           closeMs: previousCloseMs, openMs, reinitMs: previousCloseMs + openMs, wasmBytesAfter,
         });
         control.noteSegmentClosed();
+        control.beat(StageId.encode);
         previousCloseMs = returnedAt - state.eofAt;
         totalFrames += state.frames;
         segments++;
-        if (state.held === null && control.stopping) break;
+        if (control.stopping) {
+          endedBy = 'stop';
+          break;
+        }
       }
-      return { frames: totalFrames, segments };
+      return { frames: totalFrames, segments, endedBy, wasmBytes: core.wasmMemoryBytes() };
     } catch (error) {
       if (!control.stopping) {
         control.markFailed(StageId.encode); // before failing the link: neighbours then see a stop
@@ -150,7 +168,9 @@ export class EncodeStage {
       }
       throw new StageFailure('encode', describeError(error), { cause: error });
     } finally {
-      if (state.held) reader.done(state.held);
+      // A frame taken but never handed to ffmpeg (a fault between take and serve).
+      if (state.serving) reader.done(state.serving);
+      state.serving = null;
     }
   }
 }

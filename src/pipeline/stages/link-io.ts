@@ -1,39 +1,57 @@
-import type { LinkReader, LinkWriter, ReadableFrame, WritableFrame } from '../../pool/strategy.ts';
+import type { LinkReader, LinkWriter, PeekedFrame, ReadableFrame, WritableFrame } from '../../pool/strategy.ts';
+import type { StageId } from '../../metrics/stages.ts';
 import type { ControlBlock } from '../control-block.ts';
 import type { FrameSize } from '../ladder.ts';
 
 /**
  * Blocking link access for stages, in short waits so a stop is noticed within one slice.
  * (Stages run inside ffmpeg's synchronous exec or a plain loop: blocking is how they wait.)
+ * Every slice spent blocked on a neighbour counts as progress for `stage` (control block
+ * PROGRESS): waiting is not stalling, so the watchdog blames the stage nobody is waiting for.
  */
 export const WAIT_SLICE_MS = 50;
 
 /** The next frame, or null at end of stream or once the run is stopping. */
-export function nextFrame(reader: LinkReader, control: ControlBlock): ReadableFrame | null {
+export function nextFrame(reader: LinkReader, control: ControlBlock, stage: StageId): ReadableFrame | null {
   while (true) {
     const result = reader.next(WAIT_SLICE_MS);
     if (result === 'end') return null;
     if (result !== 'timeout') return result;
+    control.beat(stage);
+    if (control.stopping) return null;
+  }
+}
+
+/** The next frame's size and index without taking it, or null at end of stream or on stop. */
+export function peekFrame(reader: LinkReader, control: ControlBlock, stage: StageId): PeekedFrame | null {
+  while (true) {
+    const result = reader.peek(WAIT_SLICE_MS);
+    if (result === 'end') return null;
+    if (result !== 'timeout') return result;
+    control.beat(stage);
     if (control.stopping) return null;
   }
 }
 
 /** A writable frame of `size`, blocking while the link is full (back-pressure); null on stop. */
-export function beginFrame(writer: LinkWriter, control: ControlBlock, size: FrameSize): WritableFrame | null {
+export function beginFrame(writer: LinkWriter, control: ControlBlock, stage: StageId, size: FrameSize): WritableFrame | null {
   while (true) {
     if (control.stopping) return null;
     const frame = writer.begin(size.width, size.height, WAIT_SLICE_MS);
     if (frame !== 'timeout') return frame;
+    control.beat(stage);
   }
 }
 
 /** Hands `frame` on, blocking while the link is full; on stop drops it and returns false. */
-export function commitFrame(writer: LinkWriter, control: ControlBlock, frame: WritableFrame): boolean {
+export function commitFrame(writer: LinkWriter, control: ControlBlock, stage: StageId, frame: WritableFrame): boolean {
   while (writer.commit(frame, WAIT_SLICE_MS) === 'timeout') {
+    control.beat(stage);
     if (control.stopping) {
       writer.abort(frame);
       return false;
     }
   }
+  control.beat(stage);
   return true;
 }

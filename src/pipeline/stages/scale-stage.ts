@@ -54,7 +54,7 @@ export class ScaleStage {
 
     try {
       while (true) {
-        const input = nextFrame(reader, control);
+        const input = nextFrame(reader, control, StageId.scale);
         if (input === null) break;
         control.checkFault(StageId.scale, input.frameIndex);
         const takenAt = sharedNow();
@@ -83,7 +83,7 @@ export class ScaleStage {
           scaler = scalerFor(target.width, target.height);
         }
 
-        const output = beginFrame(writer, control, target);
+        const output = beginFrame(writer, control, StageId.scale, target);
         if (output === null) {
           reader.done(input);
           break;
@@ -95,7 +95,7 @@ export class ScaleStage {
         output.ptsUs = input.ptsUs;
         output.stamps.set(input.stamps); // commit adds the scale stamp
         reader.done(input);
-        if (!commitFrame(writer, control, output)) break;
+        if (!commitFrame(writer, control, StageId.scale, output)) break;
         frames++;
         if (switching) {
           switchLog.write(switches, input.frameIndex, requestedAt, sharedNow(),
