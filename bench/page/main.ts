@@ -1,0 +1,439 @@
+/**
+ * The bench page: `window.runBenchCase(config)` runs one case in fresh workers and returns
+ * its figures (bench/protocol.ts). Driven by bench/run.ts through playwright-core; the runner
+ * samples the OS side (/proc) while a case runs.
+ *
+ * Cases: the product's PipelineRun on browserHost (pooled / unpooled), the single-exec
+ * baseline and the stages alone (bench.worker.ts), and the @ffmpeg/ffmpeg high-level API as
+ * its documentation shows it.
+ */
+import { FFmpeg } from '@ffmpeg/ffmpeg';
+import { Metrics, HIST_E2E, StageCounter, StageGauge } from '../../src/metrics/metrics-block.ts';
+import { STAGE_COUNT, StageId, type StageId as StageIdType } from '../../src/metrics/stages.ts';
+import { browserHost } from '../../src/pipeline/browser-host.ts';
+import { PipelineRun } from '../../src/pipeline/controller.ts';
+import type { LadderRung } from '../../src/pipeline/ladder.ts';
+import type { SwitchSchedule } from '../../src/pipeline/switch-schedule.ts';
+import { seededRandom } from '../../src/seeded-random.ts';
+import { FrameArena } from '../../src/pool/arena.ts';
+import { FramePool } from '../../src/pool/frame-pool.ts';
+import type { BenchCaseConfig, BenchCaseResult, CounterTotals, InAppSample, LatencySummary, UaMemorySample, WasmTrace } from '../protocol.ts';
+import type { BenchWorkerReply, BenchWorkerRequest } from './bench.worker.ts';
+
+const now = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const WARMUP_FRAMES = 30;
+/** The codec workers' WASM memory is compared after this much warm-up (see WasmTrace). */
+const WASM_WARM_FRAMES = 100;
+const WASM_WARM_SEGMENTS = 100;
+const UA_CAP_MS = 2000;
+
+interface ChromeMemory { usedJSHeapSize: number; totalJSHeapSize: number }
+const chromeMemory = (): ChromeMemory | undefined => (performance as Performance & { memory?: ChromeMemory }).memory;
+
+interface UaBreakdown { bytes: number; attribution: { scope?: string }[] }
+interface UaResult { bytes: number; breakdown: UaBreakdown[] }
+type MeasureUa = () => Promise<UaResult>;
+
+const blankSample = (t: number): InAppSample => {
+  const heap = chromeMemory();
+  return {
+    t, poolCommitted: NaN, poolReserved: NaN, poolInUse: NaN, wasmDecode: NaN, wasmEncode: NaN, wasmOther: NaN,
+    jsHeapUsed: heap?.usedJSHeapSize ?? NaN, jsHeapTotal: heap?.totalJSHeapSize ?? NaN, framesDone: 0,
+  };
+};
+
+/** Periodic in-app samples, and the browser's own memory figure when it answers. */
+class CaseSampler {
+  readonly samples: InAppSample[] = [];
+  readonly ua: UaMemorySample[] = [];
+  readonly uaTimeouts: string[] = [];
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly read: (t: number) => InAppSample;
+
+  constructor(read: (t: number) => InAppSample) {
+    this.read = read;
+  }
+
+  sample(): void {
+    this.samples.push(this.read(now()));
+  }
+
+  start(everyMs: number): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), everyMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.sample();
+  }
+
+  /**
+   * performance.measureUserAgentSpecificMemory(): fast with ForceEagerMeasureMemory when the
+   * page is idle, but it does not answer while a worker is blocked in ffmpeg's exec (a call
+   * made at a run's start resolved at its end), and hung for 60 s right after workers were
+   * terminated. So: measured when no run is in flight, and given up after `capMs`.
+   */
+  async measureUa(when: string, capMs = UA_CAP_MS): Promise<void> {
+    const measure = (performance as Performance & { measureUserAgentSpecificMemory?: MeasureUa }).measureUserAgentSpecificMemory;
+    if (!measure) return;
+    const t0 = now();
+    try {
+      const result = await Promise.race([measure.call(performance), sleep(capMs).then(() => null)]);
+      if (result === null) {
+        this.uaTimeouts.push(`${when}: no answer within ${capMs} ms`);
+        return;
+      }
+      const byScope: Record<string, number> = {};
+      for (const entry of result.breakdown) {
+        const scope = entry.attribution[0]?.scope ?? 'shared/unattributed';
+        byScope[scope] = (byScope[scope] ?? 0) + entry.bytes;
+      }
+      this.ua.push({ t: t0, when, bytes: result.bytes, byScope, ms: now() - t0 });
+    } catch {
+      // Not cross-origin isolated, or the browser refused: the series stays shorter.
+    }
+  }
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+function latencySummary(values: number[]): LatencySummary | null {
+  if (values.length === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  return { count: sorted.length, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1]! };
+}
+
+function counterTotals(m: Metrics): CounterTotals {
+  const t: CounterTotals = { frames: m.counter(StageId.encode, StageCounter.frames), allocations: 0, bytesAllocated: 0, bytesCopied: 0 };
+  for (let s = 0; s < STAGE_COUNT; s++) {
+    const stage = s as StageIdType;
+    t.allocations += m.counter(stage, StageCounter.allocations);
+    t.bytesAllocated += m.gauge(stage, StageGauge.bytesAllocated);
+    t.bytesCopied += m.gauge(stage, StageGauge.bytesCopied);
+  }
+  return t;
+}
+
+const isTrap = (message: string): boolean => /crash|out of bounds|unreachable|RuntimeError/i.test(message);
+
+function emptyResult(config: BenchCaseConfig): BenchCaseResult {
+  return {
+    id: config.id, ok: false, failure: null, traps: 0, source: null, frames: 0,
+    setupDoneAt: NaN, startedAt: NaN, endedAt: NaN, activeMs: NaN, fps: NaN,
+    latency: null, latencyAfterWarmup: null, latencySeries: null, totals: null, warmup: null,
+    switches: { count: 0, manual: 0, costMs: [] }, segments: { count: 0, reinitMs: [], bytes: 0 },
+    wasm: null, samples: [], uaMemory: [], stageAlone: null, stages: null, notes: [],
+  };
+}
+
+/**
+ * The browser's figure for the idle page, before any worker exists: the one moment it
+ * reliably answers (it hung after workers were terminated, and does not answer while codec
+ * workers are inside exec).
+ */
+async function idlePageUa(): Promise<UaMemorySample[]> {
+  const sampler = new CaseSampler((t) => blankSample(t));
+  await sampler.measureUa('idle page');
+  return sampler.ua;
+}
+
+async function fetchInput(config: BenchCaseConfig): Promise<File> {
+  const response = await fetch(config.inputUrl);
+  if (!response.ok) throw new Error(`could not fetch ${config.inputUrl}: ${response.status}`);
+  // A Blob: Chromium keeps its bytes in the blob store, the decoder reads ranges on demand.
+  return new File([await response.blob()], config.inputName, { type: 'video/mp4' });
+}
+
+function scheduleFor(config: BenchCaseConfig): SwitchSchedule {
+  switch (config.schedule ?? 'none') {
+    case 'every30': return { kind: 'every', frames: 30 };
+    case 'storm': return { kind: 'storm', seed: 1, everyFrames: 1, maxSwitches: config.stormSwitches ?? 1000 };
+    case 'none':
+    case 'clicks': return { kind: 'manual' };
+  }
+}
+
+async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
+  const result = emptyResult(config);
+  const idleUa = await idlePageUa();
+  const file = await fetchInput(config);
+  await browserHost.codecModule(); // compiled before the baseline: every case pays it the same way
+  const run = new PipelineRun(browserHost, file, {
+    mode: config.mode ?? 'pooled', codec: 'h264', pacing: config.pacing ?? 'max',
+    schedule: scheduleFor(config), startRung: String(config.targetHeight) as LadderRung,
+  });
+
+  let metrics: Metrics | null = null;
+  let arena: FrameArena | null = null;
+  let pools: FramePool[] | null = null;
+  const recentT = new Float64Array(2048);
+  const recentMs = new Float64Array(2048);
+  const recentFrame = new Float64Array(2048);
+  let recentCursor = 0;
+  const latencies: number[] = [];
+  const latenciesAfterWarmup: number[] = [];
+  const series: [number, number][] | null = config.keepLatencySeries ? [] : null;
+  const blankTrace = (): WasmTrace => ({ first: NaN, warm: NaN, last: NaN, max: NaN, maxAfterWarm: NaN });
+  const wasm = { decode: blankTrace(), encode: blankTrace() };
+  const trace = (w: WasmTrace, bytes: number, warm: boolean) => {
+    if (!(bytes > 0)) return;
+    if (Number.isNaN(w.first)) w.first = bytes;
+    w.last = bytes;
+    if (!(bytes <= w.max)) w.max = bytes;
+    if (warm && Number.isNaN(w.warm)) w.warm = bytes;
+    if (!Number.isNaN(w.warm) && !(bytes <= w.maxAfterWarm)) w.maxAfterWarm = bytes;
+  };
+
+  const read = (t: number): InAppSample => {
+    const sample = blankSample(t);
+    const shared = run.shared;
+    if (!shared) return sample;
+    metrics ??= Metrics.attach(shared.metrics);
+    arena ??= FrameArena.attach(shared.arena);
+    pools ??= [shared.linkA, shared.linkB].map((link) => FramePool.attach(link.pool, null, { countReuse: false, arena: arena! }));
+    const stats = arena.stats();
+    sample.poolCommitted = stats.committedBytes;
+    sample.poolReserved = stats.reservedBytes;
+    sample.poolInUse = pools.reduce((sum, pool) => sum + pool.stats().inUseBytes, 0);
+    const control = run.control;
+    if (control) {
+      const dec = control.wasmBytes(StageId.decode);
+      const enc = control.wasmBytes(StageId.encode);
+      sample.wasmDecode = dec > 0 ? dec : NaN;
+      sample.wasmEncode = enc > 0 ? enc : NaN;
+      trace(wasm.decode, dec, metrics.counter(StageId.decode, StageCounter.frames) >= WASM_WARM_FRAMES);
+    }
+    const totals = counterTotals(metrics);
+    sample.framesDone = totals.frames;
+    if (!result.warmup && totals.frames >= WARMUP_FRAMES) result.warmup = totals;
+    const { next, count } = metrics.readRecent(recentCursor, recentT, recentMs, recentFrame);
+    if (next - recentCursor > count) result.notes.push(`latency ring overrun: ${next - recentCursor - count} samples lost`);
+    recentCursor = next;
+    for (let i = 0; i < count; i++) {
+      latencies.push(recentMs[i]!);
+      if (recentFrame[i]! >= WARMUP_FRAMES) latenciesAfterWarmup.push(recentMs[i]!);
+      series?.push([recentT[i]!, recentMs[i]!]);
+    }
+    return sample;
+  };
+  const sampler = new CaseSampler(read);
+
+  let runningAt = NaN;
+  let lastSegmentAt = NaN;
+  let clicking = false;
+  run.addEventListener('phase', (event) => {
+    const phase = (event as CustomEvent<string>).detail;
+    if (phase !== 'running') return;
+    runningAt = now();
+    if (config.stopAfterMs) setTimeout(() => run.stop(), config.stopAfterMs);
+    if (config.schedule === 'clicks') {
+      clicking = true;
+      void clickLoop();
+    }
+  });
+  run.addEventListener('segment', () => {
+    lastSegmentAt = now();
+    const segment = run.segments.at(-1);
+    if (segment) trace(wasm.encode, segment.wasmBytesAfter, segment.index >= WASM_WARM_SEGMENTS);
+    // Like a streaming sink, the bench counts each segment and lets its bytes go, so output
+    // retention does not blur the pipeline's own memory (the dashboard keeps them for download).
+    for (const segment of run.segments) {
+      if (segment.bytes.byteLength > 0) {
+        result.segments.bytes += segment.bytes.byteLength;
+        segment.bytes = new Uint8Array(0);
+      }
+    }
+  });
+  const clickLoop = async () => {
+    const random = seededRandom(7);
+    const [lo, hi] = config.clickEveryMs ?? [250, 450];
+    let at = run.ladder.findIndex((entry) => entry.rung === String(config.targetHeight));
+    while (clicking) {
+      await sleep(lo + random() * (hi - lo));
+      if (!clicking || run.phase !== 'running') break;
+      at = (at + 1) % run.ladder.length;
+      run.requestRung(run.ladder[at]!.rung);
+    }
+  };
+
+  sampler.start(config.sampleEveryMs);
+  result.setupDoneAt = now();
+  await sleep(config.settleMs);
+  result.startedAt = now();
+  const duringRun = sleep(1000).then(() => sampler.measureUa('during run', 1e9));
+  const phase = await run.run();
+  clicking = false;
+  result.endedAt = now();
+  sampler.stop();
+  await Promise.race([duringRun, sleep(0)]);
+
+  const info = run.info;
+  result.source = info ? { width: info.displayWidth, height: info.displayHeight, frameRate: info.frameRate, frameCount: info.frameCount } : null;
+  result.ok = phase === 'done';
+  result.failure = run.failure ? `${run.failure.stage}: ${run.failure.message}` : null;
+  result.traps = result.failure && isTrap(result.failure) ? 1 : 0;
+  const m = metrics as Metrics | null;
+  result.totals = m ? counterTotals(m) : null;
+  result.frames = result.totals?.frames ?? 0;
+  result.activeMs = lastSegmentAt - runningAt;
+  result.fps = (result.frames / result.activeMs) * 1000;
+  result.latency = latencySummary(latencies);
+  result.latencyAfterWarmup = latencySummary(latenciesAfterWarmup);
+  if (result.latency && m) result.latency.max = Math.max(result.latency.max, m.histogramMaxMs(HIST_E2E));
+  result.latencySeries = series;
+  if (m) {
+    result.stages = {};
+    for (const [name, id] of Object.entries(StageId)) {
+      result.stages[name] = { frames: m.counter(id, StageCounter.frames), busyMs: m.gauge(id, StageGauge.busyMs), waitMs: m.gauge(id, StageGauge.waitMs) };
+    }
+  }
+  const switches = run.switches();
+  result.switches = {
+    count: switches.length,
+    manual: switches.filter((s) => s.manual).length,
+    costMs: switches.map((s) => s.firstOutAt - s.requestedAt).filter((ms) => Number.isFinite(ms) && ms >= 0),
+  };
+  result.segments.count = run.segments.length;
+  result.segments.reinitMs = run.segments.filter((s) => s.index > 0).map((s) => s.reinitMs);
+  result.wasm = wasm;
+  result.samples = sampler.samples;
+  result.uaMemory = [...idleUa, ...sampler.ua];
+  const answered = sampler.ua.find((u) => u.when === 'during run');
+  result.notes.push(answered
+    ? `measureUserAgentSpecificMemory asked 1 s into the run answered after ${(answered.ms / 1000).toFixed(1)} s (run ended ${((result.endedAt - answered.t) / 1000).toFixed(1)} s after the ask)`
+    : 'measureUserAgentSpecificMemory asked 1 s into the run had not answered when the run ended');
+  if (latencies.length < result.frames) result.notes.push(`${result.frames - latencies.length} latencies not sampled`);
+  return result;
+}
+
+/** Runs one request in a fresh bench worker and terminates it. */
+function inBenchWorker(request: BenchWorkerRequest): Promise<BenchWorkerReply> {
+  const worker = new Worker(new URL('./bench.worker.ts', import.meta.url), { type: 'module', name: `bench-${request.kind}` });
+  worker.postMessage(request);
+  return new Promise<BenchWorkerReply>((resolve) => {
+    worker.onmessage = (event: MessageEvent<BenchWorkerReply | { trace: string }>) => {
+      if ('trace' in event.data) console.debug(`bench worker: ${event.data.trace}`);
+      else resolve(event.data);
+    };
+    worker.onerror = (event) => resolve({ ok: false, message: `worker error: ${event.message}` });
+  }).finally(() => worker.terminate());
+}
+
+async function execBaselineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
+  const result = emptyResult(config);
+  const idleUa = await idlePageUa();
+  const file = await fetchInput(config);
+  const module = await browserHost.codecModule();
+  const sampler = new CaseSampler((t) => blankSample(t));
+  sampler.start(config.sampleEveryMs);
+  result.setupDoneAt = now();
+  await sleep(config.settleMs);
+  const reply = await inBenchWorker({ kind: 'exec', module, file, scaleFilter: 'scale=WIDTH:480:flags=bilinear' });
+  sampler.stop();
+  result.samples = sampler.samples;
+  result.uaMemory = idleUa;
+  if (!reply.ok) {
+    result.failure = reply.message;
+    result.traps = isTrap(reply.message) ? 1 : 0;
+    return result;
+  }
+  if (reply.kind !== 'exec') throw new Error('unexpected reply');
+  result.ok = true;
+  result.startedAt = reply.startedAt;
+  result.endedAt = reply.endedAt;
+  result.frames = reply.frames;
+  result.activeMs = reply.endedAt - reply.startedAt;
+  result.fps = (reply.frames / result.activeMs) * 1000;
+  result.segments = { count: 1, reinitMs: [], bytes: reply.outBytes };
+  // The worker cannot report while exec blocks it: its WASM size is known at the end only.
+  result.samples.at(-1)!.wasmOther = reply.wasmBytes;
+  result.notes.push('one worker, one exec (WORKERFS input, swscale bilinear, libx264 as the pipeline); WASM size read after the exec');
+  return result;
+}
+
+async function stageAloneCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
+  const result = emptyResult(config);
+  const file = await fetchInput(config);
+  const module = await browserHost.codecModule();
+  result.setupDoneAt = now();
+  result.startedAt = now();
+  const reply = await inBenchWorker({ kind: 'stage-alone', module, file, targetHeight: config.targetHeight, frames: config.stageFrames ?? 1e9 });
+  result.endedAt = now();
+  if (!reply.ok) {
+    result.failure = reply.message;
+    return result;
+  }
+  if (reply.kind !== 'stage-alone') throw new Error('unexpected reply');
+  result.ok = true;
+  result.stageAlone = reply.figures;
+  result.frames = reply.figures.frames;
+  return result;
+}
+
+/** The @ffmpeg/ffmpeg API as its docs show it: load, writeFile, exec, readFile. Same-origin core. */
+async function apiBaselineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
+  const result = emptyResult(config);
+  const idleUa = await idlePageUa();
+  const sampler = new CaseSampler((t) => blankSample(t));
+  sampler.start(config.sampleEveryMs);
+  result.setupDoneAt = now();
+  await sleep(config.settleMs);
+  const ffmpeg = new FFmpeg();
+  try {
+    const core = new URL('/ffmpeg-core/', location.href);
+    await ffmpeg.load({ coreURL: new URL('ffmpeg-core.js', core).href, wasmURL: new URL('ffmpeg-core.wasm', core).href });
+    // fetchFile(url) from @ffmpeg/util does exactly this: the whole file as one Uint8Array.
+    const data = new Uint8Array(await (await fetch(config.inputUrl)).arrayBuffer());
+    await ffmpeg.writeFile('input.mp4', data);
+    const startedAt = now();
+    const ret = await ffmpeg.exec([
+      '-i', 'input.mp4', '-map', '0:v:0', '-an', '-vf', 'scale=-2:480:flags=bilinear',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+      '-movflags', '+faststart', 'output.mp4',
+    ]);
+    const endedAt = now();
+    const output = await ffmpeg.readFile('output.mp4');
+    if (ret !== 0) throw new Error(`exec returned ${ret}`);
+    result.ok = true;
+    result.startedAt = startedAt;
+    result.endedAt = endedAt;
+    result.activeMs = endedAt - startedAt;
+    result.segments = { count: 1, reinitMs: [], bytes: typeof output === 'string' ? output.length : output.byteLength };
+  } catch (error) {
+    result.failure = error instanceof Error ? error.message : String(error);
+    result.traps = isTrap(result.failure) ? 1 : 0;
+  } finally {
+    sampler.stop();
+    ffmpeg.terminate();
+  }
+  result.samples = sampler.samples;
+  result.uaMemory = idleUa;
+  result.notes.push('@ffmpeg/ffmpeg 0.12.15: whole input written into MEMFS, output read back whole; frames = source frame count');
+  return result;
+}
+
+async function runBenchCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
+  if (!crossOriginIsolated) throw new Error('the bench page is not cross-origin isolated (COOP/COEP headers missing)');
+  switch (config.kind) {
+    case 'pipeline': return pipelineCase(config);
+    case 'baseline-exec': return execBaselineCase(config);
+    case 'baseline-api': return apiBaselineCase(config);
+    case 'stage-alone': return stageAloneCase(config);
+  }
+}
+
+declare global {
+  interface Window {
+    runBenchCase: typeof runBenchCase;
+    benchReady: boolean;
+  }
+}
+window.runBenchCase = runBenchCase;
+window.benchReady = true;
+document.body.dataset['ready'] = 'true';

@@ -1,0 +1,149 @@
+/**
+ * The wire between the bench runner (Node, bench/run.ts) and the bench page
+ * (bench/page/main.ts): `window.runBenchCase(config)` takes a BenchCaseConfig and resolves
+ * with a BenchCaseResult. Plain JSON both ways (page.evaluate serialises it).
+ *
+ * Times are shared-clock ms (performance.timeOrigin + performance.now() in the page), which
+ * is wall-clock ms since the epoch, so the runner lines them up with its /proc samples
+ * (Date.now()).
+ */
+
+export type AllocationModeName = 'pooled' | 'unpooled';
+export type PacingName = 'max' | 'realtime';
+/**
+ * none: no switch. every30: the ladder schedule, a switch every 30 frames. storm: a switch
+ * every frame (seeded random rung) for `stormSwitches` frames. clicks: a "user" on the main
+ * thread calls requestRung at random intervals (`clickEveryMs`), the way a click arrives.
+ */
+export type ScheduleName = 'none' | 'every30' | 'storm' | 'clicks';
+
+export type CaseKind = 'pipeline' | 'baseline-exec' | 'baseline-api' | 'stage-alone';
+
+export interface BenchCaseConfig {
+  id: string;
+  kind: CaseKind;
+  /** Same-origin URL of the input file (served by the bench server). */
+  inputUrl: string;
+  inputName: string;
+  /** Output height for every case (pipeline start rung, baselines' scale filter). */
+  targetHeight: 480;
+  mode?: AllocationModeName;
+  pacing?: PacingName;
+  schedule?: ScheduleName;
+  stormSwitches?: number;
+  /** clicks schedule: a click every [min, max] ms (uniform, seeded). */
+  clickEveryMs?: [number, number];
+  /** Stop the run after this long once it is running (soak); 0 = run to the end of the input. */
+  stopAfterMs?: number;
+  /** In-app sampling interval. */
+  sampleEveryMs: number;
+  /** Idle time between setup and start, so the runner sees a settled OS baseline. */
+  settleMs: number;
+  /** stage-alone: frames the scaler and the encoder get (decode runs the whole input). */
+  stageFrames?: number;
+  /** Keep every per-frame latency with its time (soak: first vs last minute). */
+  keepLatencySeries?: boolean;
+}
+
+/** One in-app memory sample (bytes) at `t`. NaN when a figure is not available. */
+export interface InAppSample {
+  t: number;
+  poolCommitted: number;
+  poolReserved: number;
+  poolInUse: number;
+  wasmDecode: number;
+  wasmEncode: number;
+  /** Workers of the baselines that report their WASM memory (baseline-exec: after exec only). */
+  wasmOther: number;
+  jsHeapUsed: number;
+  jsHeapTotal: number;
+  framesDone: number;
+}
+
+export interface UaMemorySample {
+  /** When the measurement was asked for. */
+  t: number;
+  /** Where the case stood: 'idle page' (before any worker), 'during run' (asked 1 s into it). */
+  when: string;
+  bytes: number;
+  /** Bytes by the scope the breakdown attributes them to ("Window", "DedicatedWorkerGlobalScope", …). */
+  byScope: Record<string, number>;
+  ms: number;
+}
+
+export interface CounterTotals {
+  frames: number;
+  allocations: number;
+  bytesAllocated: number;
+  bytesCopied: number;
+}
+
+export interface StageAloneFigures {
+  /** Where these were measured. */
+  where: string;
+  frames: number;
+  /** Decode to I420 at source size through the sink device into one reused buffer. */
+  decodeFps: number;
+  /** Our TypeScript bilinear scaler, source → target size, reused buffers. */
+  scaleFps: number;
+  /** libx264 ultrafast zerolatency at the target size from the source device (same args as the pipeline). */
+  encodeFps: number;
+  targetWidth: number;
+  targetHeight: number;
+}
+
+export interface BenchCaseResult {
+  id: string;
+  ok: boolean;
+  failure: string | null;
+  /** Failures that are WebAssembly traps (the core crashed). */
+  traps: number;
+  source: { width: number; height: number; frameRate: number; frameCount: number | null } | null;
+  frames: number;
+  /** Shared-clock ms: setup done (the OS baseline ends here), work started, work ended. */
+  setupDoneAt: number;
+  startedAt: number;
+  endedAt: number;
+  /** Time the frames took (pipeline: running → last segment out; baselines: the exec). */
+  activeMs: number;
+  fps: number;
+  /** End-to-end latency (decoded → consumed by the encoder), exact per frame, ms. */
+  latency: LatencySummary | null;
+  /** The same over frames with index ≥ 30 (after the encoder's start). */
+  latencyAfterWarmup: LatencySummary | null;
+  /** [t, ms] per frame, when keepLatencySeries. */
+  latencySeries: [number, number][] | null;
+  totals: CounterTotals | null;
+  /** Totals at the first sample with ≥ 30 frames out of the encoder. */
+  warmup: CounterTotals | null;
+  switches: { count: number; manual: number; costMs: number[] };
+  segments: { count: number; reinitMs: number[]; bytes: number };
+  /** Codec workers' WASM memory as reported through the control block: first seen, last, max. */
+  wasm: { decode: WasmTrace; encode: WasmTrace } | null;
+  samples: InAppSample[];
+  uaMemory: UaMemorySample[];
+  stageAlone: StageAloneFigures | null;
+  /** Pipeline: per-stage frames, time working (busyMs) and blocked on a link (waitMs), from the metrics block. */
+  stages: Record<string, { frames: number; busyMs: number; waitMs: number }> | null;
+  notes: string[];
+}
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface WasmTrace {
+  first: number;
+  /**
+   * After warm-up: decode, at the first sample with ≥ 100 frames out; encode, after the 100th
+   * segment (every size seen, as in the Node storm test), else its last segment.
+   */
+  warm: number;
+  last: number;
+  max: number;
+  /** Largest value seen after `warm` was taken. */
+  maxAfterWarm: number;
+}
