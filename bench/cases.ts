@@ -58,7 +58,7 @@ export function fullCases(): CaseSpec[] {
 /** Smallest input, fewer cases: keeps the bench working in CI (under 2 minutes on 2 cores). */
 export function quickCases(): CaseSpec[] {
   return [
-    baseline('stage-alone', '720p-10s', { stageFrames: 150 }),
+    baseline('stage-alone', '720p-10s', { stageFrames: 120 }),
     baseline('baseline-exec', '720p-10s'),
     baseline('baseline-api', '720p-10s'),
     pipeline('720p-10s', 'pooled', 'max', 'none'),

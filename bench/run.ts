@@ -95,9 +95,9 @@ function gitCommit(): string {
 /** Other busy processes at the start (another engineer's tests make the figures noisy). */
 function otherLoad(): string[] {
   try {
-    // %CPU over the last 5 s per process, from two /proc samples (ps shows lifetime averages).
+    // %CPU over the last second per process, from two /proc samples (ps shows lifetime averages).
     const ours = new Set([process.pid, process.ppid]);
-    const out = execFileSync('sh', ['-c', 'top -b -n 2 -d 2 -w 200 | awk \'/^top -/{n++} n==2 && $1 ~ /^[0-9]+$/ && $9+0 >= 10 {print $1, $9"%", $12}\''], { encoding: 'utf8' });
+    const out = execFileSync('sh', ['-c', 'top -b -n 2 -d 1 -w 200 | awk \'/^top -/{n++} n==2 && $1 ~ /^[0-9]+$/ && $9+0 >= 10 {print $1, $9"%", $12}\''], { encoding: 'utf8' });
     return out.split('\n').map((l) => l.trim()).filter(Boolean)
       .filter((l) => !ours.has(Number(l.split(/\s+/)[0])))
       .slice(0, 8);
@@ -127,7 +127,7 @@ async function runCase(spec: CaseSpec, origin: string, inputFile: string): Promi
     id: spec.id, kind: spec.kind, inputUrl: `${origin}/inputs/${inputFile}`, inputName: inputFile, targetHeight: 480,
     mode: spec.mode, pacing: spec.pacing, schedule: spec.schedule, stormSwitches: spec.stormSwitches,
     clickEveryMs: spec.clickEveryMs, stopAfterMs: spec.stopAfterMs ?? 0, keepLatencySeries: spec.keepLatencySeries ?? false, stageFrames: spec.stageFrames,
-    sampleEveryMs: spec.stopAfterMs ? 500 : 100, settleMs: 600,
+    sampleEveryMs: spec.stopAfterMs ? 500 : 100, settleMs: 400,
   };
   // A fresh browser per case: fresh renderer, fresh workers, a clean OS baseline.
   const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
@@ -206,7 +206,7 @@ async function main(): Promise<number> {
   let handoff: PoolHandoffBenchResult | null = null;
   let scaler: ScalerComparison | null = null;
   if (mode !== 'soak' && options.only.length === 0) {
-    handoff = await runPoolHandoffBench(options.quick ? { frames: 3000, copyFrames: 200, warmup: 100 } : {});
+    handoff = await runPoolHandoffBench(options.quick ? { frames: 2000, copyFrames: 100, warmup: 100 } : {});
     log(`pool handoff: pooled p50 ${handoff.pooled.p50Us} µs, alloc+copy ${handoff.allocTransfer.p50Us} µs`);
     scaler = await runScalerComparison(join(INPUT_DIR, inputFiles.get('720p-10s')!), options.quick ? { frames: 30, repeats: 2 } : {});
     log(`scaler: TS ${scaler.tsMsPerFrame.toFixed(2)} ms/frame, swscale ${scaler.swscaleMsPerFrame.toFixed(2)} ms/frame`);

@@ -71,10 +71,12 @@ class CaseSampler {
   }
 
   /**
-   * performance.measureUserAgentSpecificMemory(): fast with ForceEagerMeasureMemory when the
-   * page is idle, but it does not answer while a worker is blocked in ffmpeg's exec (a call
-   * made at a run's start resolved at its end), and hung for 60 s right after workers were
-   * terminated. So: measured when no run is in flight, and given up after `capMs`.
+   * performance.measureUserAgentSpecificMemory(): tens of ms with ForceEagerMeasureMemory on
+   * an idle page. While a codec worker is blocked in ffmpeg's exec it does not answer (a call
+   * made 1 s into a 10 s run was still pending when the run ended; in a 10-minute soak it
+   * answered after 60 s with the page alone), and right after workers were terminated it
+   * hung for up to 60 s. So the bench asks on the idle page, and once 1 s into a run without
+   * waiting for it; each ask is given up after `capMs`.
    */
   async measureUa(when: string, capMs = UA_CAP_MS): Promise<void> {
     const measure = (performance as Performance & { measureUserAgentSpecificMemory?: MeasureUa }).measureUserAgentSpecificMemory;
