@@ -67,7 +67,7 @@ export class App {
         // The pinned core cannot encode some codecs (VP9: ffmpeg.wasm#679): shown, disabled, with why.
         const unavailable = UNAVAILABLE_ENCODERS[codec];
         return h('option', { value: codec, disabled: unavailable !== undefined, title: unavailable },
-          `${CODEC_LABELS[codec]}${unavailable ? ' — unavailable in this codec build' : ''}`);
+          `${CODEC_LABELS[codec]}${unavailable ? ' (unavailable)' : ''}`);
       })),
     pacing: h('select', { 'data-testid': 'pacing', 'aria-label': 'pacing' },
       h('option', { value: 'max' }, 'max speed'), h('option', { value: 'realtime' }, 'realtime (source frame rate)')),
@@ -630,7 +630,7 @@ export class App {
   }
 }
 
-const CODEC_LABELS = { h264: 'H.264 (x264)', vp8: 'VP8 (libvpx)', vp9: 'VP9 (libvpx-vp9)' } as const;
+const CODEC_LABELS = { h264: 'H.264 (x264)', vp8: 'VP8 (libvpx)', vp9: 'VP9' } as const;
 
 function formatCell(key: string, v: number): string {
   if (!Number.isFinite(v)) return '–';

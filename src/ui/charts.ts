@@ -73,7 +73,7 @@ function specs(): ChartSpec[] {
         [t.points.column('t'), t.points.column('ms', (v) => (v > 0 ? v : 0.01))],
         [col(t, 't'), col(t, 'p50'), col(t, 'p99')],
       ],
-      axes: [{}, { scale: 'ms', size: 60, values: (_u, ticks) => ticks.map((v) => (v === null ? "" : `${+v.toPrecision(3)} ms`)) }],
+      axes: [{}, { scale: 'ms', size: 76, values: (_u, ticks) => ticks.map((v) => (v === null ? "" : `${+v.toPrecision(3)} ms`)) }],
       scales: { ms: { distr: 3 } },
     },
     {
