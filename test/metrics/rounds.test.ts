@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { alternatedOrder, spreadOf, verdictOf } from '../../src/metrics/rounds.ts';
+
+describe('comparison rounds', () => {
+  it('alternates the order so neither mode always runs first (A B B A A B)', () => {
+    expect(alternatedOrder(['pooled', 'unpooled'], 3)).toEqual(['pooled', 'unpooled', 'unpooled', 'pooled', 'pooled', 'unpooled']);
+  });
+
+  it('takes the median (middle two averaged) and the range, ignoring unknown values', () => {
+    expect(spreadOf([5, 1, NaN, 3])).toEqual({ median: 3, min: 1, max: 5, n: 3 });
+    expect(spreadOf([4, 1, 2, 3])).toEqual({ median: 2.5, min: 1, max: 4, n: 4 });
+    expect(spreadOf([NaN]).n).toBe(0);
+  });
+
+  it('names a winner only when the ranges do not overlap', () => {
+    const low = spreadOf([10, 11, 12]);
+    const high = spreadOf([20, 21, 22]);
+    expect(verdictOf([high, low], -1)).toEqual({ kind: 'real', best: 1 });
+    expect(verdictOf([high, low], 1)).toEqual({ kind: 'real', best: 0 });
+    const overlapping = spreadOf([11.5, 30, 31]);
+    expect(verdictOf([low, overlapping], -1)).toEqual({ kind: 'noise' });
+  });
+
+  it('calls a single round noise, but names the lower of a by-construction row', () => {
+    const a = spreadOf([1]);
+    const b = spreadOf([2]);
+    expect(verdictOf([a, b], -1)).toEqual({ kind: 'noise' });
+    expect(verdictOf([b, a], -1, true)).toEqual({ kind: 'construction', best: 1 });
+  });
+
+  it('gives no verdict for equal medians or a row without a better direction', () => {
+    expect(verdictOf([spreadOf([1, 2]), spreadOf([1, 2])], -1)).toEqual({ kind: 'none' });
+    expect(verdictOf([spreadOf([1, 2]), spreadOf([5, 6])], 0)).toEqual({ kind: 'none' });
+  });
+});
