@@ -6,9 +6,12 @@
  *   Int32 view, words 0..15
  *     0 RUN_STATE        0 = running, 1 = stop requested, 2 = failed.
  *                        Writer: controller (main). Readers: every stage, per frame.
- *     1 TARGET_SEQ       incremented by the controller AFTER it writes TARGET_W/H and
- *                        REQUESTED_AT (publishing store). Reader: scale stage, per frame
- *                        (acquiring load; then it reads the three fields).
+ *     1 TARGET_SEQ       a sequence lock over TARGET_W/H and REQUESTED_AT: odd while the
+ *                        controller (the only writer) writes them, even once published.
+ *                        Reader: scale stage, per frame, through readTarget(), which
+ *                        re-reads the sequence after the fields and retries if it moved, so
+ *                        two quick requests can never be seen as one W of the first and H
+ *                        of the second.
  *     2 TARGET_W, 3 TARGET_H   the manually requested target size (even numbers).
  *     4 PACING           0 = max (as fast as stages go), 1 = realtime (source frame rate).
  *                        Written before the run starts; read by decode per frame.
@@ -54,6 +57,14 @@ export type FaultKind = keyof typeof FaultKind;
 const F = { requestedAt: 8, startedAt: 9, wasmBytes: 10 } as const;
 
 
+/** One size request as the scale stage reads it (a reusable record). */
+export interface TargetRequest {
+  width: number;
+  height: number;
+  /** Shared-clock ms of the request. */
+  requestedAt: number;
+}
+
 export class ControlBlock {
   readonly buffer: SharedArrayBuffer;
   private readonly i32: Int32Array;
@@ -96,17 +107,35 @@ export class ControlBlock {
   get pacing(): PacingMode { return Atomics.load(this.i32, I.pacing) === Pacing.realtime ? 'realtime' : 'max'; }
   set pacing(mode: PacingMode) { Atomics.store(this.i32, I.pacing, Pacing[mode]); }
 
-  /** Controller: ask for a new target size; the scale stage applies it to its next frame. */
+  /** Controller (single writer): ask for a new target size; the scale stage applies it to its next frame. */
   requestTarget(width: number, height: number): void {
+    Atomics.add(this.i32, I.targetSeq, 1); // odd: writing
     Atomics.store(this.i32, I.targetW, width);
     Atomics.store(this.i32, I.targetH, height);
     this.f64[F.requestedAt] = sharedNow();
-    Atomics.add(this.i32, I.targetSeq, 1); // publishes the three fields above
+    Atomics.add(this.i32, I.targetSeq, 1); // even: publishes the three fields above
   }
-  get targetSeq(): number { return Atomics.load(this.i32, I.targetSeq); } // acquiring load
-  get targetWidth(): number { return Atomics.load(this.i32, I.targetW); }
-  get targetHeight(): number { return Atomics.load(this.i32, I.targetH); }
-  get requestedAt(): number { return this.f64[F.requestedAt]!; }
+
+  /** The published request's sequence number (changes with every request; cheap per-frame check). */
+  get targetSeq(): number { return Atomics.load(this.i32, I.targetSeq) & ~1; }
+
+  /**
+   * Stage side: copies the newest complete request into `into` (no allocation) and returns
+   * its sequence number. Retries while the controller is writing or if a request landed
+   * between the reads, so width, height and time always belong to one request.
+   */
+  readTarget(into: TargetRequest): number {
+    for (;;) {
+      const before = Atomics.load(this.i32, I.targetSeq); // acquiring load
+      if ((before & 1) === 0) {
+        into.width = Atomics.load(this.i32, I.targetW);
+        into.height = Atomics.load(this.i32, I.targetH);
+        into.requestedAt = this.f64[F.requestedAt]!;
+        if (Atomics.load(this.i32, I.targetSeq) === before) return before;
+      }
+      // The writer is between its two stores (a few instructions on the main thread): retry.
+    }
+  }
 
   /** Makes `stage` fail when it handles frame `frameIndex` (tests of the failure paths). */
   injectFault(stage: number, frameIndex: number, kind: FaultKind = 'throw'): void {

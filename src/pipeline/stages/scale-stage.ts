@@ -3,7 +3,7 @@ import { Metrics } from '../../metrics/metrics-block.ts';
 import { I420Scaler } from '../scale/bilinear-i420.ts';
 import { rungSize, type FrameSize, type LadderRung } from '../ladder.ts';
 import { ScheduleCursor } from '../switch-schedule.ts';
-import { ControlBlock } from '../control-block.ts';
+import { ControlBlock, type TargetRequest } from '../control-block.ts';
 import { StageId, sharedNow } from '../../metrics/stages.ts';
 import { SwitchLog } from '../switch-log.ts';
 import type { PipelineShared, ScalePlan } from '../pipeline-shared.ts';
@@ -45,9 +45,15 @@ export class ScaleStage {
       return scaler;
     };
 
+    // A request names a ladder size: reuse its record (the request record is overwritten by the next one).
+    const ladderSize = (width: number, height: number): FrameSize => {
+      for (const size of sizeOf.values()) if (size.width === width && size.height === height) return size;
+      return { width, height }; // not on the ladder (allocates, once per such request)
+    };
     let target = sizeOf.get(plan.startRung) ?? rungSize(plan.startRung, plan.source);
     let scaler = scalerFor(target.width, target.height);
     let seenTargetSeq = control.targetSeq;
+    const request: TargetRequest = { width: 0, height: 0, requestedAt: 0 };
     let scheduledRung: LadderRung | null = plan.startRung;
     let frames = 0;
     let switches = 0;
@@ -63,12 +69,11 @@ export class ScaleStage {
         let wanted: FrameSize = target;
         let manual = false;
         let requestedAt = takenAt;
-        const seq = control.targetSeq;
-        if (seq !== seenTargetSeq) {
-          seenTargetSeq = seq;
+        if (control.targetSeq !== seenTargetSeq) {
+          seenTargetSeq = control.readTarget(request);
           manual = true;
-          requestedAt = control.requestedAt;
-          wanted = { width: control.targetWidth, height: control.targetHeight };
+          requestedAt = request.requestedAt;
+          wanted = ladderSize(request.width, request.height);
         } else {
           const rung = cursor.rungFor(input.frameIndex);
           if (rung !== null && rung !== scheduledRung) {
