@@ -181,6 +181,14 @@ export class PipelineRun extends EventTarget {
   readonly encoderReplacements: EncoderReplacement[] = [];
   /** Slot references taken back from stages at the end (non-zero after a stop, failure or lost worker). */
   reclaimedRefs = 0;
+  /**
+   * Slot references each stage still held when the run ended, measured after its workers were
+   * gone and BEFORE they were taken back: after a run that finished by itself, anything here
+   * is a leak (the preview's one mailbox frame is not counted). Null before the end.
+   */
+  heldAtEnd: Record<StageKind, number> | null = null;
+  /** The pool was thrown away instead of reclaimed (a worker died holding its lock). */
+  poolDiscarded = false;
   readonly options: Required<RunOptions>;
   /** The run's shared memory; null before setup and after release(). */
   shared: PipelineShared | null = null;
@@ -230,7 +238,7 @@ export class PipelineRun extends EventTarget {
     } finally {
       if (this.graceTimer) clearTimeout(this.graceTimer);
       this.terminateWorkers();
-      this.reclaimSlots();
+      this.reclaimOrDiscard();
       this.endedAt = performance.timeOrigin + performance.now();
       this.failure = this.chooseFailure();
       this.noteEndedEarly();
@@ -515,14 +523,39 @@ export class PipelineRun extends EventTarget {
   }
 
   /**
-   * With every worker gone, takes back the slot references stages still held (frames queued,
-   * in flight, or held by a worker that died) and empties the preview mailbox, so the pools
-   * end with nothing held.
+   * Reclaims the run's slots; if that cannot be done because a dead worker left a pool's lock
+   * held, the pool is discarded instead (this run's memory is never reused), so run() still
+   * resolves. The main thread spins at most SPIN_LOCK_DEADLINE_MS for such a lock.
+   */
+  private reclaimOrDiscard(): void {
+    try {
+      this.reclaimSlots();
+    } catch (error) {
+      this.poolDiscarded = true;
+      this.shared = null;
+      if (this.stageErrors.size === 0) {
+        this.stageErrors.set('setup', `A worker stopped while it held the frame pool's lock, so the run's frame memory was discarded (${error instanceof Error ? error.message : String(error)}). Start again.`);
+      }
+    }
+  }
+
+  /**
+   * With every worker gone, records what each stage still held (the leak check), then takes
+   * back those slot references (frames queued, in flight, or held by a worker that died) and
+   * empties the preview mailbox, so the pools end with nothing held.
    */
   private reclaimSlots(): void {
     const shared = this.shared;
     if (!shared) return;
     const arena = FrameArena.attach(shared.arena);
+    const held: Record<StageKind, number> = { decode: 0, scale: 0, encode: 0 };
+    for (const link of [shared.linkA, shared.linkB]) {
+      const pool = FramePool.attach(link.pool, null, { countReuse: false, arena });
+      for (const leak of pool.findLeaks(0, -Infinity)) {
+        if (leak.stageName !== 'preview') held[leak.stageName]++;
+      }
+    }
+    this.heldAtEnd = held;
     for (const link of [shared.linkA, shared.linkB]) {
       const pool = FramePool.attach(link.pool, null, { countReuse: false, arena });
       for (const kind of STAGE_KINDS) this.reclaimedRefs += pool.reclaimHeldBy(StageId[kind]);

@@ -6,8 +6,13 @@
  */
 import { LockTimeoutError } from './errors.ts';
 
-/** How long a lock may be awaited before we assume its holder died. */
+/** How long a worker may await a lock before we assume its holder died. */
 export const LOCK_DEADLINE_MS = 5000;
+/**
+ * The same on a thread that cannot block (a browser's main thread spins): a critical section
+ * lasts microseconds, so 100 ms of spinning means a dead holder, and the page must not freeze.
+ */
+export const SPIN_LOCK_DEADLINE_MS = 100;
 
 let blockingChecked = false;
 let blocking = false;
@@ -34,8 +39,9 @@ export function lock(words: Int32Array, index: number): void {
 }
 
 function lockSlow(words: Int32Array, index: number, c: number): void {
-  const deadline = performance.now() + LOCK_DEADLINE_MS;
   const mayBlock = canBlock();
+  const limitMs = mayBlock ? LOCK_DEADLINE_MS : SPIN_LOCK_DEADLINE_MS;
+  const deadline = performance.now() + limitMs;
   for (;;) {
     if (mayBlock) {
       if (c === 2 || Atomics.compareExchange(words, index, 1, 2) !== 0) {
@@ -45,7 +51,7 @@ function lockSlow(words: Int32Array, index: number, c: number): void {
     c = Atomics.compareExchange(words, index, 0, 2);
     if (c === 0) return;
     if (performance.now() > deadline) {
-      throw new LockTimeoutError(`shared lock at word ${index} not released within ${LOCK_DEADLINE_MS} ms`);
+      throw new LockTimeoutError(`shared lock at word ${index} not released within ${limitMs} ms`);
     }
   }
 }

@@ -11,7 +11,7 @@ import { liveStageWorkers, PipelineRun, probeInput } from '../pipeline/controlle
 import { browserHost } from '../pipeline/browser-host.ts';
 import { buildRunReport } from '../pipeline/run-report.ts';
 import type { LadderRung } from '../pipeline/ladder.ts';
-import type { Engine, PoolMemory, PreviewFrame, RunSettings, SegmentView, UiRun } from './engine.ts';
+import type { Engine, PoolMemory, PreviewFrame, RunSettings, SegmentView, SlowSlot, UiRun } from './engine.ts';
 
 class RealRun extends EventTarget implements UiRun {
   readonly settings: RunSettings;
@@ -22,7 +22,6 @@ class RealRun extends EventTarget implements UiRun {
   private tapTried = false;
   private pools: FramePool[] | null = null;
   private readonly segmentViews: SegmentView[] = [];
-  heldSlotsAtEnd: number | null = null;
 
   constructor(input: File, settings: RunSettings) {
     super();
@@ -54,15 +53,28 @@ class RealRun extends EventTarget implements UiRun {
   get startedAt() { return this.inner.startedAt; }
   get endedAt() { return this.inner.endedAt; }
 
-  async run() {
-    const phase = await this.inner.run();
+  run() { return this.inner.run(); }
+
+  get heldAtEnd() { return this.inner.heldAtEnd; }
+  get heldSlotsAtEnd() {
+    const held = this.inner.heldAtEnd;
+    return held ? held.decode + held.scale + held.encode : null;
+  }
+
+  slowSlots(deadlineMs: number): SlowSlot[] {
     const shared = this.inner.shared;
-    if (shared) {
-      const arena = this.arena ?? FrameArena.attach(shared.arena);
-      this.heldSlotsAtEnd = [shared.linkA, shared.linkB]
-        .reduce((held, l) => held + FramePool.attach(l.pool, null, { countReuse: false, arena }).stats().heldSlots, 0);
+    if (!shared || this.inner.phase !== 'running') return [];
+    this.arena ??= FrameArena.attach(shared.arena);
+    this.pools ??= [shared.linkA, shared.linkB].map((l) => FramePool.attach(l.pool, null, { countReuse: false, arena: this.arena! }));
+    const now = performance.timeOrigin + performance.now();
+    const out: SlowSlot[] = [];
+    for (const [i, pool] of this.pools.entries()) {
+      const link = i === 0 ? shared.linkA.name : shared.linkB.name;
+      for (const leak of pool.findLeaks(now, deadlineMs)) {
+        out.push({ link, stage: leak.stageName, frameIndex: leak.frameIndex, heldForMs: leak.heldForMs });
+      }
     }
-    return phase;
+    return out;
   }
 
   release() {

@@ -55,6 +55,14 @@ export interface PreviewFrame {
   release(): void;
 }
 
+/** A slot held past a deadline, and by which stage. */
+export interface SlowSlot {
+  link: string;
+  stage: string;
+  frameIndex: number;
+  heldForMs: number;
+}
+
 export interface UiRun extends EventTarget {
   readonly settings: RunSettings;
   readonly phase: RunPhase;
@@ -80,8 +88,16 @@ export interface UiRun extends EventTarget {
   report(series: Record<string, ArrayLike<number>>): PipelineRunReport;
   /** Borrows the newest frame from the preview tap, or null (nothing new / no tap). */
   takePreview(): PreviewFrame | null;
-  /** Slots still held in the run's pools when it ended (0 = nothing leaked), null before the end. */
+  /**
+   * Slots the stages still held when the run ended, counted before the controller took them
+   * back (0 after a finished run = nothing leaked; after a stop or failure, the frames that
+   * were in flight). Null before the end.
+   */
   readonly heldSlotsAtEnd: number | null;
+  /** The same per stage. */
+  readonly heldAtEnd: Readonly<Record<'decode' | 'scale' | 'encode', number>> | null;
+  /** Slots some stage has held longer than `deadlineMs` right now (allocates: sample it rarely). */
+  slowSlots(deadlineMs: number): SlowSlot[];
   /** After the run's last sample: lets go of its frame memory (pools, arena). Metrics and results stay. */
   release(): void;
 }

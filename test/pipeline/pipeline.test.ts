@@ -38,7 +38,7 @@ beforeAll(async () => {
 });
 
 describe('pipeline (real workers, real codec)', () => {
-  it.each(['pooled', 'unpooled'] as const)('%s: every decoded frame comes out of the encoder', async (mode) => {
+  it.each(['pooled', 'unpooled'] as const)('%s: every decoded frame comes out of the encoder and no stage holds a slot at the end', async (mode) => {
     const path = clipOnDisk(`plain-${mode}.mp4`, '320x240', 45);
     const workersBefore = liveStageWorkers();
     const run = new PipelineRun(nodePipelineHost, { hostPath: path }, { ...base, mode });
@@ -49,6 +49,7 @@ describe('pipeline (real workers, real codec)', () => {
     const segment = run.segments[0]!;
     expect(segment.frames).toBe(45);
     expect(probeSegment(segment.bytes, segment.fileName)).toEqual({ codec: 'h264', width: 320, height: 240, frames: 45 });
+    expect(run.heldAtEnd).toEqual({ decode: 0, scale: 0, encode: 0 });
     expect(liveStageWorkers()).toBe(workersBefore);
   });
 

@@ -124,6 +124,9 @@ describe('a codec worker killed mid-run', () => {
     expect((await ended).phase).toBe('failed');
     expect(run.failure?.message).toMatch(/^the encode worker stopped unexpectedly/);
     expect(run.reclaimedRefs).toBeGreaterThanOrEqual(7); // link B's queue, plus the frame in ffmpeg's hands
+    // Bug: the held-at-end figure was read after the reclaim, so it was 0 whatever leaked.
+    // Measured before the reclaim, it shows the frames the dead encoder left behind.
+    expect(run.heldAtEnd?.encode).toBeGreaterThanOrEqual(7);
     expect(heldSlots(run)).toBe(0);
   });
 });
