@@ -51,7 +51,8 @@ function axisTaps(srcSize: number, dstSize: number): { i0: Int32Array; i1: Int32
   return { i0, i1, f };
 }
 
-function planeTaps(srcW: number, srcH: number, dstW: number, dstH: number): PlaneTaps {
+/** Taps of one plane, shared by this scaler and the WASM SIMD one (so both map pixels alike). */
+export function planeTaps(srcW: number, srcH: number, dstW: number, dstH: number): PlaneTaps {
   const h = axisTaps(srcW, dstW);
   const v = axisTaps(srcH, dstH);
   return { x0: h.i0, x1: h.i1, fx: h.f, y0: v.i0, y1: v.i1, fy: v.f };
@@ -62,6 +63,7 @@ function planeTaps(srcW: number, srcH: number, dstW: number, dstH: number): Plan
  * (allocates its tables); `scale` itself allocates nothing, so it can run per frame.
  */
 export class I420Scaler {
+  readonly kind = 'typescript';
   readonly srcWidth: number;
   readonly srcHeight: number;
   readonly dstWidth: number;
@@ -90,7 +92,7 @@ export class I420Scaler {
   /** Resizes `src` (an I420 frame of the source size) into `dst` (one of the target size). */
   scale(src: Uint8Array, dst: Uint8Array): void {
     if (this.identity) {
-      dst.set(src.subarray(0, dst.length));
+      dst.set(src.length === dst.length ? src : src.subarray(0, dst.length));
       return;
     }
     const s = this.src;

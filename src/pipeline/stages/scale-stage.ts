@@ -1,6 +1,6 @@
 import { LinkReader, LinkWriter } from '../../pool/strategy.ts';
 import { Metrics } from '../../metrics/metrics-block.ts';
-import { I420Scaler } from '../scale/bilinear-i420.ts';
+import { createI420Scaler, type FrameScaler } from '../scale/scaler.ts';
 import { rungSize, type FrameSize, type LadderRung } from '../ladder.ts';
 import { ScheduleCursor } from '../switch-schedule.ts';
 import { ControlBlock, type TargetRequest } from '../control-block.ts';
@@ -34,12 +34,12 @@ export class ScaleStage {
     // Sizes and scalers are built once per size, so a storm of switches allocates nothing new
     // after each size has been seen once.
     const sizeOf = new Map<LadderRung, FrameSize>(plan.rungs.map((rung) => [rung, rungSize(rung, plan.source)]));
-    const scalers = new Map<number, I420Scaler>();
-    const scalerFor = (width: number, height: number): I420Scaler => {
+    const scalers = new Map<number, FrameScaler>();
+    const scalerFor = (width: number, height: number): FrameScaler => {
       const key = width * 65536 + height;
       let scaler = scalers.get(key);
       if (!scaler) {
-        scaler = new I420Scaler(plan.source.width, plan.source.height, width, height);
+        scaler = createI420Scaler(plan.source.width, plan.source.height, width, height); // WASM SIMD, else TypeScript
         scalers.set(key, scaler);
       }
       return scaler;
