@@ -1,6 +1,7 @@
 /** The bench's cases: which runs make up `npm run bench`, `--quick` and `--soak`. */
 import type { CaseKind, PacingName, AllocationModeName, ScheduleName } from './protocol.ts';
 import type { InputId } from './inputs.ts';
+import { alternatedOrder } from '../src/metrics/rounds.ts';
 
 export interface CaseSpec {
   id: string;
@@ -14,10 +15,23 @@ export interface CaseSpec {
   stopAfterMs?: number;
   keepLatencySeries?: boolean;
   stageFrames?: number;
+  /** A run of a fair comparison (issue 10): which comparison, which round of its mode, or its unmeasured warm-up. */
+  fairCompare?: FairCompareTag;
   /** OS sampling interval. */
   osEveryMs: number;
   /** The case is abandoned (and the bench fails) after this long. */
   timeoutMs: number;
+}
+
+export interface FairCompareTag {
+  /** The comparison's id, shared by its runs (`fair-compare max every30 @720p-10s`). */
+  group: string;
+  /** 1-based round of this run's mode; 0 for the warm-up. */
+  round: number;
+  /** Position in the comparison's run order (0 = the warm-up). */
+  position: number;
+  warmup: boolean;
+  roundsPerMode: number;
 }
 
 const OS_MS = 100;
@@ -52,7 +66,36 @@ export function fullCases(): CaseSpec[] {
       pipeline('720p-60s', mode, 'max', 'storm', { stormSwitches: 1000 }),
     );
   }
+  cases.push(...fairCompareCases('720p-10s', 'max', 'every30', 3));
   return cases;
+}
+
+const MODES = ['pooled', 'unpooled'] as const;
+
+/**
+ * A fair comparison of the two allocation modes (DESIGN.md, "Comparing fairly"): the same
+ * input, pacing and switch schedule (replayed by frame index in every run), `roundsPerMode`
+ * runs of each mode in alternated order (P U U P P U …), each in a fresh browser like every
+ * case, after one unmeasured warm-up run of the first mode. `warmupStopAfterMs` shortens the
+ * warm-up (it warms the machine, not the page: every run gets a fresh browser).
+ */
+export function fairCompareCases(
+  input: InputId, pacing: PacingName, schedule: ScheduleName, roundsPerMode: number,
+  options: { stopAfterMs?: number; warmupStopAfterMs?: number } = {},
+): CaseSpec[] {
+  const group = `fair-compare ${pacing} ${schedule} @${input}`;
+  const order = alternatedOrder(MODES, roundsPerMode);
+  const run = (mode: AllocationModeName, stopAfterMs: number | undefined, tag: FairCompareTag, id: string): CaseSpec => ({
+    ...pipeline(input, mode, pacing, schedule, stopAfterMs ? { stopAfterMs } : {}), id, fairCompare: tag,
+  });
+  const warmStop = options.warmupStopAfterMs ?? options.stopAfterMs;
+  const specs = [run(order[0]!, warmStop, { group, round: 0, position: 0, warmup: true, roundsPerMode }, `${group} warm-up (${order[0]}, not measured)`)];
+  const seen = { pooled: 0, unpooled: 0 };
+  order.forEach((mode, i) => {
+    const round = ++seen[mode];
+    specs.push(run(mode, options.stopAfterMs, { group, round, position: i + 1, warmup: false, roundsPerMode }, `${group} ${mode} #${round}`));
+  });
+  return specs;
 }
 
 /** Smallest input, fewer cases: keeps the bench working in CI (under 2 minutes on 2 cores). */
@@ -65,6 +108,8 @@ export function quickCases(): CaseSpec[] {
     pipeline('720p-10s', 'unpooled', 'max', 'none'),
     pipeline('720p-10s', 'pooled', 'realtime', 'clicks', CLICKS),
     pipeline('720p-10s', 'pooled', 'max', 'storm', { stormSwitches: 200 }),
+    // Smaller than the full run's (3 rounds, whole input): keeps CI's quick bench within its budget.
+    ...fairCompareCases('720p-10s', 'max', 'every30', 2, { stopAfterMs: 3000, warmupStopAfterMs: 1500 }),
   ];
 }
 

@@ -396,7 +396,7 @@ export function soakFigures(minutes: number, r: BenchCaseResult, os: OsSample[],
 
 // ---------------------------------------------------------------- tables
 
-function markdownTable(header: string[], rows: string[][]): string {
+export function markdownTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
@@ -412,7 +412,7 @@ export function speedTable(cases: CaseFigures[]): string {
     c.os ? f2(c.os.rendererCores) : '–',
     c.latency ? `${f1(c.latency.p50)} / ${f1(c.latency.p99)} / ${f1(c.latency.max)}` : '–',
     c.latencyAfterWarmup ? `${f1(c.latencyAfterWarmup.p50)} / ${f1(c.latencyAfterWarmup.p99)}` : '–',
-    c.spec.kind === 'pipeline' ? `${c.allocationsAfterWarmup} (${c.allocsPerFrameAfterWarmup.toFixed(3)})` : '–',
+    c.spec.kind === 'pipeline' && Number.isFinite(c.allocsPerFrameAfterWarmup) ? `${c.allocationsAfterWarmup} (${c.allocsPerFrameAfterWarmup.toFixed(3)})` : '–',
     c.spec.kind === 'pipeline' ? f2(c.mbAllocatedPerFrame) : '–',
     c.spec.kind === 'pipeline' ? f2(c.mbCopiedPerFrame) : '–',
     c.spec.kind === 'pipeline' ? String(c.switches) : '–',

@@ -4,7 +4,9 @@
  *   npm run bench                   every case on every input (about 10 minutes on 2 cores)
  *   npm run bench -- --quick        smallest input, fewer cases (CI: keeps the bench working)
  *   npm run bench -- --soak 10      realtime 720p, switch every 30 frames, pooled, 10 minutes
- *   npm run bench -- --only storm   cases whose id contains "storm" (repeatable)
+ *   npm run bench -- --only storm   cases whose id contains "storm" (repeatable); a fair
+ *                                   comparison runs whole (warm-up and every round) if any of its runs matches
+ *   npm run bench -- --only fair-compare   just the fair comparison of the two modes (issue 10)
  *
  * Steps: build the bench page (bench/vite.bench.config.ts → bench/dist), make the inputs
  * (bench/inputs, cached), serve both on loopback with COOP/COEP/CORP, run the Node
@@ -32,6 +34,7 @@ import {
   caseFigures, evaluateTargets, handoffTable, memoryTable, osFigures, soakFigures, speedTable, stageAloneTable, targetsTable,
   type CaseFigures, type SoakFigures, type StageAlone,
 } from './report.ts';
+import { fairCompareResults, fairCompareSection } from './fair-compare.ts';
 import { runScalerComparison, type ScalerComparison } from './scaler-vs-swscale.ts';
 import { startBenchServer } from './server.ts';
 
@@ -127,7 +130,8 @@ async function runCase(spec: CaseSpec, origin: string, inputFile: string): Promi
     id: spec.id, kind: spec.kind, inputUrl: `${origin}/inputs/${inputFile}`, inputName: inputFile, targetHeight: 480,
     mode: spec.mode, pacing: spec.pacing, schedule: spec.schedule, stormSwitches: spec.stormSwitches,
     clickEveryMs: spec.clickEveryMs, stopAfterMs: spec.stopAfterMs ?? 0, keepLatencySeries: spec.keepLatencySeries ?? false, stageFrames: spec.stageFrames,
-    sampleEveryMs: spec.stopAfterMs ? 500 : 100, settleMs: 400,
+    // Coarser in-app sampling only for long runs (soak); a short stopped run keeps 100 ms.
+    sampleEveryMs: (spec.stopAfterMs ?? 0) >= 60_000 ? 500 : 100, settleMs: 400,
   };
   // A fresh browser per case: fresh renderer, fresh workers, a clean OS baseline.
   const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
@@ -182,7 +186,12 @@ async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   const mode = options.soakMinutes !== null ? 'soak' : options.quick ? 'quick' : 'full';
   let specs = options.soakMinutes !== null ? [soakCase(options.soakMinutes)] : options.quick ? quickCases() : fullCases();
-  if (options.only.length > 0) specs = specs.filter((s) => options.only.some((o) => s.id.includes(o)));
+  if (options.only.length > 0) {
+    const matches = (s: CaseSpec) => options.only.some((o) => s.id.includes(o));
+    // A fair comparison is only fair whole: one matching run brings its warm-up and every round.
+    const groups = new Set(specs.filter((s) => s.fairCompare && matches(s)).map((s) => s.fairCompare!.group));
+    specs = specs.filter((s) => matches(s) || (s.fairCompare !== undefined && groups.has(s.fairCompare.group)));
+  }
   const busy = otherLoad();
   log(`mode ${mode}: ${specs.length} browser case(s); ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   if (busy.length > 0) log(`other busy processes at start (figures may be noisy):\n  ${busy.join('\n  ')}`);
@@ -258,16 +267,21 @@ async function main(): Promise<number> {
   const stage720 = stageRows.find((r) => r.input === '720p-10s')?.s ?? null;
   let soak: SoakFigures | null = null;
   if (options.soakMinutes !== null && runs[0]) soak = soakFigures(options.soakMinutes, runs[0].result, runs[0].os, runs[0].rendererPid);
-  const targets = evaluateTargets(figures, stage720, handoff, soak);
+  // The fair comparison's runs have their own section; the case tables and targets keep to the other cases.
+  const caseFiguresOnly = figures.filter((f) => !f.spec.fairCompare);
+  const fairFigures = figures.filter((f) => f.spec.fairCompare);
+  const fair = fairCompareResults(fairFigures);
+  const targets = evaluateTargets(caseFiguresOnly, stage720, handoff, soak);
 
   const browserVersion = runs[0]?.browserVersion ?? 'unknown';
   const heading = `FramePool Lab bench (${mode}) — ${new Date().toISOString()}, commit ${gitCommit()}, Chromium ${browserVersion}, ` +
     `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const sections = [
     `## ${heading}`,
-    '### Cases: speed, allocations, switches\n\n' + speedTable(figures),
-    '### Cases: peak memory, in-app vs OS\n\n' + memoryTable(figures),
+    '### Cases: speed, allocations, switches\n\n' + speedTable(caseFiguresOnly),
+    '### Cases: peak memory, in-app vs OS\n\n' + memoryTable(caseFiguresOnly),
   ];
+  if (fair.length > 0) sections.push(fairCompareSection(fair, fairFigures));
   if (stageRows.length > 0 || scaler) sections.push('### Stages alone\n\n' + stageAloneTable(stageRows, scaler));
   if (handoff) sections.push('### Pool handoff\n\n' + handoffTable(handoff));
   if (soak) {
@@ -287,7 +301,7 @@ async function main(): Promise<number> {
     heading, mode, options, commit: gitCommit(), chromium: browserVersion, node: process.version,
     machine: { cores: cpus().length, model: cpus()[0]?.model, memoryBytes: totalmem(), loadAverageAtEnd: loadavg(), busyAtStart: busy },
     chromiumArgs: CHROMIUM_ARGS, totalSeconds: (performance.now() - t0) / 1000,
-    handoff, scaler, stageAlone: stageRows, targets, soak, broken,
+    handoff, scaler, stageAlone: stageRows, targets, soak, fairCompare: fair, broken,
     cases: runs.map((run) => ({
       spec: run.spec, wallMs: run.wallMs, rendererPid: run.rendererPid,
       figures: figures.find((f) => f.id === run.spec.id) ?? null,
