@@ -1,4 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import { defineConfig } from 'vite';
+
+/** The commit the app is built from, recorded in every saved report ('unknown' without git). */
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 // SharedArrayBuffer and shared WebAssembly.Memory need a cross-origin isolated page.
 export const isolationHeaders = {
@@ -33,6 +43,7 @@ export function contentSecurityPolicy(server: 'dev' | 'preview'): string {
 }
 
 export default defineConfig({
+  define: { __APP_COMMIT__: JSON.stringify(gitCommit()) },
   server: { headers: { ...isolationHeaders, 'Content-Security-Policy': contentSecurityPolicy('dev') } },
   preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': contentSecurityPolicy('preview') } },
   worker: { format: 'es' },

@@ -35,12 +35,26 @@ export async function expectDescribed(page: Page, name: string, resolution: stri
   await expect(page.getByTestId('start')).toBeEnabled();
 }
 
-export async function setControls(page: Page, opts: { mode?: string; codec?: string; pacing?: string; switching?: string; everyN?: number }): Promise<void> {
+export async function setControls(page: Page, opts: { mode?: string; codec?: string; pacing?: string; switching?: string; everyN?: number; rounds?: number }): Promise<void> {
   if (opts.mode) await page.getByTestId('mode').selectOption(opts.mode);
   if (opts.codec) await page.getByTestId('codec').selectOption(opts.codec);
   if (opts.pacing) await page.getByTestId('pacing').selectOption(opts.pacing);
   if (opts.switching) await page.getByTestId('switching').selectOption(opts.switching);
   if (opts.everyN !== undefined) await page.getByTestId('every-n').fill(String(opts.everyN));
+  if (opts.rounds !== undefined) await page.getByTestId('rounds').fill(String(opts.rounds));
+}
+
+/** Waits for a Compare to finish (the status says "Compare n done:") and returns the status text. */
+export async function waitForCompareEnd(page: Page, timeout = 200_000): Promise<string> {
+  await expect(page.getByTestId('status')).toHaveText(/^Compare \d+ (done|failed|stopped)/, { timeout });
+  await expect(page.getByTestId('start')).toBeEnabled({ timeout: 10_000 });
+  return (await page.getByTestId('status').textContent()) ?? '';
+}
+
+/** The comparison table's text, row by row, cells separated by " | ". */
+export function tableText(page: Page): Promise<string> {
+  return page.getByTestId('report').evaluate((table) =>
+    [...(table as HTMLTableElement).rows].map((row) => [...row.cells].map((c) => (c.textContent ?? '').trim()).join(' | ')).join('\n'));
 }
 
 /** Waits for the run's end and returns the status text. */
@@ -56,7 +70,11 @@ export interface DebugState {
   longTasks: number;
   longTaskMaxMs: number;
   previewDrawn: number;
-  reports: { mode: string; frames: number; allocationsPerFrameAfterWarmup: number; allocationsPerFrame: number }[];
+  reports: { mode: string; frames: number; allocationsPerFrameAfterWarmup: number; allocationsPerFrame: number; role?: string }[];
+  compare: {
+    setup: { rounds: number; order: string[]; coldRun: boolean; schedule: { kind: string } };
+    runs: { label: string; mode: string; role: string; round: number; phase: string; switches: number; frames: number }[];
+  } | null;
 }
 
 export function debugState(page: Page): Promise<DebugState> {

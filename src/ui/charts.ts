@@ -9,6 +9,7 @@ import { h } from './dom.ts';
 import { formatBytes } from './format.ts';
 import { MEMORY_KINDS, type MemoryKind } from './compare/report.ts';
 import type { RunTelemetry, SampleColumn } from './telemetry.ts';
+import { LATENCY_WINDOW_FRAMES } from './compare/warmup.ts';
 
 type Table = (number | null)[][];
 
@@ -63,11 +64,11 @@ function specs(): ChartSpec[] {
     },
     {
       key: 'latency',
-      title: 'Latency per frame (decoded → encoded)',
+      title: 'Latency per frame (decoded → taken by the encoder)',
       series: [
-        { label: 'frame', color: 'rgba(120,140,255,0.45)', scale: 'ms', points: true },
-        { label: 'p50', color: '#9ece6a', scale: 'ms', width: 2 },
-        { label: 'p99', color: '#f7768e', scale: 'ms', width: 2 },
+        { label: 'frame', covers: 'one point per frame: decoded (committed by the decoder) → taken by the encoder; excludes decode and encode time', color: 'rgba(120,140,255,0.45)', scale: 'ms', points: true },
+        { label: `p50 (last ${LATENCY_WINDOW_FRAMES} frames)`, covers: `median of the last ${LATENCY_WINDOW_FRAMES} frames' latencies, at each sample`, color: '#9ece6a', scale: 'ms', width: 2 },
+        { label: `p99 (last ${LATENCY_WINDOW_FRAMES} frames)`, covers: `99th percentile (nearest rank) of the last ${LATENCY_WINDOW_FRAMES} frames' latencies, at each sample`, color: '#f7768e', scale: 'ms', width: 2 },
       ],
       tables: (t) => [
         [t.points.column('t'), t.points.column('ms', (v) => (v > 0 ? v : 0.01))],
@@ -80,7 +81,7 @@ function specs(): ChartSpec[] {
       key: 'reuse',
       title: 'Buffer reuse',
       series: [
-        { label: 'reuse ratio', covers: 'pool hits ÷ (hits + misses) per interval, all stages', color: '#9ece6a', scale: 'ratio', width: 2 },
+        { label: 'reuse ratio', covers: 'acquisitions served by a slot that held an earlier frame ÷ all acquisitions, per 200 ms sample, all stages', color: '#9ece6a', scale: 'ratio', width: 2 },
         { label: 'allocations /s', covers: 'frame-buffer allocations per second, all stages', color: '#ff9e64', scale: 'allocs', width: 2 },
       ],
       tables: (t) => [[col(t, 't'), col(t, 'reuse'), col(t, 'allocsPerSec')]],

@@ -8,9 +8,9 @@ import { MetricsSampler } from '../metrics/sampler.ts';
 import { STAGE_COUNT, type StageId } from '../metrics/stages.ts';
 import type { UiRun } from './engine.ts';
 import type { MemoryKind, RunRecord, StageTotals } from './compare/report.ts';
+import { LATENCY_WINDOW_FRAMES, WARMUP_FRAMES } from './compare/warmup.ts';
 
-/** Frames the encoder must finish before allocation counting calls the pool "warm". */
-export const WARMUP_FRAMES = 30;
+export { WARMUP_FRAMES };
 
 /** A fixed-capacity ring of float columns sharing one write head. */
 export class ColumnRing<K extends string> {
@@ -100,9 +100,15 @@ export class RunTelemetry {
   readonly samples = new ColumnRing(SAMPLE_COLUMNS, 1800);
   /** Latency points for the scatter (t in s since start, ms). */
   readonly points = new ColumnRing(['t', 'ms'] as const, 6000);
-  /** Every end-to-end latency, for the report (grows; ~8 bytes a frame). */
+  /** Every frame's latency and its frame index, for the report (grows; ~16 bytes a frame). */
   private latencies = new Float64Array(4096);
+  private latencyFrames = new Float64Array(4096);
   private latencyCount = 0;
+  /** The last LATENCY_WINDOW_FRAMES latencies (a ring), for the chart's rolling p50/p99. */
+  private readonly window = new Float64Array(LATENCY_WINDOW_FRAMES);
+  private readonly windowSorted = new Float64Array(LATENCY_WINDOW_FRAMES);
+  private windowHead = 0;
+  private windowLength = 0;
   private firstFrameAt = NaN;
   private lastFrameAt = NaN;
   private sampler: MetricsSampler | null = null;
@@ -171,8 +177,8 @@ export class RunTelemetry {
       wasmEncode: this.run.wasmBytes('encode'),
       jsHeap: jsHeapBytes(),
       browserWide: this.pendingBrowserWide,
-      p50: s.latest('e2e.p50Ms'),
-      p99: s.latest('e2e.p99Ms'),
+      p50: this.windowQuantile(0.5),
+      p99: this.windowQuantile(0.99),
       reuse,
       allocsPerSec,
       fpsDecode: s.latest('decode.fps'),
@@ -204,11 +210,28 @@ export class RunTelemetry {
         const grown = new Float64Array(this.latencies.length * 2);
         grown.set(this.latencies);
         this.latencies = grown;
+        const grownFrames = new Float64Array(grown.length);
+        grownFrames.set(this.latencyFrames);
+        this.latencyFrames = grownFrames;
       }
+      this.latencyFrames[this.latencyCount] = this.recentFrame[i]!;
       this.latencies[this.latencyCount++] = ms;
+      this.window[this.windowHead] = ms;
+      this.windowHead = (this.windowHead + 1) % this.window.length;
+      if (this.windowLength < this.window.length) this.windowLength++;
       if (Number.isNaN(this.firstFrameAt)) this.firstFrameAt = at;
       this.lastFrameAt = at;
     }
+  }
+
+  /** Nearest-rank quantile of the last LATENCY_WINDOW_FRAMES frames' latencies (NaN before any); 5 times a second, two small views. */
+  private windowQuantile(q: number): number {
+    const n = this.windowLength;
+    if (n === 0) return NaN;
+    const sorted = this.windowSorted.subarray(0, n);
+    sorted.set(this.window.subarray(0, n));
+    sorted.sort();
+    return sorted[Math.max(1, Math.ceil(q * n)) - 1]!;
   }
 
   framesDone(): number {
@@ -244,6 +267,7 @@ export class RunTelemetry {
       totals: t,
       warmup: this.warmup,
       latenciesMs: Array.from(this.latencies.subarray(0, this.latencyCount)),
+      latencyFrames: Array.from(this.latencyFrames.subarray(0, this.latencyCount)),
       maxLatencyMs: m ? m.histogramMaxMs(HIST_E2E) : NaN,
       peakMemory,
       switchLatencyMs: switches.map((s) => s.firstOutAt - s.requestedAt).filter((v) => Number.isFinite(v) && v >= 0),

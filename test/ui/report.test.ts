@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, countStalls, quantile, reportCsv, reportJson, reportRows, bestOf, type RunRecord } from '../../src/ui/compare/report.ts';
+import { buildReport, countStalls, quantile, reportCsv, reportRows, bestOf, type RunRecord } from '../../src/ui/compare/report.ts';
+import { reportFileJson } from '../../src/ui/compare/report-file.ts';
 
 function record(over: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -68,8 +69,25 @@ describe('buildReport', () => {
     expect(r.throughputFps).toBeNaN();
   });
 
-  it('takes the block maximum when the sampled list missed the slowest frame', () => {
-    expect(buildReport(record({ maxLatencyMs: 500 })).latencyMs.max).toBe(500);
+  it('keeps the block maximum (lead-in included) apart from the measured maximum', () => {
+    const r = buildReport(record({ maxLatencyMs: 500 }));
+    expect(r.latencyMs.maxWholeRun).toBe(500);
+    expect(r.latencyMs.max).toBe(100);
+  });
+
+  it('leaves the first 30 frames (the lead-in) out of latency and stalls', () => {
+    // A cold start: 30 frames of 400 ms, then 70 frames of 10 ms.
+    const latenciesMs = Array.from({ length: 100 }, (_, i) => (i < 30 ? 400 : 10));
+    const r = buildReport(record({ latenciesMs, maxLatencyMs: 400 }));
+    expect(r.latencyMs.p99).toBe(10);
+    expect(r.latencyMs.max).toBe(10);
+    expect(r.stalls).toBe(0);
+    expect(r.leadInFrames).toBe(30);
+  });
+
+  it('drops the lead-in by frame index when the list has gaps', () => {
+    const r = buildReport(record({ latenciesMs: [900, 900, 5, 6], latencyFrames: [0, 29, 30, 31], maxLatencyMs: 900 }));
+    expect(r.latencyMs.max).toBe(6);
   });
 
   it('handles latency lists longer than the argument limit', () => {
@@ -100,8 +118,18 @@ describe('table and exports', () => {
     expect(csv).toContain('throughput,fps,50,25');
   });
 
+  it('says what each latency, switch and reuse row spans', () => {
+    const rows = reportRows([a, b]);
+    const spans = (key: string) => rows.find((r) => r.key === key)?.spans;
+    expect(spans('latencyP99')).toBe('decoded → taken by the encoder (after the first 30 frames)');
+    expect(spans('switchP50')).toBe('request → first new-size frame out of the scaler');
+    expect(spans('reuseRatio')).toBe('acquisitions served by a slot that held an earlier frame ÷ all acquisitions');
+    expect(rows.every((r) => r.spans.length > 0)).toBe(true);
+  });
+
   it('writes JSON with null for NaN', () => {
-    const parsed = JSON.parse(reportJson([buildReport(record({ warmup: null }))])) as { runs: { allocationsPerFrameAfterWarmup: unknown }[] };
+    const runs = [buildReport(record({ warmup: null }))];
+    const parsed = JSON.parse(reportFileJson({ date: null, file: null, environment: null, warmup: null, compare: null, runs })) as { runs: { allocationsPerFrameAfterWarmup: unknown }[] };
     expect(parsed.runs[0]!.allocationsPerFrameAfterWarmup).toBeNull();
   });
 });

@@ -2,6 +2,7 @@
  * Run reports for the comparison table: pure functions from what a run recorded to the
  * numbers the table shows and the files it exports. No DOM, no engine: unit-tested in Node.
  */
+import { WARMUP_FRAMES } from './warmup.ts';
 
 export type MemoryKind = 'poolCommitted' | 'poolReserved' | 'poolInUse' | 'wasmDecode' | 'wasmScale' | 'wasmEncode' | 'jsHeap' | 'browserWide';
 
@@ -41,9 +42,11 @@ export interface RunRecord {
   totals: StageTotals;
   /** Totals summed over stages when the warm-up ended (null if the run never got past it). */
   warmup: StageTotals | null;
-  /** End-to-end latency of each frame, ms, in frame order. */
+  /** Latency of each frame (decoded → taken by the encoder), ms, in frame order. */
   latenciesMs: readonly number[];
-  /** Largest end-to-end latency the block recorded (covers frames the sample list missed). */
+  /** The frame index of each latency (same length); without it, list position is the index. */
+  latencyFrames?: readonly number[];
+  /** Largest latency the block recorded over the whole run, lead-in included. */
   maxLatencyMs: number;
   /** Peak of each memory kind over the run's samples, bytes (NaN when never measured). */
   peakMemory: Partial<Record<MemoryKind, number>>;
@@ -55,9 +58,15 @@ export interface RunRecord {
   outcome: string;
 }
 
+/** A run's place in what produced it: a single run, Compare's cold run (not counted), or a measured round. */
+export type RunRole = 'single' | 'cold' | 'measured';
+
 export interface RunReport {
   /** The engine's full report of the run (switches, segments, per-stage totals, series); JSON only. */
   detail?: unknown;
+  role?: RunRole;
+  /** Compare's round (1-based) for a measured run. */
+  round?: number;
   label: string;
   mode: string;
   codec: string;
@@ -66,7 +75,10 @@ export interface RunReport {
   outcome: string;
   frames: number;
   throughputFps: number;
-  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** Frames left out of the latency figures and stalls (the lead-in). */
+  leadInFrames: number;
+  /** Latency after the lead-in; `maxWholeRun` includes it (the block's maximum). */
+  latencyMs: { p50: number; p95: number; p99: number; max: number; maxWholeRun: number };
   allocationsPerFrame: number;
   allocationsPerFrameAfterWarmup: number;
   mbAllocated: number;
@@ -107,10 +119,18 @@ function maxOf(values: readonly number[], start: number): number {
 
 const perFrame = (value: number, frames: number): number => (frames > 0 ? value / frames : NaN);
 
+/** The latencies of frames past the lead-in (frame index ≥ `leadIn`). */
+export function afterLeadIn(r: Pick<RunRecord, 'latenciesMs' | 'latencyFrames'>, leadIn = WARMUP_FRAMES): number[] {
+  const frames = r.latencyFrames;
+  if (!frames || frames.length !== r.latenciesMs.length) return r.latenciesMs.slice(leadIn);
+  return r.latenciesMs.filter((_v, i) => frames[i]! >= leadIn);
+}
+
 export function buildReport(r: RunRecord): RunReport {
   const t = r.totals;
   const w = r.warmup;
   const reuseDen = t.poolHits + t.poolMisses;
+  const measured = afterLeadIn(r);
   return {
     label: r.label,
     mode: r.mode,
@@ -120,18 +140,20 @@ export function buildReport(r: RunRecord): RunReport {
     outcome: r.outcome,
     frames: r.frames,
     throughputFps: r.activeMs > 0 ? (r.frames * 1000) / r.activeMs : NaN,
+    leadInFrames: WARMUP_FRAMES,
     latencyMs: {
-      p50: quantile(r.latenciesMs, 0.5),
-      p95: quantile(r.latenciesMs, 0.95),
-      p99: quantile(r.latenciesMs, 0.99),
-      max: maxOf(r.latenciesMs, r.maxLatencyMs),
+      p50: quantile(measured, 0.5),
+      p95: quantile(measured, 0.95),
+      p99: quantile(measured, 0.99),
+      max: maxOf(measured, NaN),
+      maxWholeRun: maxOf(r.latenciesMs, r.maxLatencyMs),
     },
     allocationsPerFrame: perFrame(t.allocations, r.frames),
     allocationsPerFrameAfterWarmup: w ? perFrame(t.allocations - w.allocations, r.frames - w.frames) : NaN,
     mbAllocated: t.bytesAllocated / (1024 * 1024),
     bytesCopiedPerFrame: perFrame(t.bytesCopied, r.frames),
     peakMemory: { ...r.peakMemory },
-    stalls: countStalls(r.latenciesMs),
+    stalls: countStalls(measured),
     reuseRatio: reuseDen > 0 ? t.poolHits / reuseDen : NaN,
     switches: r.switchLatencyMs.length,
     switchLatencyMs: { p50: quantile(r.switchLatencyMs, 0.5), p99: quantile(r.switchLatencyMs, 0.99) },
@@ -140,48 +162,54 @@ export function buildReport(r: RunRecord): RunReport {
   };
 }
 
-/** One table row: a metric's name, unit and each report's value (numbers stay numbers). */
+/** One table row: a metric's name, what it spans, unit and each report's value (numbers stay numbers). */
 export interface ReportRow {
   key: string;
   label: string;
+  /** What the figure spans (from where to where, over which frames). */
+  spans: string;
   unit: string;
   values: number[];
   /** Which way is better, for highlighting: -1 lower, 1 higher, 0 neither. */
   better: -1 | 0 | 1;
+  /** The modes differ here by how they work (allocations, copies), not by chance. */
+  byConstruction: boolean;
 }
 
 const MB = 1024 * 1024;
+const LATENCY_SPANS = `decoded → taken by the encoder (after the first ${WARMUP_FRAMES} frames)`;
+const SWITCH_SPANS = 'request → first new-size frame out of the scaler';
 
 /** The comparison table, one column per report. */
 export function reportRows(reports: readonly RunReport[]): ReportRow[] {
-  const row = (key: string, label: string, unit: string, better: -1 | 0 | 1, get: (r: RunReport) => number): ReportRow =>
-    ({ key, label, unit, better, values: reports.map(get) });
+  const row = (key: string, label: string, spans: string, unit: string, better: -1 | 0 | 1, get: (r: RunReport) => number, byConstruction = false): ReportRow =>
+    ({ key, label, spans, unit, better, byConstruction, values: reports.map(get) });
   const rows: ReportRow[] = [
-    row('frames', 'frames', '', 0, (r) => r.frames),
-    row('throughputFps', 'throughput', 'fps', 1, (r) => r.throughputFps),
-    row('latencyP50', 'latency p50', 'ms', -1, (r) => r.latencyMs.p50),
-    row('latencyP95', 'latency p95', 'ms', -1, (r) => r.latencyMs.p95),
-    row('latencyP99', 'latency p99', 'ms', -1, (r) => r.latencyMs.p99),
-    row('latencyMax', 'latency max', 'ms', -1, (r) => r.latencyMs.max),
-    row('allocationsPerFrame', 'allocations / frame', '', -1, (r) => r.allocationsPerFrame),
-    row('allocationsPerFrameAfterWarmup', 'allocations / frame after warm-up', '', -1, (r) => r.allocationsPerFrameAfterWarmup),
-    row('mbAllocated', 'allocated', 'MiB', -1, (r) => r.mbAllocated),
-    row('bytesCopiedPerFrame', 'bytes copied / frame', 'B', -1, (r) => r.bytesCopiedPerFrame),
+    row('frames', 'frames', 'frames the encoder took', '', 0, (r) => r.frames),
+    row('throughputFps', 'throughput', 'frames ÷ first to last frame out', 'fps', 1, (r) => r.throughputFps),
+    row('latencyP50', 'latency p50', LATENCY_SPANS, 'ms', -1, (r) => r.latencyMs.p50),
+    row('latencyP95', 'latency p95', LATENCY_SPANS, 'ms', -1, (r) => r.latencyMs.p95),
+    row('latencyP99', 'latency p99', LATENCY_SPANS, 'ms', -1, (r) => r.latencyMs.p99),
+    row('latencyMax', 'latency max', LATENCY_SPANS, 'ms', -1, (r) => r.latencyMs.max),
+    row('allocationsPerFrame', 'allocations / frame', 'frame buffers allocated by all stages ÷ frames, whole run', '', -1, (r) => r.allocationsPerFrame, true),
+    row('allocationsPerFrameAfterWarmup', 'allocations / frame after warm-up', `as above, after the first ${WARMUP_FRAMES} frames`, '', -1, (r) => r.allocationsPerFrameAfterWarmup, true),
+    row('mbAllocated', 'allocated', 'frame-buffer bytes allocated by all stages, whole run', 'MiB', -1, (r) => r.mbAllocated, true),
+    row('bytesCopiedPerFrame', 'bytes copied / frame', 'the hand-over copies between stages ÷ frames (codec heap copies, made in both modes, not counted)', 'B', -1, (r) => r.bytesCopiedPerFrame, true),
   ];
-  for (const { kind, label } of MEMORY_KINDS) {
+  for (const { kind, label, covers } of MEMORY_KINDS) {
     if (reports.some((r) => Number.isFinite(r.peakMemory[kind] ?? NaN))) {
-      rows.push(row(`peak.${kind}`, `peak ${label}`, 'MiB', -1, (r) => (r.peakMemory[kind] ?? NaN) / MB));
+      rows.push(row(`peak.${kind}`, `peak ${label}`, `highest of the run's samples (5 a second): ${covers}`, 'MiB', -1, (r) => (r.peakMemory[kind] ?? NaN) / MB));
     }
   }
   rows.push(
-    row('stalls', 'stalls (> 3× median latency)', 'frames', -1, (r) => r.stalls),
-    row('reuseRatio', 'buffer reuse ratio', '', 1, (r) => r.reuseRatio),
-    row('switches', 'resolution switches', '', 0, (r) => r.switches),
-    row('switchP50', 'switch cost p50 (request → first frame)', 'ms', -1, (r) => r.switchLatencyMs.p50),
-    row('switchP99', 'switch cost p99 (request → first frame)', 'ms', -1, (r) => r.switchLatencyMs.p99),
-    row('reinitP50', 'encoder re-init p50', 'ms', -1, (r) => r.reinitMs.p50),
-    row('reinitP99', 'encoder re-init p99', 'ms', -1, (r) => r.reinitMs.p99),
-    row('segments', 'segments', '', 0, (r) => r.segments),
+    row('stalls', 'stalls', `frames over 3× the median latency (after the first ${WARMUP_FRAMES} frames)`, 'frames', -1, (r) => r.stalls),
+    row('reuseRatio', 'buffer reuse ratio', 'acquisitions served by a slot that held an earlier frame ÷ all acquisitions', '', 1, (r) => r.reuseRatio),
+    row('switches', 'resolution switches', 'switches that reached the scaler', '', 0, (r) => r.switches),
+    row('switchP50', 'switch cost p50', SWITCH_SPANS, 'ms', -1, (r) => r.switchLatencyMs.p50),
+    row('switchP99', 'switch cost p99', SWITCH_SPANS, 'ms', -1, (r) => r.switchLatencyMs.p99),
+    row('reinitP50', 'encoder re-init p50', 'closing the old encoder + opening the new one, per switch', 'ms', -1, (r) => r.reinitMs.p50),
+    row('reinitP99', 'encoder re-init p99', 'closing the old encoder + opening the new one, per switch', 'ms', -1, (r) => r.reinitMs.p99),
+    row('segments', 'segments', 'encoded segments (one per output size run)', '', 0, (r) => r.segments),
   );
   return rows;
 }
@@ -198,12 +226,6 @@ export function reportCsv(reports: readonly RunReport[]): string {
     lines.push([r.label, r.unit, ...r.values.map((v) => (Number.isFinite(v) ? String(Number(v.toPrecision(6))) : ''))].map(csvCell).join(','));
   }
   return lines.join('\n') + '\n';
-}
-
-/** JSON: the reports as they are (NaN becomes null, as JSON has no NaN). */
-export function reportJson(reports: readonly RunReport[], extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ kind: 'framepool-lab-report', version: 1, ...extra, runs: reports }, (_key, value: unknown) =>
-    typeof value === 'number' && !Number.isFinite(value) ? null : value, 2);
 }
 
 /** "Better" for each value of a row: true where a value is the best of the row (ties all true). */

@@ -1,0 +1,94 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { testClip } from './support/clips.ts';
+import { chooseFile, debugState, expectDescribed, open, setControls, tableText, waitForCompareEnd } from './support/dashboard.ts';
+
+test('Compare on the sample: cold run first, alternated rounds, one schedule for every run, a verdict per row', async ({ page }) => {
+  test.setTimeout(300_000);
+  await open(page);
+  await page.getByTestId('use-sample').click();
+  await expectDescribed(page, 'sample.mp4', '1280×720');
+  await setControls(page, { pacing: 'max', switching: 'every', everyN: 60, rounds: 2 });
+  await expect(page.getByTestId('warmup-note')).toContainText('the first 30 frames of every run are an unmeasured lead-in');
+  await page.getByTestId('compare').click();
+
+  // While it runs: the ladder is off (a click would make the runs differ) and the status names the round.
+  const ladderButton = page.locator('[data-rung="240"]');
+  await expect(ladderButton).toBeDisabled();
+  await expect(ladderButton).toHaveAttribute('title', /Off during Compare/);
+  await expect(page.getByTestId('status')).toContainText('cold run (not counted): pooled');
+  await expect(page.getByTestId('status')).toContainText('round 1 of 2: pooled', { timeout: 120_000 });
+
+  expect(await waitForCompareEnd(page)).toMatch(/^Compare 1 done: 2 rounds per mode after a cold run/);
+
+  const state = await debugState(page);
+  const runs = state.compare!.runs;
+  expect(runs.map((r) => `${r.role} ${r.mode}`)).toEqual([
+    'cold pooled', 'measured pooled', 'measured unpooled', 'measured unpooled', 'measured pooled',
+  ]);
+  expect(runs.every((r) => r.phase === 'done')).toBe(true);
+  // The same schedule replayed by frame index: every run switched the same number of times.
+  expect(runs[0]!.switches).toBeGreaterThan(0);
+  expect(new Set(runs.map((r) => r.switches)).size).toBe(1);
+  expect(new Set(runs.map((r) => r.frames)).size).toBe(1);
+
+  const table = page.getByTestId('report');
+  await expect(table.locator('thead th')).toHaveText([/metric/, /cold run \(not counted\)/, /pooled/, /unpooled/, /verdict/]);
+  const rows = table.locator('tbody tr');
+  const rowCount = await rows.count();
+  expect(rowCount).toBeGreaterThan(10);
+  await expect(table.locator('tbody td[data-verdict]')).toHaveCount(rowCount);
+  // Allocations differ by construction: pooled allocates nothing after warm-up.
+  const alloc = table.locator('tr[data-key="allocationsPerFrameAfterWarmup"] td[data-verdict]');
+  await expect(alloc).toHaveAttribute('data-verdict', 'construction');
+  await expect(alloc).toHaveAttribute('data-best', 'pooled');
+  await expect(alloc).toHaveText('lower by construction: pooled');
+  // Every verdict is one of the four, and a "real" one names a mode.
+  for (const v of await table.locator('td[data-verdict]').all()) {
+    const kind = await v.getAttribute('data-verdict');
+    expect(['real', 'noise', 'construction', 'none']).toContain(kind);
+    if (kind === 'real') expect(['pooled', 'unpooled']).toContain(await v.getAttribute('data-best'));
+  }
+  await expect(table.locator('tr[data-key="latencyP50"] th')).toContainText('decoded → taken by the encoder (after the first 30 frames)');
+  await expect(page.locator('[data-rung="240"]')).toBeEnabled();
+  await page.screenshot({ path: test.info().outputPath('compare-sample.png'), fullPage: true });
+});
+
+test('a report saved, the page reloaded, the report loaded back: the same table', async ({ page }) => {
+  test.setTimeout(240_000);
+  const clip = await testClip('clip', { width: 640, height: 360, fps: 30, seconds: 3 });
+  await open(page);
+  await chooseFile(page, clip);
+  await expectDescribed(page, 'clip-640x360-30-3.mp4', '640×360');
+  await setControls(page, { pacing: 'max', switching: 'every', everyN: 20, rounds: 1 });
+  await page.getByTestId('compare').click();
+  await waitForCompareEnd(page);
+  const before = await tableText(page);
+  expect(before).toContain('cold run (not counted)');
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
+  const saved = test.info().outputPath('framepool-report.json');
+  await download.saveAs(saved);
+  const json = JSON.parse(readFileSync(saved, 'utf8')) as Record<string, unknown> & { environment: Record<string, unknown>; compare: Record<string, unknown> };
+  expect(json['kind']).toBe('framepool-lab-report');
+  expect(json['version']).toBe(2);
+  expect(json.environment['browser']).toMatch(/Chrom/);
+  expect(json.environment['cores']).toBeGreaterThan(0);
+  expect(json.environment['crossOriginIsolated']).toBe(true);
+  expect(json.environment['commit']).toMatch(/^([0-9a-f]{7,}|unknown)$/);
+  expect(json.compare).toMatchObject({ rounds: 1, order: ['pooled', 'unpooled'], coldRun: true, schedule: { kind: 'every', frames: 20 } });
+  expect(String((json['warmup'] as Record<string, unknown>)['description'])).toContain('unmeasured lead-in');
+
+  await page.reload();
+  await expect(page.getByTestId('start')).toBeVisible();
+  await page.getByTestId('load-report').setInputFiles(saved);
+  await expect(page.getByTestId('report-meta')).toContainText('Loaded from framepool-report.json');
+  expect(await tableText(page)).toBe(before);
+
+  // A file that is not a report: a sentence in the error area, the loaded table stays.
+  const wrong = test.info().outputPath('package.json');
+  writeFileSync(wrong, JSON.stringify({ name: 'something else' }));
+  await page.getByTestId('load-report').setInputFiles(wrong);
+  await expect(page.getByTestId('error')).toContainText('package.json is not a FramePool Lab report');
+  expect(await tableText(page)).toBe(before);
+});

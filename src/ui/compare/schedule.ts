@@ -1,0 +1,77 @@
+/**
+ * Compare's plan: the runs in order, and the switch schedule, fixed before its first run: from the switching control, or the
+ * clicks of the last single manual run replayed by frame index. Pure.
+ */
+import type { LadderRung } from '../../pipeline/ladder.ts';
+import type { RecordedSwitch, SwitchSchedule } from '../../pipeline/switch-schedule.ts';
+import { alternatedOrder } from '../../metrics/rounds.ts';
+import type { AllocationModeChoice } from '../engine.ts';
+import type { RunRole } from './report.ts';
+
+/** A run's switches by frame index, as the ladder rungs they went to. */
+export function recordedSwitches(
+  switches: readonly { frameIndex: number; to: { width: number; height: number } }[],
+  ladder: readonly { rung: LadderRung; size: { width: number; height: number } }[],
+): RecordedSwitch[] {
+  const out: RecordedSwitch[] = [];
+  for (const s of switches) {
+    const match = ladder.find((l) => l.size.width === s.to.width && l.size.height === s.to.height);
+    if (match) out.push({ frameIndex: s.frameIndex, rung: match.rung });
+  }
+  return out;
+}
+
+export interface CompareSchedule {
+  schedule: SwitchSchedule;
+  /** Every run starts here (a recording brings its own start). */
+  startRung: LadderRung;
+  /** Where the schedule came from, for the status line and the report. */
+  note: string;
+}
+
+/**
+ * The schedule every run of a Compare replays. An automatic schedule (every N, storm) is
+ * used as it is; manual switching replays `recording` (the last single manual run on the same
+ * file), or no switches at all when there is none.
+ */
+export function compareSchedule(
+  controls: SwitchSchedule,
+  startRung: LadderRung,
+  recording: { runLabel: string; startRung: LadderRung; switches: readonly RecordedSwitch[] } | null,
+): CompareSchedule {
+  if (controls.kind !== 'manual') return { schedule: controls, startRung, note: describeSchedule(controls) };
+  if (!recording) {
+    return { schedule: { kind: 'recorded', switches: [] }, startRung, note: 'none: switching is manual and no single run on this file recorded clicks (ladder clicks are off during Compare)' };
+  }
+  const n = recording.switches.length;
+  return {
+    schedule: { kind: 'recorded', switches: [...recording.switches] },
+    startRung: recording.startRung,
+    note: `the ${n} switch${n === 1 ? '' : 'es'} clicked in ${recording.runLabel}, replayed by frame index`,
+  };
+}
+
+export function describeSchedule(s: SwitchSchedule): string {
+  switch (s.kind) {
+    case 'manual': return 'manual';
+    case 'every': return `every ${s.frames} frames through the ladder`;
+    case 'storm': return `storm, seed ${s.seed}, every ${s.everyFrames} frames`;
+    case 'recorded': return s.switches.length === 0 ? 'none' : `${s.switches.length} recorded switches, replayed by frame index`;
+  }
+}
+
+const MODES: readonly AllocationModeChoice[] = ['pooled', 'unpooled'];
+
+export interface PlanStep {
+  mode: AllocationModeChoice;
+  role: RunRole;
+  /** 1-based round of a measured run (0 for the cold run). */
+  round: number;
+}
+
+/** The runs of a Compare: the cold run (if any) then the alternated rounds. */
+export function comparePlan(rounds: number, coldRun: boolean): PlanStep[] {
+  const order = alternatedOrder(MODES, rounds);
+  const measured = order.map((mode, i): PlanStep => ({ mode, role: 'measured', round: Math.floor(i / MODES.length) + 1 }));
+  return coldRun ? [{ mode: order[0]!, role: 'cold', round: 0 }, ...measured] : measured;
+}

@@ -1,0 +1,140 @@
+/**
+ * The comparison table as data: columns, rows with each cell's text, and a verdict per row.
+ * A Compare's runs become one column per mode ("median (min–max)" over its measured rounds),
+ * its cold run a column of its own (not counted), and a verdict from `verdictOf`; single runs
+ * stay one plain column each. Pure: the page renders it, tests read it, a loaded report
+ * gives the same model as the runs that wrote it.
+ */
+import { spreadOf, verdictOf, type Spread, type Verdict } from '../../metrics/rounds.ts';
+import { formatBytes, formatNumber } from '../format.ts';
+import { bestOf, reportRows, type ReportRow, type RunReport } from './report.ts';
+
+export interface TableColumn {
+  title: string;
+  /** A second line under the title (mode, codec, outcome; or what the cell aggregates). */
+  note: string;
+  mode: string;
+  kind: 'run' | 'cold' | 'mode';
+}
+
+export interface TableCell {
+  text: string;
+  /** The number behind the text (the median for a mode column), NaN when unknown. */
+  value: number;
+  best: boolean;
+  spread?: Spread;
+}
+
+export interface TableVerdict {
+  kind: Verdict['kind'];
+  /** The mode the verdict names (real, construction), else null. */
+  best: string | null;
+  text: string;
+}
+
+export interface TableRow {
+  key: string;
+  label: string;
+  spans: string;
+  unit: string;
+  cells: TableCell[];
+  /** Compare tables only. */
+  verdict: TableVerdict | null;
+}
+
+export interface TableModel {
+  columns: TableColumn[];
+  rows: TableRow[];
+  /** True when built from a Compare's measured rounds (there is a verdict column). */
+  compared: boolean;
+}
+
+export const COLD_RUN_TITLE = 'cold run (not counted)';
+
+/** A cell's number as the table shows it. */
+export function formatCell(key: string, v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  if (key === 'switches' || key === 'segments') return Number.isInteger(v) ? String(v) : formatNumber(v, 1);
+  if (key.startsWith('latency') || key.startsWith('switch') || key.startsWith('reinit')) return formatNumber(v, v < 10 ? 2 : 1);
+  if (key === 'bytesCopiedPerFrame') return formatBytes(v);
+  if (key === 'reuseRatio') return formatNumber(v, 3);
+  if (key.startsWith('allocationsPerFrame')) return formatNumber(v, 3);
+  if (Number.isInteger(v)) return String(v);
+  return formatNumber(v, 1);
+}
+
+/** "median (min–max)"; the median alone for one round; "–" for none. */
+export function formatSpread(key: string, s: Spread): string {
+  if (s.n === 0) return '–';
+  const median = formatCell(key, s.median);
+  if (s.n === 1) return median;
+  return `${median} (${formatCell(key, s.min)}–${formatCell(key, s.max)})`;
+}
+
+/** The verdict cell's text: names the better mode when the difference is real or by construction. */
+export function verdictText(v: Verdict, modes: readonly string[], better: -1 | 0 | 1): TableVerdict {
+  const direction = better > 0 ? 'higher' : 'lower';
+  switch (v.kind) {
+    case 'real': return { kind: 'real', best: modes[v.best] ?? null, text: `${modes[v.best]} ${direction}` };
+    case 'construction': return { kind: 'construction', best: modes[v.best] ?? null, text: `${direction} by construction: ${modes[v.best]}` };
+    case 'noise': return { kind: 'noise', best: null, text: 'within noise' };
+    case 'none': return { kind: 'none', best: null, text: '' };
+  }
+}
+
+/** The table for a set of runs: a comparison when any run is a measured round, else plain columns. */
+export function tableModel(runs: readonly RunReport[]): TableModel {
+  const measured = runs.filter((r) => r.role === 'measured');
+  return measured.length > 0 ? compareModel(runs, measured) : plainModel(runs);
+}
+
+function outcomeWord(r: RunReport): string {
+  return r.outcome.startsWith('failed') ? 'failed' : r.outcome;
+}
+
+function plainModel(runs: readonly RunReport[]): TableModel {
+  const columns = runs.map((r): TableColumn => ({ title: r.label, note: `${r.mode} · ${r.codec} · ${outcomeWord(r)}`, mode: r.mode, kind: r.role === 'cold' ? 'cold' : 'run' }));
+  const rows = reportRows(runs).map((row): TableRow => {
+    const best = bestOf(row);
+    return { ...rowHead(row), verdict: null, cells: row.values.map((v, i) => ({ text: formatCell(row.key, v), value: v, best: best[i] ?? false })) };
+  });
+  return { columns, rows, compared: false };
+}
+
+function rowHead(row: ReportRow): Pick<TableRow, 'key' | 'label' | 'spans' | 'unit'> {
+  return { key: row.key, label: row.label, spans: row.spans, unit: row.unit };
+}
+
+function compareModel(runs: readonly RunReport[], measured: readonly RunReport[]): TableModel {
+  const cold = runs.filter((r) => r.role === 'cold');
+  const modes = [...new Set(measured.map((r) => r.mode))];
+  const byMode = modes.map((m) => measured.filter((r) => r.mode === m));
+  const columns: TableColumn[] = [
+    ...cold.map((r): TableColumn => ({ title: COLD_RUN_TITLE, note: `${r.mode} · ${r.codec} · ${outcomeWord(r)}`, mode: r.mode, kind: 'cold' })),
+    ...modes.map((m, i): TableColumn => {
+      const n = byMode[i]!.length;
+      return { title: m, note: n === 1 ? '1 run' : `median (min–max) of ${n} runs`, mode: m, kind: 'mode' };
+    }),
+  ];
+  // Rows come from every run (so a memory kind measured only in the cold run still gets its row).
+  const all = [...cold, ...measured];
+  const rows = reportRows(all).map((row): TableRow => {
+    const coldCells = cold.map((_r, i): TableCell => ({ text: formatCell(row.key, row.values[i]!), value: row.values[i]!, best: false }));
+    const spreads = byMode.map((group) => spreadOf(group.map((r) => row.values[all.indexOf(r)]!)));
+    const verdict = verdictText(verdictOf(spreads, row.better, row.byConstruction), modes, row.better);
+    const modeCells = spreads.map((s, i): TableCell => ({ text: formatSpread(row.key, s), value: s.median, best: verdict.best === modes[i], spread: s }));
+    return { ...rowHead(row), cells: [...coldCells, ...modeCells], verdict };
+  });
+  return { columns, rows, compared: true };
+}
+
+/** The table as CSV: the cells as shown, plus the verdict column for a comparison. */
+export function tableCsv(model: TableModel): string {
+  const cell = (value: string): string => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  const header = ['metric', 'spans', 'unit', ...model.columns.map((c) => `${c.title} (${c.note})`), ...(model.compared ? ['verdict'] : [])];
+  const lines = [header.map(cell).join(',')];
+  for (const r of model.rows) {
+    lines.push([r.label, r.spans, r.unit, ...r.cells.map((c) => c.text), ...(r.verdict ? [r.verdict.text] : [])].map(cell).join(','));
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,25 @@
+/**
+ * What "warm" means for a measurement in this page, defined once: the dashboard, the table
+ * labels and every saved report use these (DESIGN.md, "Comparing fairly").
+ */
+
+/** Frames at the start of every run that are an unmeasured lead-in (latency, allocations after warm-up). */
+export const WARMUP_FRAMES = 30;
+
+/** The rolling latency percentiles of the live chart: over this many most recent frames. */
+export const LATENCY_WINDOW_FRAMES = 120;
+
+/** The warm-up as a sentence for the page and the report. */
+export const WARMUP_DESCRIPTION =
+  `codec compiled once per page, one cold run when the page has not run yet, and the first ${WARMUP_FRAMES} frames of every run are an unmeasured lead-in`;
+
+/** Compare's rounds per mode: default and bounds of the input. */
+export const ROUNDS = { default: 3, min: 1, max: 10 } as const;
+
+/** Rounds per mode from the input's text: an integer within bounds (default when unreadable). */
+export function clampRounds(raw: string | number): number {
+  if (String(raw).trim() === '') return ROUNDS.default;
+  const n = Math.floor(Number(raw));
+  if (!Number.isFinite(n)) return ROUNDS.default;
+  return Math.min(ROUNDS.max, Math.max(ROUNDS.min, n));
+}

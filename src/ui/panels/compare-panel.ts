@@ -1,0 +1,115 @@
+/**
+ * Compare: the same file and the same switch schedule in both allocation modes, as a
+ * measurement (DESIGN.md, "Comparing fairly"): a cold run first when the page has not run
+ * yet (shown, not counted), then `rounds` runs per mode in alternated order, every run
+ * replaying one schedule fixed before the first; the table shows each metric's median and
+ * range per mode and a verdict.
+ */
+import { h } from '../dom.ts';
+import { formatMs } from '../format.ts';
+import { buildReport, type RunReport, type RunRole } from '../compare/report.ts';
+import { comparePlan, compareSchedule, type PlanStep } from '../compare/schedule.ts';
+import { clampRounds, ROUNDS, WARMUP_DESCRIPTION } from '../compare/warmup.ts';
+import type { CompareSetup } from '../compare/report-file.ts';
+import type { RunTelemetry } from '../telemetry.ts';
+import { pageContent, type ResultsPanel } from './results-panel.ts';
+import type { Dashboard } from './shared.ts';
+
+/** What the last Compare ran, for end-to-end checks. */
+export interface CompareDebug {
+  setup: CompareSetup;
+  runs: { label: string; mode: string; role: RunRole; round: number; phase: string; switches: number; frames: number }[];
+}
+
+export class ComparePanel {
+  readonly button = h('button', { type: 'button', 'data-testid': 'compare' }, 'Compare pooled vs unpooled');
+  readonly rounds = h('input', { type: 'number', min: ROUNDS.min, max: ROUNDS.max, value: ROUNDS.default, 'data-testid': 'rounds', 'aria-label': 'rounds per mode' });
+  readonly element: HTMLElement;
+  private readonly dash: Dashboard;
+  private readonly results: ResultsPanel;
+  private counter = 0;
+  private last: CompareDebug | null = null;
+
+  constructor(dash: Dashboard, results: ResultsPanel) {
+    this.dash = dash;
+    this.results = results;
+    this.element = h('div', { class: 'compare-controls' },
+      h('div', { class: 'row' }, this.button, h('label', { class: 'rounds' }, 'rounds per mode ', this.rounds)),
+      h('p', { class: 'muted compare-note', 'data-testid': 'warmup-note' },
+        `Compare alternates the modes (pooled, unpooled, unpooled, pooled, …) and replays one switch schedule in every run. Warm-up: ${WARMUP_DESCRIPTION}.`),
+    );
+    this.button.addEventListener('click', () => void this.start());
+  }
+
+  /** Locks or frees the inputs with the rest of the controls. */
+  setDisabled(disabled: boolean): void {
+    this.button.disabled = disabled;
+    this.rounds.disabled = disabled;
+  }
+
+  debug(): CompareDebug | null {
+    return this.last;
+  }
+
+  async start(): Promise<void> {
+    const dash = this.dash;
+    const file = dash.file;
+    if (!file) return;
+    const rounds = clampRounds(this.rounds.value);
+    this.rounds.value = String(rounds);
+    const base = dash.settings();
+    const recording = dash.lastRecording?.file === file ? dash.lastRecording : null;
+    const fixed = compareSchedule(base.schedule, base.startRung, recording);
+    const coldRun = dash.completedRuns === 0;
+    const plan = comparePlan(rounds, coldRun);
+    const n = ++this.counter;
+    const setup: CompareSetup = {
+      rounds,
+      order: plan.filter((s) => s.role === 'measured').map((s) => s.mode),
+      coldRun,
+      schedule: fixed.schedule,
+      scheduleNote: fixed.note,
+      settings: { codec: base.codec, pacing: base.pacing, startRung: fixed.startRung },
+    };
+    const debug: CompareDebug = { setup, runs: [] };
+    this.last = debug;
+
+    dash.beginSession('compare');
+    dash.setStatus(`Compare ${n}: ${plan.length} runs; switches: ${fixed.note}.`);
+    const began = performance.now();
+    const done: { tel: RunTelemetry; step: PlanStep }[] = [];
+    let failedLabel: string | null = null;
+    for (const [i, step] of plan.entries()) {
+      if (dash.stopRequested) break;
+      const settings = { ...base, mode: step.mode, schedule: fixed.schedule, startRung: fixed.startRung };
+      const label = step.role === 'cold' ? `compare ${n} cold ${step.mode}` : `compare ${n} round ${step.round} ${step.mode}`;
+      const status = step.role === 'cold'
+        ? `Compare ${n}, cold run (not counted): ${step.mode} (run 1 of ${plan.length})`
+        : `Compare ${n}, round ${step.round} of ${rounds}: ${step.mode} (run ${i + 1} of ${plan.length})`;
+      const overlay = done.length > 0 ? [done[done.length - 1]!.tel] : [];
+      const tel = await dash.execute(settings, label, overlay, status);
+      if (!tel) break;
+      done.push({ tel, step });
+      debug.runs.push({ label, mode: step.mode, role: step.role, round: step.round, phase: tel.run.phase, switches: tel.run.switches().length, frames: tel.framesDone() });
+      if (tel.run.phase === 'failed') {
+        failedLabel = label;
+        break;
+      }
+    }
+
+    const reports: RunReport[] = done.map(({ tel, step }) => {
+      const report = buildReport({ ...tel.record(), fileName: file.name });
+      report.detail = tel.detail();
+      report.role = step.role;
+      if (step.role === 'measured') report.round = step.round;
+      return report;
+    });
+    if (reports.length > 0) this.results.addComparison(`Compare ${n}`, pageContent(file.name, reports, setup));
+    const stopped = done.length < plan.length;
+    dash.endSession();
+    const elapsed = formatMs(performance.now() - began);
+    if (failedLabel) dash.setStatus(`Compare ${n} failed: ${failedLabel} did not finish (see the problem above); ${done.length - 1} of ${plan.length} runs finished.`);
+    else if (stopped) dash.setStatus(`Compare ${n} stopped after ${done.length} of ${plan.length} runs; the table shows those.`);
+    else dash.setStatus(`Compare ${n} done: ${rounds} round${rounds === 1 ? '' : 's'} per mode${coldRun ? ' after a cold run (not counted)' : ''} in ${elapsed}; the table shows each metric's median and range.`);
+  }
+}

@@ -1,0 +1,98 @@
+/** The input and run-setting pieces of the dashboard: the bundled sample, the file's description, the setting controls, drag and drop. */
+import type { MediaInfo } from '../../codec/probe.ts';
+import { UNAVAILABLE_ENCODERS } from '../../codec/ffmpeg-args.ts';
+import type { SwitchSchedule } from '../../pipeline/switch-schedule.ts';
+import { fill, h } from '../dom.ts';
+import { formatBytes, formatDuration, formatNumber } from '../format.ts';
+
+/** The bundled sample as a File; rejects with a sentence when the server has none. */
+export async function fetchSample(): Promise<File> {
+  const response = await fetch('/sample.mp4');
+  const type = response.headers.get('content-type') ?? '';
+  if (!response.ok || type.includes('text/html')) throw new Error(`the server has no /sample.mp4 (HTTP ${response.status}); put one in public/ or choose your own video`);
+  const blob = await response.blob();
+  return new File([blob], 'sample.mp4', { type: 'video/mp4' });
+}
+
+/** Fills the file's description list (name and size at once, the rest once probed). */
+export function renderFileInfo(el: HTMLElement, f: File | null, i: MediaInfo | null): void {
+  if (!f) {
+    fill(el);
+    return;
+  }
+  const row = (k: string, v: string, key: string) => [h('dt', {}, k), h('dd', { 'data-field': key }, v)];
+  const rotation = i && i.rotation ? ` (rotated ${i.rotation}°: ${i.displayWidth}×${i.displayHeight} shown)` : '';
+  fill(el,
+    ...row('file', f.name, 'name'),
+    ...row('size', formatBytes(f.size), 'size'),
+    ...(i ? [
+      ...row('codec', `${i.videoCodec} · ${i.pixelFormat}`, 'codec'),
+      ...row('resolution', `${i.width}×${i.height}${rotation}`, 'resolution'),
+      ...row('frame rate', `${formatNumber(i.frameRate, 2)} fps`, 'frame-rate'),
+      ...row('duration', `${formatDuration(i.durationSec)}${i.frameCount ? ` · ${i.frameCount} frames` : ''}`, 'duration'),
+      ...row('audio', i.hasAudio ? 'present — audio is ignored' : 'none', 'audio'),
+    ] : [h('dd', { class: 'muted' }, 'reading…')]),
+  );
+}
+
+const CODEC_LABELS = { h264: 'H.264 (x264)', vp8: 'VP8 (libvpx)', vp9: 'VP9' } as const;
+
+/** The run's setting controls (allocation mode, codec, pacing, switching and its parameters). */
+export function runControls() {
+  return {
+    mode: h('select', { 'data-testid': 'mode', 'aria-label': 'allocation mode' },
+      h('option', { value: 'pooled' }, 'pooled (recycled slots)'), h('option', { value: 'unpooled' }, 'unpooled (new buffer per frame)')),
+    codec: h('select', { 'data-testid': 'codec', 'aria-label': 'codec' },
+      ...(['h264', 'vp8', 'vp9'] as const).map((codec) => {
+        // The pinned core cannot encode some codecs (VP9: ffmpeg.wasm#679): shown, disabled, with why.
+        const unavailable = UNAVAILABLE_ENCODERS[codec];
+        return h('option', { value: codec, disabled: unavailable !== undefined, title: unavailable },
+          `${CODEC_LABELS[codec]}${unavailable ? ' (unavailable)' : ''}`);
+      })),
+    pacing: h('select', { 'data-testid': 'pacing', 'aria-label': 'pacing' },
+      h('option', { value: 'max' }, 'max speed'), h('option', { value: 'realtime' }, 'realtime (source frame rate)')),
+    switching: h('select', { 'data-testid': 'switching', 'aria-label': 'automatic switching' },
+      h('option', { value: 'manual' }, 'manual (ladder buttons)'), h('option', { value: 'every' }, 'every N frames'), h('option', { value: 'storm' }, 'storm (seeded random)')),
+    everyN: h('input', { type: 'number', min: 1, value: 30, 'data-testid': 'every-n', 'aria-label': 'frames between switches' }),
+    seed: h('input', { type: 'number', min: 0, value: 42, 'data-testid': 'seed', 'aria-label': 'storm seed' }),
+  };
+}
+
+/** Drag and drop anywhere on the page: shows `overlay` while a file hovers, hands over the dropped file. */
+export function wireDrop(overlay: HTMLElement, onFile: (file: File) => void): void {
+  let depth = 0;
+  window.addEventListener('dragenter', (ev) => {
+    if (!ev.dataTransfer?.types.includes('Files')) return;
+    depth++;
+    overlay.hidden = false;
+  });
+  window.addEventListener('dragleave', () => {
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) overlay.hidden = true;
+  });
+  window.addEventListener('dragover', (ev) => ev.preventDefault());
+  window.addEventListener('drop', (ev) => {
+    ev.preventDefault();
+    depth = 0;
+    overlay.hidden = true;
+    const file = ev.dataTransfer?.files[0];
+    if (file) onFile(file);
+  });
+}
+
+/** The switch schedule the switching controls describe. */
+export function scheduleFrom(switching: string, everyN: string, seed: string): SwitchSchedule {
+  const n = Math.max(1, Math.floor(Number(everyN) || 30));
+  switch (switching) {
+    case 'every': return { kind: 'every', frames: n };
+    case 'storm': return { kind: 'storm', seed: Math.floor(Number(seed) || 0), everyFrames: n, maxSwitches: 100_000 };
+    default: return { kind: 'manual' };
+  }
+}
+
+/** Frames the file should give (for the progress bar), null when it does not say. */
+export function expectedFrames(i: MediaInfo | null): number | null {
+  if (!i) return null;
+  if (i.frameCount) return i.frameCount;
+  return i.durationSec > 0 && i.frameRate > 0 ? Math.round(i.durationSec * i.frameRate) : null;
+}

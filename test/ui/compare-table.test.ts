@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport, type RunRecord, type RunReport, type RunRole } from '../../src/ui/compare/report.ts';
+import { COLD_RUN_TITLE, formatSpread, tableCsv, tableModel } from '../../src/ui/compare/table.ts';
+
+/** A run whose latency is `ms` for every frame and whose allocations follow the mode. */
+function run(mode: 'pooled' | 'unpooled', ms: number, role: RunRole, round = 1, fps = 50): RunReport {
+  const pooled = mode === 'pooled';
+  const rec: RunRecord = {
+    label: `${role} ${mode} ${round}`, mode, codec: 'h264', pacing: 'max', fileName: 'clip.mp4',
+    frames: 100, activeMs: (100 * 1000) / fps,
+    totals: { frames: 100, allocations: pooled ? 8 : 400, bytesAllocated: (pooled ? 8 : 400) * 1e6, bytesCopied: pooled ? 0 : 300e6, poolHits: pooled ? 392 : 0, poolMisses: pooled ? 8 : 400 },
+    warmup: { frames: 30, allocations: pooled ? 8 : 120, bytesAllocated: 0, bytesCopied: 0, poolHits: 0, poolMisses: 0 },
+    latenciesMs: new Array<number>(100).fill(ms),
+    maxLatencyMs: ms,
+    peakMemory: { poolCommitted: 64 * 1024 * 1024 },
+    switchLatencyMs: [],
+    reinitMs: [],
+    segments: 1,
+    outcome: 'done',
+  };
+  const r = buildReport(rec);
+  r.role = role;
+  if (role === 'measured') r.round = round;
+  return r;
+}
+
+const row = (runs: RunReport[], key: string) => tableModel(runs).rows.find((r) => r.key === key)!;
+
+describe('comparison table from alternated rounds', () => {
+  // pooled, unpooled, unpooled, pooled, pooled, unpooled: three rounds per mode.
+  const separated = [
+    run('pooled', 10, 'measured', 1), run('unpooled', 20, 'measured', 1),
+    run('unpooled', 22, 'measured', 2), run('pooled', 11, 'measured', 2),
+    run('pooled', 12, 'measured', 3), run('unpooled', 21, 'measured', 3),
+  ];
+
+  it('has one column per mode, a cell "median (min–max)" and a verdict naming the lower mode', () => {
+    const model = tableModel(separated);
+    expect(model.compared).toBe(true);
+    expect(model.columns.map((c) => c.title)).toEqual(['pooled', 'unpooled']);
+    const p50 = row(separated, 'latencyP50');
+    expect(p50.cells.map((c) => c.text)).toEqual(['11.0 (10.0–12.0)', '21.0 (20.0–22.0)']);
+    expect(p50.verdict).toEqual({ kind: 'real', best: 'pooled', text: 'pooled lower' });
+    expect(p50.cells.map((c) => c.best)).toEqual([true, false]);
+  });
+
+  it('names the higher mode for a row where higher is better', () => {
+    const runs = [run('pooled', 10, 'measured', 1, 40), run('unpooled', 10, 'measured', 1, 60), run('unpooled', 10, 'measured', 2, 61), run('pooled', 10, 'measured', 2, 41)];
+    expect(row(runs, 'throughputFps').verdict?.text).toBe('unpooled higher');
+  });
+
+  it('says "within noise" when the ranges overlap', () => {
+    const overlapping = [run('pooled', 10, 'measured', 1), run('unpooled', 12, 'measured', 1), run('unpooled', 9, 'measured', 2), run('pooled', 13, 'measured', 2)];
+    const p50 = row(overlapping, 'latencyP50');
+    expect(p50.verdict).toEqual({ kind: 'noise', best: null, text: 'within noise' });
+    expect(p50.cells.some((c) => c.best)).toBe(false);
+  });
+
+  it('says "within noise" with one round per mode, however far apart', () => {
+    expect(row([run('pooled', 10, 'measured'), run('unpooled', 90, 'measured')], 'latencyP50').verdict?.kind).toBe('noise');
+  });
+
+  it('names the lower mode by construction for allocations and copies, even with one round', () => {
+    const one = [run('pooled', 10, 'measured'), run('unpooled', 10, 'measured')];
+    for (const key of ['allocationsPerFrame', 'allocationsPerFrameAfterWarmup', 'mbAllocated', 'bytesCopiedPerFrame']) {
+      expect(row(one, key).verdict, key).toEqual({ kind: 'construction', best: 'pooled', text: 'lower by construction: pooled' });
+    }
+  });
+
+  it('leaves the verdict empty for rows without a better direction or with equal values', () => {
+    expect(row(separated, 'frames').verdict).toEqual({ kind: 'none', best: null, text: '' });
+    expect(row(separated, 'peak.poolCommitted').verdict?.kind).toBe('none');
+    expect(row(separated, 'switchP50').verdict?.kind).toBe('none'); // no switches: unknown in both
+  });
+
+  it('shows the cold run as its own column and keeps it out of the medians', () => {
+    const runs = [run('pooled', 400, 'cold', 0), ...separated];
+    const model = tableModel(runs);
+    expect(model.columns.map((c) => c.title)).toEqual([COLD_RUN_TITLE, 'pooled', 'unpooled']);
+    const p50 = model.rows.find((r) => r.key === 'latencyP50')!;
+    expect(p50.cells.map((c) => c.text)).toEqual(['400.0', '11.0 (10.0–12.0)', '21.0 (20.0–22.0)']);
+    expect(p50.verdict?.best).toBe('pooled');
+  });
+
+  it('keeps single runs as plain columns without verdicts', () => {
+    const model = tableModel([run('pooled', 10, 'single'), run('unpooled', 20, 'single')]);
+    expect(model.compared).toBe(false);
+    expect(model.columns.map((c) => c.kind)).toEqual(['run', 'run']);
+    expect(model.rows.every((r) => r.verdict === null)).toBe(true);
+    expect(model.rows.find((r) => r.key === 'latencyP50')!.cells.map((c) => c.best)).toEqual([true, false]);
+  });
+
+  it('writes the comparison as CSV with the verdict column', () => {
+    const lines = tableCsv(tableModel(separated)).split('\n');
+    expect(lines[0]).toBe('metric,spans,unit,pooled (median (min–max) of 3 runs),unpooled (median (min–max) of 3 runs),verdict');
+    expect(lines).toContain('latency p50,decoded → taken by the encoder (after the first 30 frames),ms,11.0 (10.0–12.0),21.0 (20.0–22.0),pooled lower');
+  });
+});
+
+describe('formatSpread', () => {
+  it('shows the median alone for one round and a dash for none', () => {
+    expect(formatSpread('latencyP50', { median: 5, min: 5, max: 5, n: 1 })).toBe('5.00');
+    expect(formatSpread('latencyP50', { median: NaN, min: NaN, max: NaN, n: 0 })).toBe('–');
+    expect(formatSpread('switches', { median: 9, min: 9, max: 9, n: 3 })).toBe('9 (9–9)');
+  });
+});
