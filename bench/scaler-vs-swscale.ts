@@ -1,18 +1,28 @@
 /**
- * Our TypeScript bilinear scaler vs ffmpeg.wasm's swscale (bilinear) on the same frames:
- * 1280×720 I420 → 854×480, in Node, one thread.
+ * Our two bilinear scalers (TypeScript, WASM SIMD) vs ffmpeg.wasm's swscale (bilinear) on the
+ * same frames: 1280×720 I420 → 854×480, in Node, one thread.
  *
  * - TS: I420Scaler.scale over the decoded frames into one reused buffer.
+ * - SIMD: WasmSimdI420Scaler.scale the same way, frames read from and written to a shared
+ *   WebAssembly.Memory like the pool's slots (so its copy in and out of the kernel's memory
+ *   is counted). TS and SIMD rounds alternate, so both see the same machine.
  * - swscale: ffmpeg reading the same raw frames from MEMFS with `-vf scale=854:480:flags=bilinear`
  *   to /dev/null, minus the same command without the filter (demux + rawvideo out), per frame.
  * Each figure is the best of `repeats` runs (least disturbed by the rest of the machine).
  *
- * Run alone: node --import tsx bench/scaler-vs-swscale.ts [input.mp4]
+ * `runScalerInChromium` times TS and SIMD the same way in headless Chromium, in a dedicated
+ * worker of a cross-origin isolated page (the scale stage's setting), on seeded synthetic
+ * frames (the bilinear pass costs the same whatever the picture).
+ *
+ * Run alone: node --import tsx bench/scaler-vs-swscale.ts INPUT.mp4 [--chromium]
  */
-import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadCodecCoreInNode } from '../src/codec/core-node.ts';
 import { I420Scaler } from '../src/pipeline/scale/bilinear-i420.ts';
+import { WasmSimdI420Scaler } from '../src/pipeline/scale/simd/wasm-simd-i420.ts';
 import { i420Layout } from '../src/pool/frame-format.ts';
 
 export interface ScalerComparison {
@@ -21,9 +31,22 @@ export interface ScalerComparison {
   target: string;
   frames: number;
   tsMsPerFrame: number;
+  /** The WASM SIMD kernel, copies in and out of its memory included. */
+  simdMsPerFrame: number;
   swscaleMsPerFrame: number;
   /** swscale ms ÷ TS ms: above 1 means ours is faster. */
   speedup: number;
+  /** TS ms ÷ SIMD ms (target ≥ 3). */
+  simdVsTs: number;
+  /** swscale ms ÷ SIMD ms. */
+  simdVsSwscale: number;
+}
+
+/** One sentence for a report. */
+export function describeScalerComparison(c: ScalerComparison): string {
+  return `${c.source} → ${c.target}, ${c.frames} frames, ${c.where}: TS ${c.tsMsPerFrame.toFixed(2)} ms/frame, ` +
+    `WASM SIMD ${c.simdMsPerFrame.toFixed(2)} ms/frame, swscale ${c.swscaleMsPerFrame.toFixed(2)} ms/frame → ` +
+    `SIMD is ${c.simdVsTs.toFixed(1)}× TS and ${c.simdVsSwscale.toFixed(1)}× swscale; TS is ${c.speedup.toFixed(2)}× swscale.`;
 }
 
 const SRC = { width: 1280, height: 720 };
@@ -42,14 +65,33 @@ export async function runScalerComparison(inputPath: string, options: { frames?:
   const count = Math.floor(raw.byteLength / srcBytes);
   const sources = Array.from({ length: count }, (_, i) => raw.slice(i * srcBytes, (i + 1) * srcBytes));
 
-  const scaler = new I420Scaler(SRC.width, SRC.height, DST.width, DST.height);
-  const out = new Uint8Array(i420Layout(DST.width, DST.height).byteLength);
-  for (let i = 0; i < 10; i++) scaler.scale(sources[i % count]!, out); // JIT warm-up
+  const dstBytes = i420Layout(DST.width, DST.height).byteLength;
+  const ts = new I420Scaler(SRC.width, SRC.height, DST.width, DST.height);
+  const out = new Uint8Array(dstBytes);
+  // The SIMD scaler reads and writes a shared WebAssembly.Memory, as it does in the pipeline.
+  const arena = new WebAssembly.Memory({ initial: Math.ceil((count * srcBytes + dstBytes) / 65536) + 1, maximum: Math.ceil((count * srcBytes + dstBytes) / 65536) + 1, shared: true });
+  const sharedSources = sources.map((frame, i) => {
+    const view = new Uint8Array(arena.buffer, i * srcBytes, srcBytes);
+    view.set(frame);
+    return view;
+  });
+  const sharedOut = new Uint8Array(arena.buffer, count * srcBytes, dstBytes);
+  const simd = new WasmSimdI420Scaler(SRC.width, SRC.height, DST.width, DST.height);
+  for (let i = 0; i < 30; i++) { // JIT and wasm tier-up warm-up
+    ts.scale(sources[i % count]!, out);
+    simd.scale(sharedSources[i % count]!, sharedOut);
+  }
   let tsBest = Infinity;
+  let simdBest = Infinity;
   for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    for (const frame of sources) scaler.scale(frame, out);
+    let t0 = performance.now();
+    for (const frame of sources) ts.scale(frame, out);
     tsBest = Math.min(tsBest, (performance.now() - t0) / count);
+    for (let k = 0; k < 4; k++) { // the SIMD pass is short: several per round, so one preemption cannot decide it
+      t0 = performance.now();
+      for (const frame of sharedSources) simd.scale(frame, sharedOut);
+      simdBest = Math.min(simdBest, (performance.now() - t0) / count);
+    }
   }
 
   const input = ['-hide_banner', '-nostats', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-video_size', `${SRC.width}x${SRC.height}`, '-framerate', '30', '-i', '/frames.yuv'];
@@ -73,13 +115,112 @@ export async function runScalerComparison(inputPath: string, options: { frames?:
     target: `${DST.width}x${DST.height}`,
     frames: count,
     tsMsPerFrame: tsBest,
+    simdMsPerFrame: simdBest,
     swscaleMsPerFrame: swscale,
     speedup: swscale / tsBest,
+    simdVsTs: tsBest / simdBest,
+    simdVsSwscale: swscale / simdBest,
   };
+}
+
+export interface ScalerInBrowser {
+  where: string;
+  frames: number;
+  rounds: number;
+  kind: string;
+  tsMsPerFrame: number;
+  simdMsPerFrame: number;
+  /** Medians over rounds (each round: the mean over all frames). */
+  tsMedianMs: number;
+  simdMedianMs: number;
+  simdVsTs: number;
+}
+
+/** Runs in the bench page's worker: both scalers, rounds alternating, frames in a shared memory. */
+const WORKER_SOURCE = `
+import { I420Scaler } from ${JSON.stringify(fileURLToPath(new URL('../src/pipeline/scale/bilinear-i420.ts', import.meta.url)))};
+import { WasmSimdI420Scaler } from ${JSON.stringify(fileURLToPath(new URL('../src/pipeline/scale/simd/wasm-simd-i420.ts', import.meta.url)))};
+import { scalerKind } from ${JSON.stringify(fileURLToPath(new URL('../src/pipeline/scale/scaler.ts', import.meta.url)))};
+import { i420Layout } from ${JSON.stringify(fileURLToPath(new URL('../src/pool/frame-format.ts', import.meta.url)))};
+import { seededRandom } from ${JSON.stringify(fileURLToPath(new URL('../src/seeded-random.ts', import.meta.url)))};
+self.onmessage = ({ data: { frames, rounds } }) => {
+  const s = i420Layout(${SRC.width}, ${SRC.height}), d = i420Layout(${DST.width}, ${DST.height});
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((frames * s.byteLength + d.byteLength) / 65536) + 1, maximum: 65536, shared: true });
+  const random = seededRandom(14);
+  const sources = [];
+  for (let f = 0; f < frames; f++) {
+    const view = new Uint8Array(memory.buffer, f * s.byteLength, s.byteLength);
+    for (let i = 0; i < view.length; i++) view[i] = (i % ${SRC.width}) + f + (random() * 32) & 255;
+    sources.push(view);
+  }
+  const out = new Uint8Array(memory.buffer, frames * s.byteLength, d.byteLength);
+  const ts = new I420Scaler(${SRC.width}, ${SRC.height}, ${DST.width}, ${DST.height});
+  const simd = new WasmSimdI420Scaler(${SRC.width}, ${SRC.height}, ${DST.width}, ${DST.height});
+  const time = (scaler) => { const t0 = performance.now(); for (const f of sources) scaler.scale(f, out); return (performance.now() - t0) / frames; };
+  for (let i = 0; i < 3; i++) { time(ts); time(simd); } // JIT and wasm tier-up warm-up
+  const tsMs = [], simdMs = [];
+  for (let r = 0; r < rounds; r++) { tsMs.push(time(ts)); simdMs.push(time(simd)); }
+  self.postMessage({ kind: scalerKind(), tsMs, simdMs, userAgent: navigator.userAgent });
+};
+`;
+
+const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
+const worker = new Worker('/worker.js', { type: 'module' });
+window.result = new Promise((resolve, reject) => {
+  worker.onmessage = (e) => resolve(e.data);
+  worker.onerror = (e) => reject(new Error(e.message));
+  worker.postMessage({ frames: 30, rounds: ROUNDS });
+});
+</script>`;
+
+/** TS vs SIMD in headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium), in a worker. */
+export async function runScalerInChromium(options: { rounds?: number } = {}): Promise<ScalerInBrowser> {
+  const rounds = options.rounds ?? 7;
+  const { build } = await import('vite');
+  const { chromium } = await import('playwright-core');
+  const dir = mkdtempSync(join(tmpdir(), 'scaler-bench-'));
+  let code: string;
+  try {
+    writeFileSync(join(dir, 'worker.ts'), WORKER_SOURCE);
+    const built = await build({
+      configFile: false, root: dir, logLevel: 'warn',
+      build: { write: false, target: 'es2022', minify: false, rollupOptions: { input: join(dir, 'worker.ts'), output: { format: 'es' } } },
+    });
+    const output = (Array.isArray(built) ? built[0] : built) as { output: { type: string; code?: string }[] };
+    code = output.output.find((o) => o.type === 'chunk')!.code!;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'], headless: true });
+  try {
+    const page = await browser.newPage();
+    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+    await page.route('http://scaler.bench/**', (route) => {
+      const worker = route.request().url().endsWith('/worker.js');
+      void route.fulfill({ status: 200, headers, contentType: worker ? 'text/javascript' : 'text/html', body: worker ? code : PAGE.replace('ROUNDS', String(rounds)) });
+    });
+    await page.goto('http://scaler.bench/');
+    const r = await page.evaluate(() => (window as unknown as { result: Promise<{ kind: string; tsMs: number[]; simdMs: number[]; userAgent: string }> }).result);
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const tsBest = Math.min(...r.tsMs);
+    const simdBest = Math.min(...r.simdMs);
+    return {
+      where: r.userAgent.match(/(HeadlessChrome|Chrome)\/[\d.]+/)?.[0] ?? r.userAgent,
+      frames: 30, rounds, kind: r.kind,
+      tsMsPerFrame: tsBest, simdMsPerFrame: simdBest,
+      tsMedianMs: median(r.tsMs), simdMedianMs: median(r.simdMs),
+      simdVsTs: tsBest / simdBest,
+    };
+  } finally {
+    await browser.close();
+  }
 }
 
 if (process.argv[1] !== undefined && pathToFileURL(process.argv[1]).href === import.meta.url) {
   const input = process.argv[2];
-  if (!input) throw new Error('usage: node --import tsx bench/scaler-vs-swscale.ts INPUT.mp4');
-  console.log(await runScalerComparison(input));
+  if (!input) throw new Error('usage: node --import tsx bench/scaler-vs-swscale.ts INPUT.mp4 [--chromium]');
+  if (process.argv.includes('--chromium')) console.log(await runScalerInChromium());
+  const comparison = await runScalerComparison(input);
+  console.log(comparison);
+  console.log(describeScalerComparison(comparison));
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { i420Layout } from '../../src/pool/frame-format.ts';
 import { I420Scaler } from '../../src/pipeline/scale/bilinear-i420.ts';
 import { seededRandom } from '../../src/seeded-random.ts';
@@ -122,5 +122,26 @@ describe('WASM SIMD I420 scaler', () => {
     const out = new Uint8Array(i420Layout(24, 18).byteLength);
     new WasmSimdI420Scaler(40, 30, 24, 18).scale(flat, out);
     expect(out.every((v) => v === 77)).toBe(true);
+  });
+
+  it('falls back to the TypeScript scaler where WASM SIMD is missing', async () => {
+    vi.resetModules();
+    const validate = vi.spyOn(WebAssembly, 'validate').mockReturnValue(false);
+    try {
+      const fresh = await import('../../src/pipeline/scale/scaler.ts');
+      expect(fresh.wasmSimdSupported()).toBe(false);
+      expect(fresh.scalerKind()).toBe('typescript');
+      const scaler = fresh.createI420Scaler(64, 48, 32, 24);
+      expect(scaler.kind).toBe('typescript');
+      const src = randomFrame(64, 48, 1);
+      const out = new Uint8Array(i420Layout(32, 24).byteLength);
+      scaler.scale(src, out);
+      const expected = new Uint8Array(out.length);
+      new I420Scaler(64, 48, 32, 24).scale(src, expected);
+      expect(out).toEqual(expected);
+    } finally {
+      validate.mockRestore();
+      vi.resetModules();
+    }
   });
 });

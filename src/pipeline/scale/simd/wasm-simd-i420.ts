@@ -20,22 +20,22 @@ import { kernelBase64 } from './kernel-binary.mjs';
  * [heapBase, tableEnd)     tap tables of every scaler made in this thread, bump-allocated,
  *                          never freed (a few KiB per size pair; a run sees a handful)
  * [frameBase, …)           per call: source frame + 64 B pad | target frame + 64 B pad |
- *                          two horizontal scratch rows (8·blocks i32 each)
+ *                          one scratch row of vertical sums (i16, whole 16-sample groups
+ *                          of the source width, + 64 B pad)
  * ```
- * The pads absorb the kernel's whole-vector reads (16 B windows) and writes (16 B groups)
- * past a plane's last row.
+ * The pads absorb the kernel's whole-vector reads and writes (16 B) past a row's end.
  */
 
 const ALIGN = 64;
 const PAD = 64;
 /** Bytes of one horizontal block record (see scale-kernel.as). */
-const BLOCK = 96;
+const BLOCK = 128;
 
 interface KernelExports {
   readonly memory: WebAssembly.Memory;
   scalePlane(
     src: number, srcStride: number, dst: number, dstWidth: number, dstHeight: number,
-    rows: number, table: number, blocks: number, h0: number, h1: number,
+    rows: number, table: number, blocks: number, v: number,
   ): void;
   heapBase(): number;
 }
@@ -120,8 +120,11 @@ function loadKernel(): Kernel | null {
     const module = new WebAssembly.Module(decodeBase64(kernelBase64));
     const instance = new WebAssembly.Instance(module, {});
     kernel = new Kernel(instance.exports as unknown as KernelExports);
+    // Once per thread: DevTools timelines (and tests of the built app) can see which scaler runs.
+    performance.mark('scaler: wasm-simd kernel ready');
   } catch (error) {
     kernelError = error;
+    console.warn('WASM SIMD scaler unavailable, using the TypeScript one:', error);
   }
   return kernel;
 }
@@ -167,23 +170,34 @@ function planPlane(k: Kernel, taps: PlaneTaps, srcOffset: number, srcStride: num
   const i16 = new Int16Array(buffer, table, (blocks * BLOCK) / 2);
   const u16 = new Uint16Array(buffer, table, (blocks * BLOCK) / 2);
   const last = dstWidth - 1;
+  // Lanes past the row's end repeat its last tap (their bytes land past the row, and the
+  // next row or the pad takes them).
+  const lane = (b: number, k: number): number => Math.min(8 * b + k, last);
   for (let b = 0; b < blocks; b++) {
     const rec = b * BLOCK;
-    // Lanes past the row's end repeat its last tap (their sums land in scratch, never out).
-    const start = taps.x0[Math.min(8 * b, last)]!;
-    const fits = taps.x1[Math.min(8 * b + 7, last)]! - start <= 15;
-    i32[rec / 4] = fits ? start : -1;
+    const start0 = taps.x0[lane(b, 0)]!;
+    const start1 = taps.x0[lane(b, 4)]!;
+    // A window holds 8 i16 samples: outputs 0…3 from window 0, 4…7 from window 1.
+    const fits = taps.x1[lane(b, 3)]! - start0 <= 7 && taps.x1[lane(b, 7)]! - start1 <= 7;
+    i32[rec / 4] = fits ? 2 * start0 : -1;
+    i32[rec / 4 + 1] = fits ? 2 * start1 : -1;
     for (let k = 0; k < 8; k++) {
-      const x = Math.min(8 * b + k, last);
+      const x = lane(b, k);
       const x0 = taps.x0[x]!;
       const x1 = taps.x1[x]!;
       const wx = taps.fx[x]!;
-      u8[rec + 16 + 2 * k] = fits ? x0 - start : 0;
-      u8[rec + 17 + 2 * k] = fits ? x1 - start : 0;
-      i16[(rec + 32) / 2 + 2 * k] = 256 - wx;
-      i16[(rec + 34) / 2 + 2 * k] = wx;
-      u16[(rec + 64) / 2 + 2 * k] = x0;
-      u16[(rec + 66) / 2 + 2 * k] = x1;
+      if (fits) {
+        const start = k < 4 ? start0 : start1;
+        const m = rec + 16 + 4 * k; // masks 0 and 1 are adjacent: lane k's four bytes
+        u8[m] = 2 * (x0 - start);
+        u8[m + 1] = 2 * (x0 - start) + 1;
+        u8[m + 2] = 2 * (x1 - start);
+        u8[m + 3] = 2 * (x1 - start) + 1;
+      }
+      i16[(rec + 48) / 2 + 2 * k] = 256 - wx;
+      i16[(rec + 50) / 2 + 2 * k] = wx;
+      u16[(rec + 80) / 2 + 2 * k] = x0;
+      u16[(rec + 82) / 2 + 2 * k] = x1;
     }
   }
   return { srcOffset, srcStride, dstOffset, dstWidth, dstHeight, rows, table, blocks };
@@ -237,7 +251,7 @@ export class WasmSimdI420Scaler {
       planPlane(k, chroma, s.offsets.u, s.uvWidth, d.offsets.u, d.uvWidth, d.uvHeight),
       planPlane(k, chroma, s.offsets.v, s.uvWidth, d.offsets.v, d.uvWidth, d.uvHeight),
     ];
-    this.scratchBytes = align(this.planes[0]!.blocks * 32);
+    this.scratchBytes = align(32 * Math.ceil(srcWidth / 16) + PAD);
   }
 
   /** Resizes `src` (an I420 frame of the source size) into `dst` (one of the target size). */
@@ -252,9 +266,8 @@ export class WasmSimdI420Scaler {
     const base = k.frameBase;
     const srcAt = base;
     const dstAt = srcAt + align(this.srcBytes + PAD);
-    const h0 = dstAt + align(this.dstBytes + PAD);
-    const h1 = h0 + this.scratchBytes;
-    const memory = k.reach(h1 + this.scratchBytes);
+    const scratch = dstAt + align(this.dstBytes + PAD);
+    const memory = k.reach(scratch + this.scratchBytes);
     if (base !== this.base || this.srcView?.buffer !== memory.buffer) {
       this.base = base;
       this.srcView = new Uint8Array(memory.buffer, srcAt, this.srcBytes);
@@ -264,7 +277,7 @@ export class WasmSimdI420Scaler {
     const e = k.exports;
     for (let i = 0; i < this.planes.length; i++) {
       const p = this.planes[i]!;
-      e.scalePlane(srcAt + p.srcOffset, p.srcStride, dstAt + p.dstOffset, p.dstWidth, p.dstHeight, p.rows, p.table, p.blocks, h0, h1);
+      e.scalePlane(srcAt + p.srcOffset, p.srcStride, dstAt + p.dstOffset, p.dstWidth, p.dstHeight, p.rows, p.table, p.blocks, scratch);
     }
     dst.set(this.dstView!);
   }
