@@ -16,7 +16,7 @@
  *
  * Run alone: node --import tsx bench/scaler-vs-swscale.ts INPUT.mp4 [--chromium]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -125,57 +125,102 @@ export async function runScalerComparison(inputPath: string, options: { frames?:
 
 export interface ScalerInBrowser {
   where: string;
+  /** Distinct source frames (cycled through). */
   frames: number;
   rounds: number;
   kind: string;
+  /** Best round, wall clock, ms per frame. */
   tsMsPerFrame: number;
   simdMsPerFrame: number;
-  /** Medians over rounds (each round: the mean over all frames). */
+  /** Median round, wall clock. */
   tsMedianMs: number;
   simdMedianMs: number;
+  /**
+   * Median round, CPU time of the renderer process (the worker's thread, the page idles)
+   * per frame, from /proc: what a frame costs when other processes take turns on the cores.
+   * null where /proc is missing.
+   */
+  tsCpuMs: number | null;
+  simdCpuMs: number | null;
+  /** TS ÷ SIMD, best rounds (wall clock). */
   simdVsTs: number;
 }
 
-/** Runs in the bench page's worker: both scalers, rounds alternating, frames in a shared memory. */
+/** The bench page's worker: both scalers on frames in a shared WebAssembly.Memory, like slots. */
 const WORKER_SOURCE = `
 import { I420Scaler } from ${JSON.stringify(fileURLToPath(new URL('../src/pipeline/scale/bilinear-i420.ts', import.meta.url)))};
 import { WasmSimdI420Scaler } from ${JSON.stringify(fileURLToPath(new URL('../src/pipeline/scale/simd/wasm-simd-i420.ts', import.meta.url)))};
 import { scalerKind } from ${JSON.stringify(fileURLToPath(new URL('../src/pipeline/scale/scaler.ts', import.meta.url)))};
 import { i420Layout } from ${JSON.stringify(fileURLToPath(new URL('../src/pool/frame-format.ts', import.meta.url)))};
 import { seededRandom } from ${JSON.stringify(fileURLToPath(new URL('../src/seeded-random.ts', import.meta.url)))};
-self.onmessage = ({ data: { frames, rounds } }) => {
-  const s = i420Layout(${SRC.width}, ${SRC.height}), d = i420Layout(${DST.width}, ${DST.height});
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((frames * s.byteLength + d.byteLength) / 65536) + 1, maximum: 65536, shared: true });
-  const random = seededRandom(14);
-  const sources = [];
-  for (let f = 0; f < frames; f++) {
-    const view = new Uint8Array(memory.buffer, f * s.byteLength, s.byteLength);
-    for (let i = 0; i < view.length; i++) view[i] = (i % ${SRC.width}) + f + (random() * 32) & 255;
-    sources.push(view);
-  }
-  const out = new Uint8Array(memory.buffer, frames * s.byteLength, d.byteLength);
-  const ts = new I420Scaler(${SRC.width}, ${SRC.height}, ${DST.width}, ${DST.height});
-  const simd = new WasmSimdI420Scaler(${SRC.width}, ${SRC.height}, ${DST.width}, ${DST.height});
-  const time = (scaler) => { const t0 = performance.now(); for (const f of sources) scaler.scale(f, out); return (performance.now() - t0) / frames; };
-  for (let i = 0; i < 3; i++) { time(ts); time(simd); } // JIT and wasm tier-up warm-up
-  const tsMs = [], simdMs = [];
-  for (let r = 0; r < rounds; r++) { tsMs.push(time(ts)); simdMs.push(time(simd)); }
-  self.postMessage({ kind: scalerKind(), tsMs, simdMs, userAgent: navigator.userAgent });
+const FRAMES = 30;
+const s = i420Layout(${SRC.width}, ${SRC.height}), d = i420Layout(${DST.width}, ${DST.height});
+const memory = new WebAssembly.Memory({ initial: Math.ceil((FRAMES * s.byteLength + d.byteLength) / 65536) + 1, maximum: 65536, shared: true });
+const random = seededRandom(14);
+const sources = [];
+for (let f = 0; f < FRAMES; f++) {
+  const view = new Uint8Array(memory.buffer, f * s.byteLength, s.byteLength);
+  for (let i = 0; i < view.length; i++) view[i] = (i % ${SRC.width}) + f + (random() * 32) & 255;
+  sources.push(view);
+}
+const out = new Uint8Array(memory.buffer, FRAMES * s.byteLength, d.byteLength);
+const scalers = {
+  ts: new I420Scaler(${SRC.width}, ${SRC.height}, ${DST.width}, ${DST.height}),
+  simd: new WasmSimdI420Scaler(${SRC.width}, ${SRC.height}, ${DST.width}, ${DST.height}),
 };
+self.onmessage = ({ data: { which, count } }) => {
+  const scaler = scalers[which];
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) scaler.scale(sources[i % FRAMES], out);
+  self.postMessage({ ms: performance.now() - t0, kind: scalerKind(), userAgent: navigator.userAgent });
+};
+self.postMessage('ready');
 `;
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script type="module">
 const worker = new Worker('/worker.js', { type: 'module' });
-window.result = new Promise((resolve, reject) => {
-  worker.onmessage = (e) => resolve(e.data);
+let pending = null;
+window.ready = new Promise((resolve, reject) => {
   worker.onerror = (e) => reject(new Error(e.message));
-  worker.postMessage({ frames: 30, rounds: ROUNDS });
+  worker.onmessage = (e) => { if (e.data === 'ready') resolve(); else pending?.(e.data); };
 });
+window.phase = (which, count) => new Promise((resolve) => { pending = resolve; worker.postMessage({ which, count }); });
 </script>`;
 
-/** TS vs SIMD in headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium), in a worker. */
+/** utime + stime of this process's Chromium renderers, in ms (null without /proc). */
+function rendererCpuMs(): number | null {
+  if (!existsSync('/proc/self/stat')) return null;
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch { /* gone */ }
+  }
+  let total = 0;
+  const queue = [...(children.get(process.pid) ?? [])];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    queue.push(...(children.get(pid) ?? []));
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += Number(fields[11]) + Number(fields[12]); // utime, stime (clock ticks)
+    } catch { /* gone */ }
+  }
+  return (total * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/**
+ * TS vs SIMD in headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium), in a dedicated
+ * worker of a cross-origin isolated page. Rounds alternate the two scalers; each round is
+ * long enough (≥ ~100 ms) for /proc's 10 ms CPU-time ticks.
+ */
 export async function runScalerInChromium(options: { rounds?: number } = {}): Promise<ScalerInBrowser> {
   const rounds = options.rounds ?? 7;
+  const counts = { ts: 30, simd: 300 };
   const { build } = await import('vite');
   const { chromium } = await import('playwright-core');
   const dir = mkdtempSync(join(tmpdir(), 'scaler-bench-'));
@@ -197,18 +242,35 @@ export async function runScalerInChromium(options: { rounds?: number } = {}): Pr
     const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
     await page.route('http://scaler.bench/**', (route) => {
       const worker = route.request().url().endsWith('/worker.js');
-      void route.fulfill({ status: 200, headers, contentType: worker ? 'text/javascript' : 'text/html', body: worker ? code : PAGE.replace('ROUNDS', String(rounds)) });
+      void route.fulfill({ status: 200, headers, contentType: worker ? 'text/javascript' : 'text/html', body: worker ? code : PAGE });
     });
     await page.goto('http://scaler.bench/');
-    const r = await page.evaluate(() => (window as unknown as { result: Promise<{ kind: string; tsMs: number[]; simdMs: number[]; userAgent: string }> }).result);
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const tsBest = Math.min(...r.tsMs);
-    const simdBest = Math.min(...r.simdMs);
+    await page.evaluate(() => (window as unknown as { ready: Promise<void> }).ready);
+    type Reply = { ms: number; kind: string; userAgent: string };
+    const phase = (which: 'ts' | 'simd', count: number): Promise<Reply> =>
+      page.evaluate(([w, c]) => (window as unknown as { phase: (w: string, c: number) => Promise<Reply> }).phase(w as string, c as number), [which, count] as const);
+    for (let i = 0; i < 3; i++) { await phase('ts', 10); await phase('simd', 60); } // JIT and wasm tier-up warm-up
+    const wall = { ts: [] as number[], simd: [] as number[] };
+    const cpu = { ts: [] as number[], simd: [] as number[] };
+    let last: Reply | null = null;
+    for (let r = 0; r < rounds; r++) {
+      for (const which of r % 2 === 0 ? (['ts', 'simd'] as const) : (['simd', 'ts'] as const)) {
+        const before = rendererCpuMs();
+        last = await phase(which, counts[which]);
+        const after = rendererCpuMs();
+        wall[which].push(last.ms / counts[which]);
+        if (before !== null && after !== null) cpu[which].push((after - before) / counts[which]);
+      }
+    }
+    const median = (xs: number[]): number | null => xs.length === 0 ? null : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const tsBest = Math.min(...wall.ts);
+    const simdBest = Math.min(...wall.simd);
     return {
-      where: r.userAgent.match(/(HeadlessChrome|Chrome)\/[\d.]+/)?.[0] ?? r.userAgent,
-      frames: 30, rounds, kind: r.kind,
+      where: last!.userAgent.match(/(HeadlessChrome|Chrome)\/[\d.]+/)?.[0] ?? last!.userAgent,
+      frames: 30, rounds, kind: last!.kind,
       tsMsPerFrame: tsBest, simdMsPerFrame: simdBest,
-      tsMedianMs: median(r.tsMs), simdMedianMs: median(r.simdMs),
+      tsMedianMs: median(wall.ts)!, simdMedianMs: median(wall.simd)!,
+      tsCpuMs: median(cpu.ts), simdCpuMs: median(cpu.simd),
       simdVsTs: tsBest / simdBest,
     };
   } finally {
