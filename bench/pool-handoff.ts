@@ -26,7 +26,7 @@ import { Metrics, type MetricsShared } from '../src/metrics/metrics-block.ts';
 import { StageId, sharedNow } from '../src/metrics/stages.ts';
 import { FrameArena } from '../src/pool/arena.ts';
 import { i420ByteLength } from '../src/pool/frame-format.ts';
-import { LinkReader, LinkWriter, createLink, type LinkShared } from '../src/pool/strategy.ts';
+import { LinkReader, LinkWriter, createLink, type LinkShared } from '../src/pool/link.ts';
 
 const WIDTH = 1920;
 const HEIGHT = 1080;

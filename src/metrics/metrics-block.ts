@@ -14,9 +14,9 @@
  * 8 + s·8 + f                stage row s      stage s's thread (Atomics.add)
  *    f=0 frames            frames the stage finished (producer: committed; sink: done; preview: taken)
  *    f=1 allocations       frame buffers allocated (unpooled: one per frame per side;
- *                          pooled: slot carvings only, i.e. warm-up and size changes)
- *    f=2 poolHits          frame buffer requests served by reusing an idle slot
- *    f=3 poolMisses        requests not served by reuse (pooled: a new slot was carved;
+ *                          pooled: slot carvings only, i.e. the warm-up before frame 0)
+ *    f=2 poolHits          frame buffer acquisitions served by a slot that held an earlier frame
+ *    f=3 poolMisses        acquisitions that were not (pooled: a slot's first frame;
  *                          unpooled: every frame, as each gets a fresh buffer)
  *    f=4 poolGrows         arena grows (memory.grow) this stage triggered
  *    f=5 waits             times the stage blocked (acquire, push or pop had to wait)

@@ -4,12 +4,12 @@ import type { MediaInfo } from '../codec/probe.ts';
 import { FrameArena } from '../pool/arena.ts';
 import { FramePool } from '../pool/frame-pool.ts';
 import { i420Layout } from '../pool/frame-format.ts';
-import { createLink, failLink, PreviewReader, type AllocationMode } from '../pool/strategy.ts';
+import { createLink, failLink, PreviewReader, type AllocationMode } from '../pool/link.ts';
 import { Metrics, type MetricsShared } from '../metrics/metrics-block.ts';
 import { StageId } from '../metrics/stages.ts';
 import { ControlBlock, type FaultKind, type PacingMode } from './control-block.ts';
-import { distinctRungs, ladderSizes, rungSize, type FrameSize, type LadderRung } from './ladder.ts';
-import type { PipelineShared, VideoCodecChoice } from './pipeline-shared.ts';
+import { distinctRungs, rungSize, type FrameSize, type LadderRung } from './ladder.ts';
+import type { PipelineShared, StagePorts, VideoCodecChoice } from './pipeline-shared.ts';
 import type { RunInput, StageKind, StageWorkerApis } from './stage-protocol.ts';
 import type { DecodeResult } from './stages/decode-stage.ts';
 import type { EncodedSegment, EncodeResult } from './stages/encode-stage.ts';
@@ -317,10 +317,13 @@ export class PipelineRun extends EventTarget {
       this.segments.push(segment);
       this.dispatchEvent(new CustomEvent('segment', { detail: segment }));
     });
+    // A mode that moves frames to the scaler by message gets link A a channel, one end each.
+    const channel = shared.linkA.transport === 'transfer' ? new MessageChannel() : null;
+    const ports = (port: MessagePort | undefined): StagePorts => (port ? Comlink.transfer({ linkA: port }, [port]) : {});
     const settled = [
       this.settle('encode', this.encodeAll(encode, module.value, shared, info.frameRate, onSegment)),
-      this.settle('scale', call(scale, scale.api.run(shared, { source, rungs, startRung: this.options.startRung, schedule: this.options.schedule }))),
-      this.settle('decode', call(decode, decode.api.run(shared))),
+      this.settle('scale', call(scale, scale.api.run(shared, { source, rungs, startRung: this.options.startRung, schedule: this.options.schedule }, ports(channel?.port2)))),
+      this.settle('decode', call(decode, decode.api.run(shared, ports(channel?.port1)))),
     ];
     const stopWatchdog = this.startWatchdog();
     try {
@@ -452,12 +455,13 @@ export class PipelineRun extends EventTarget {
 
   private createShared(source: FrameSize): PipelineShared {
     const capacity = this.options.linkCapacity;
-    const nativeBytes = i420Layout(source.width, source.height).byteLength;
-    const largestTarget = Math.max(...ladderSizes(source).map((s) => i420Layout(s.width, s.height).byteLength));
-    // Link A holds native frames, link B target frames; during a switch two size classes of
-    // link B coexist. Reserve for that; the arena grows if a storm needs more.
-    const initialBytes = (capacity + 2) * nativeBytes + 2 * (capacity + 2) * largestTarget;
-    const arena = FrameArena.create({ initialBytes, maxBytes: Math.max(initialBytes * 4, 256 * 1024 * 1024) });
+    // Warm-up of the pools: link A's native size and every ladder size of link B are carved
+    // before the run (capacity + 1 preview slot each), so no switch carves a slot. The arena
+    // starts at exactly that size, rounded up to whole pages and free-list alignment.
+    const targets = this.ladder.map((entry) => entry.size);
+    const bytesOf = (s: FrameSize) => i420Layout(s.width, s.height).byteLength;
+    const initialBytes = capacity * bytesOf(source) + (capacity + 1) * targets.reduce((sum, s) => sum + bytesOf(s), 0) + 64 * 1024;
+    const arena = FrameArena.create({ initialBytes, maxBytes: Math.max(initialBytes * 2, 256 * 1024 * 1024) });
     const metrics = Metrics.create();
     const control = ControlBlock.create(this.options.pacing);
     const fault = this.options.fault;
@@ -468,8 +472,9 @@ export class PipelineRun extends EventTarget {
     const mode = this.options.mode;
     return {
       arena: arena.shared,
-      linkA: createLink(arena, { name: 'decode→scale', mode, capacity, producer: StageId.decode, consumer: StageId.scale }),
-      linkB: createLink(arena, { name: 'scale→encode', mode, capacity, producer: StageId.scale, consumer: StageId.encode, preview: true, sink: true }),
+      // The scaler returns to its event loop between frames; the encoder is blocked in exec.
+      linkA: createLink(arena, { name: 'decode→scale', mode, capacity, producer: StageId.decode, consumer: StageId.scale, consumerListens: true, sizes: [source], metrics }),
+      linkB: createLink(arena, { name: 'scale→encode', mode, capacity, producer: StageId.scale, consumer: StageId.encode, preview: true, sink: true, sizes: targets, metrics }),
       metrics: metrics.shared,
       control: control.buffer,
       switchLog: this.switchLog.buffer,

@@ -1,5 +1,5 @@
 import type { ArenaShared } from '../pool/arena.ts';
-import type { LinkShared } from '../pool/strategy.ts';
+import type { LinkShared } from '../pool/link.ts';
 import type { MetricsShared } from '../metrics/metrics-block.ts';
 import type { SwitchSchedule } from './switch-schedule.ts';
 import type { LadderRung } from './ladder.ts';
@@ -18,6 +18,14 @@ export interface PipelineShared {
   metrics: MetricsShared;
   control: SharedArrayBuffer;
   switchLog: SharedArrayBuffer;
+}
+
+/**
+ * Ends of MessageChannels a stage needs besides shared memory: link A's, when the mode moves
+ * frames to the scaler by transfer (src/pool/modes/). Transferred to the stage worker.
+ */
+export interface StagePorts {
+  linkA?: MessagePort;
 }
 
 /** What the scale stage needs beyond the shared memory. */

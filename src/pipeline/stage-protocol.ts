@@ -2,7 +2,7 @@ import type { MediaInfo } from '../codec/probe.ts';
 import type { DecodeResult } from './stages/decode-stage.ts';
 import type { EncodedSegment, EncodeResult } from './stages/encode-stage.ts';
 import type { ScaleResult } from './stages/scale-stage.ts';
-import type { EncodePlan, PipelineShared, ScalePlan } from './pipeline-shared.ts';
+import type { EncodePlan, PipelineShared, ScalePlan, StagePorts } from './pipeline-shared.ts';
 
 /**
  * What each stage worker exposes over comlink. comlink is the control plane for setup and
@@ -17,11 +17,11 @@ export type RunInput = Blob | { hostPath: string };
 
 export interface DecodeWorkerApi {
   open(module: WebAssembly.Module, input: RunInput): Promise<MediaInfo>;
-  run(shared: PipelineShared): DecodeResult;
+  run(shared: PipelineShared, ports?: StagePorts): DecodeResult;
 }
 
 export interface ScaleWorkerApi {
-  run(shared: PipelineShared, plan: ScalePlan): ScaleResult;
+  run(shared: PipelineShared, plan: ScalePlan, ports?: StagePorts): Promise<ScaleResult>;
 }
 
 export interface EncodeWorkerApi {

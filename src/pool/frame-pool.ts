@@ -9,8 +9,10 @@
  * and throws StaleHandleError instead of touching a recycled slot.
  *
  * One active size class per pool. Asking for another size retires the active class: its
- * idle slots go back to the arena at once, its held slots are never touched and go back to
- * the arena at their last release. Asking again for a retired size revives that class.
+ * slots are kept (held ones are never touched; all rejoin its idle list at their last
+ * release), so coming back to a size reuses them instead of carving anew. A run's sizes can
+ * be carved before it starts (`reserve`), so switching sizes allocates nothing. Only when
+ * every class word is taken is a retired class with no held slot drained back to the arena.
  *
  * ## Layout of `PoolShared.header` (Int32Array)
  * ```
@@ -29,7 +31,7 @@
  * 9     poison           create(): 1 = fill released slots with POISON_BYTE
  * 10    freeHeaderHead   under lock: first unused slot header (-1 = none)
  * 11    slotsCreated     under lock (stats, may be stale)
- * 12    slotsReused      under lock: acquires served by an idle slot
+ * 12    slotsReused      under lock: acquires served by a slot that held an earlier frame
  * 13    slotsRetired     under lock: slots whose storage went back to the arena
  * 14    liveSlots        under lock: idle + held slots
  * 15    heldSlots        under lock
@@ -48,7 +50,7 @@
  *       +9 frameIndex                             holder (producer), plain store; published
  *                                                 to the consumer by the queue's head store
  *       +10 holder stage (last stage given a ref) diagnostics
- *       +11 reserved
+ *       +11 used: 1 once the slot has held a frame (a later acquire is a reuse)   under lock
  *       +12+s refs held by stage s                Atomics add/sub by stage s's thread
  * ```
  * ## Layout of `PoolShared.meta` (Float64Array)
@@ -120,6 +122,7 @@ const S_BYTES = 7;
 const S_OFFSET = 8;
 const S_FRAME = 9;
 const S_HOLDER = 10;
+const S_USED = 11;
 const S_STAGE_REFS = 12;
 
 const M_RESERVED = 0;
@@ -353,10 +356,12 @@ export class FramePool {
       if (slot >= 0) {
         const s = this.slotBase + slot * SLOT_STRIDE;
         h[cb + C_FREE] = h[s + S_NEXT]!;
-        h[H_REUSED]!++;
-        hit = true;
-      } else if (h[cb + C_LIVE]! < this.capacity && h[H_FREE_HEADERS]! >= 0) {
-        slot = this.carveSlot(c);
+        hit = h[s + S_USED] === 1; // a pre-carved slot's first frame is not a reuse
+        if (hit) h[H_REUSED]!++;
+      } else if (h[cb + C_LIVE]! < this.capacity) {
+        slot = h[H_FREE_HEADERS]! >= 0 ? this.carveSlot(c) : -1;
+        // Arena or headers full: give retired classes' idle slots back, then try once more.
+        if (slot < 0 && this.drainRetiredIdle() > 0 && h[H_FREE_HEADERS]! >= 0) slot = this.carveSlot(c);
         if (slot >= 0) {
           carvedBytes = h[cb + C_BYTES]!;
           grew = this.arena.lastAllocGrew;
@@ -403,9 +408,59 @@ export class FramePool {
       }
       if (st === CLASS_UNUSED && unused < 0) unused = c;
     }
-    if (unused < 0) throw new PoolError(`all ${this.maxClasses} size classes still hold slots; release old-size frames`);
-    const cb = CLASS_BASE + unused * CLASS_STRIDE;
-    h[cb + C_STATE] = CLASS_ACTIVE;
+    if (unused < 0) unused = this.drainIdleClass();
+    this.initClass(unused, width, height, CLASS_ACTIVE);
+    h[H_ACTIVE] = unused;
+    return unused;
+  }
+
+  /** Under lock: a retired class with no held slot, its slots given back to the arena (throws if none). */
+  private drainIdleClass(): number {
+    const h = this.h;
+    for (let c = 0; c < this.maxClasses; c++) {
+      const cb = CLASS_BASE + c * CLASS_STRIDE;
+      if (h[cb + C_STATE] !== CLASS_RETIRED || h[cb + C_HELD] !== 0) continue;
+      this.freeIdleSlots(c);
+      h[cb + C_STATE] = CLASS_UNUSED;
+      return c;
+    }
+    throw new PoolError(`all ${this.maxClasses} size classes still hold slots; release old-size frames`);
+  }
+
+  /** Under lock: frees every idle slot of every retired class; returns how many. */
+  private drainRetiredIdle(): number {
+    const h = this.h;
+    let freed = 0;
+    for (let c = 0; c < this.maxClasses; c++) {
+      const cb = CLASS_BASE + c * CLASS_STRIDE;
+      if (h[cb + C_STATE] !== CLASS_RETIRED) continue;
+      freed += this.freeIdleSlots(c);
+      if (h[cb + C_LIVE] === 0) h[cb + C_STATE] = CLASS_UNUSED;
+    }
+    return freed;
+  }
+
+  /** Under lock: class c's idle slots go back to the arena; returns how many. */
+  private freeIdleSlots(c: number): number {
+    const h = this.h;
+    const cb = CLASS_BASE + c * CLASS_STRIDE;
+    let freed = 0;
+    let slot = h[cb + C_FREE]!;
+    h[cb + C_FREE] = -1;
+    while (slot >= 0) {
+      const next = h[this.slotBase + slot * SLOT_STRIDE + S_NEXT]!;
+      this.freeSlotStorage(slot, c);
+      slot = next;
+      freed++;
+    }
+    return freed;
+  }
+
+  /** Under lock: class word c set up, empty, for width×height. */
+  private initClass(c: number, width: number, height: number, state: number): void {
+    const h = this.h;
+    const cb = CLASS_BASE + c * CLASS_STRIDE;
+    h[cb + C_STATE] = state;
     h[cb + C_FORMAT] = PixelFormat.i420;
     h[cb + C_WIDTH] = width;
     h[cb + C_HEIGHT] = height;
@@ -413,24 +468,59 @@ export class FramePool {
     h[cb + C_FREE] = -1;
     h[cb + C_LIVE] = 0;
     h[cb + C_HELD] = 0;
-    h[H_ACTIVE] = unused;
-    return unused;
   }
 
-  /** Under lock: idle slots go back to the arena now, held ones at their last release. */
+  /** Under lock: the class stops being active; its slots stay carved for a return to its size. */
   private retireClass(c: number): void {
     const h = this.h;
     const cb = CLASS_BASE + c * CLASS_STRIDE;
-    h[cb + C_STATE] = CLASS_RETIRED;
+    h[cb + C_STATE] = h[cb + C_LIVE] === 0 ? CLASS_UNUSED : CLASS_RETIRED;
     h[H_ACTIVE] = -1;
-    let slot = h[cb + C_FREE]!;
-    h[cb + C_FREE] = -1;
-    while (slot >= 0) {
-      const next = h[this.slotBase + slot * SLOT_STRIDE + S_NEXT]!;
-      this.freeSlotStorage(slot, c);
-      slot = next;
+  }
+
+  /**
+   * Carves up to `count` idle slots of width×height now (at most the capacity), so that
+   * frames of that size, later in the run, are served without carving: the warm-up of a
+   * run's ladder. Allocates arena memory (not per frame). Returns the bytes carved.
+   */
+  reserve(width: number, height: number, count: number): number {
+    assertFrameSize(width, height);
+    const h = this.h;
+    let carved = 0;
+    lock(h, H_LOCK);
+    try {
+      this.throwIfStopped();
+      let c = this.findClass(width, height);
+      if (c < 0) {
+        c = this.findClass(0, 0);
+        if (c < 0) c = this.drainIdleClass();
+        this.initClass(c, width, height, CLASS_RETIRED);
+      }
+      const cb = CLASS_BASE + c * CLASS_STRIDE;
+      while (h[cb + C_LIVE]! < Math.min(count, this.capacity) && h[H_FREE_HEADERS]! >= 0) {
+        const slot = this.carveSlot(c);
+        if (slot < 0) break;
+        const s = this.slotBase + slot * SLOT_STRIDE;
+        h[s + S_STATE] = SLOT_IDLE;
+        h[s + S_NEXT] = h[cb + C_FREE]!;
+        h[cb + C_FREE] = slot;
+        carved += h[cb + C_BYTES]!;
+      }
+    } finally {
+      unlock(h, H_LOCK);
     }
-    if (h[cb + C_LIVE] === 0) h[cb + C_STATE] = CLASS_UNUSED;
+    return carved;
+  }
+
+  /** Under lock: the class word in use for width×height (0×0: the first unused word), or -1. */
+  private findClass(width: number, height: number): number {
+    const h = this.h;
+    for (let c = 0; c < this.maxClasses; c++) {
+      const cb = CLASS_BASE + c * CLASS_STRIDE;
+      const st = h[cb + C_STATE]!;
+      if (width === 0 ? st === CLASS_UNUSED : st !== CLASS_UNUSED && h[cb + C_WIDTH] === width && h[cb + C_HEIGHT] === height) return c;
+    }
+    return -1;
   }
 
   /** Under lock: a new slot of class c, or -1 if the arena is full (caller waits). */
@@ -453,6 +543,7 @@ export class FramePool {
     h[s + S_HEIGHT] = h[cb + C_HEIGHT]!;
     h[s + S_BYTES] = bytes;
     h[s + S_OFFSET] = offset | 0;
+    h[s + S_USED] = 0;
     h[cb + C_LIVE]!++;
     h[H_LIVE]!++;
     h[H_CREATED]!++;
@@ -468,6 +559,7 @@ export class FramePool {
     const f = SLOT_F_BASE + slot * SLOT_F_STRIDE;
     const now = sharedNow();
     h[s + S_STATE] = SLOT_HELD;
+    h[s + S_USED] = 1;
     h[s + S_NEXT] = -1;
     h[s + S_FRAME] = -1;
     h[s + S_HOLDER] = stage;
@@ -541,7 +633,7 @@ export class FramePool {
     }
   }
 
-  /** Last reference gone: new generation, poison, back to the idle list or the arena. */
+  /** Last reference gone: new generation, poison, back to its class's idle list. */
   private returnSlot(slot: number): void {
     const h = this.h;
     const s = this.slotBase + slot * SLOT_STRIDE;
@@ -556,15 +648,11 @@ export class FramePool {
       h[cb + C_HELD]!--;
       h[H_HELD]!--;
       this.m[M_IN_USE]! -= bytes;
-      if (h[cb + C_STATE] === CLASS_ACTIVE) {
-        h[s + S_STATE] = SLOT_IDLE;
-        h[s + S_NEXT] = h[cb + C_FREE]!;
-        h[cb + C_FREE] = slot;
-      } else {
-        this.freeSlotStorage(slot, c);
-        if (h[cb + C_LIVE] === 0) h[cb + C_STATE] = CLASS_UNUSED;
-      }
-      Atomics.add(h, H_SEQ, 1); // publishing store: a slot (or arena memory) is available
+      // Active or retired, the slot stays carved for its size (see reserve / drainIdleClass).
+      h[s + S_STATE] = SLOT_IDLE;
+      h[s + S_NEXT] = h[cb + C_FREE]!;
+      h[cb + C_FREE] = slot;
+      Atomics.add(h, H_SEQ, 1); // publishing store: a slot is available
       if (Atomics.load(h, H_WAITERS) > 0) Atomics.notify(h, H_SEQ);
     } finally {
       unlock(h, H_LOCK);

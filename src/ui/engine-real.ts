@@ -6,7 +6,7 @@ import { Metrics } from '../metrics/metrics-block.ts';
 import { StageId } from '../metrics/stages.ts';
 import { FrameArena } from '../pool/arena.ts';
 import { FramePool } from '../pool/frame-pool.ts';
-import { PreviewReader } from '../pool/strategy.ts';
+import { PreviewReader } from '../pool/link.ts';
 import { liveStageWorkers, PipelineRun, probeInput } from '../pipeline/controller.ts';
 import { browserHost } from '../pipeline/browser-host.ts';
 import { buildRunReport } from '../pipeline/run-report.ts';

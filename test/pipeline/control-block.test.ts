@@ -21,7 +21,7 @@ describe('control block size request', () => {
   // one-frame W2×H1 segment).
   it('is never torn while another thread requests sizes as fast as it can', async () => {
     const control = ControlBlock.create('max');
-    const ready = new Int32Array(new SharedArrayBuffer(8));
+    const ready = new Int32Array(new SharedArrayBuffer(12));
     const worker = startTsWorker(new URL('./workers/target-reader.ts', import.meta.url), { workerData: { control: control.buffer, ready: ready.buffer } });
     const result = new Promise<{ reads: number; torn: number }>((resolve, reject) => {
       worker.once('message', resolve);
@@ -30,8 +30,9 @@ describe('control block size request', () => {
     try {
       while (Atomics.load(ready, 0) === 0) Atomics.wait(ready, 0, 0, 50);
       // Pairs of quick requests (a double click), then a breath so the reader gets through.
-      const until = performance.now() + 500;
-      for (let w = 2; performance.now() < until; w = w >= 8000 ? 2 : w + 4) {
+      // Until the reader has raced 200 requests (or 10 s on a busy machine).
+      const until = performance.now() + 10_000;
+      for (let w = 2; Atomics.load(ready, 2) < 200 && performance.now() < until; w = w >= 8000 ? 2 : w + 4) {
         control.requestTarget(w, w + 2);
         control.requestTarget(w + 2, w + 4);
         for (const t = performance.now() + 0.02; performance.now() < t;);

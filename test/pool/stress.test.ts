@@ -3,7 +3,7 @@ import { Metrics, StageCounter } from '../../src/metrics/metrics-block.ts';
 import { StageId } from '../../src/metrics/stages.ts';
 import { FrameArena } from '../../src/pool/arena.ts';
 import { FramePool } from '../../src/pool/frame-pool.ts';
-import { createLink, type AllocationMode } from '../../src/pool/strategy.ts';
+import { createLink, type AllocationMode } from '../../src/pool/link.ts';
 import { ScenarioWorker } from './helpers.ts';
 
 // Two independent 3-thread chains (producer → relay → verifier) on one shared arena:
@@ -34,10 +34,11 @@ describe('cross-thread stress', () => {
   it(`moves ${4 * FRAMES} handoffs across 6 threads with nothing lost, duplicated, reordered or torn`, async () => {
     const arena = FrameArena.create({ initialBytes: 64 * 1024, maxBytes: 64 * 1024 * 1024 });
     const t0 = performance.now();
-    const [pooled, unpooled] = await Promise.all([runChain(arena, 'pooled', SEED), runChain(arena, 'unpooled', SEED + 1)]);
+    // Copy-through exercises both copies of a slot link (into and out of every slot).
+    const [pooled, copied] = await Promise.all([runChain(arena, 'pooled', SEED), runChain(arena, 'copy-through', SEED + 1)]);
     const seconds = (performance.now() - t0) / 1000;
     console.info(`stress: ${4 * FRAMES} handoffs in ${seconds.toFixed(1)} s, arena ${JSON.stringify(arena.stats())}`);
-    for (const run of [pooled, unpooled]) {
+    for (const run of [pooled, copied]) {
       expect(run.c.errors).toEqual([]);
       expect(run.c.count).toBe(FRAMES);
       expect(run.c.lastSeq).toBe(FRAMES - 1);
@@ -49,8 +50,8 @@ describe('cross-thread stress', () => {
     }
     // Pooled: allocations only when carving slots (size changes), far fewer than frames.
     expect(pooled.metrics.counter(StageId.decode, StageCounter.allocations)).toBeLessThan(FRAMES / 50);
-    // Unpooled: one allocation per frame on each side of each link, plus warm-up carvings.
-    expect(unpooled.metrics.counter(StageId.encode, StageCounter.allocations)).toBe(FRAMES);
-    expect(unpooled.metrics.counter(StageId.decode, StageCounter.allocations)).toBeGreaterThanOrEqual(FRAMES);
+    // Copy-through: one allocation per frame on each side of each link, plus warm-up carvings.
+    expect(copied.metrics.counter(StageId.encode, StageCounter.allocations)).toBe(FRAMES);
+    expect(copied.metrics.counter(StageId.decode, StageCounter.allocations)).toBeGreaterThanOrEqual(FRAMES);
   }, 120_000);
 });

@@ -4,11 +4,11 @@ import { FrameCutter, mountFrameSink } from '../../codec/frame-devices.ts';
 import { mountInputFile, type InputSource } from '../../codec/input.ts';
 import { probeMedia, type MediaInfo } from '../../codec/probe.ts';
 import { i420Layout } from '../../pool/frame-format.ts';
-import { LinkWriter, type WritableFrame } from '../../pool/strategy.ts';
+import { LinkWriter, type WritableFrame } from '../../pool/link.ts';
 import { Metrics } from '../../metrics/metrics-block.ts';
 import { ControlBlock } from '../control-block.ts';
 import { StageId, sharedNow } from '../../metrics/stages.ts';
-import type { PipelineShared } from '../pipeline-shared.ts';
+import type { PipelineShared, StagePorts } from '../pipeline-shared.ts';
 import { StageStopped, StageFailure, describeError } from './stage-errors.ts';
 import { beginFrame, commitFrame, WAIT_SLICE_MS } from './link-io.ts';
 
@@ -51,13 +51,13 @@ export class DecodeStage {
   }
 
   /** Runs the whole decode; returns when the input ends, the run stops, or it fails. */
-  run(shared: PipelineShared): DecodeResult {
+  run(shared: PipelineShared, ports: StagePorts = {}): DecodeResult {
     const core = this.core;
     const info = this.info;
     if (!core || !info) throw new StageFailure('decode', 'the decoder was started before a file was opened');
     const control = new ControlBlock(shared.control);
     const metrics = Metrics.attach(shared.metrics);
-    const writer = LinkWriter.attach(shared.linkA, metrics);
+    const writer = LinkWriter.attach(shared.linkA, metrics, { port: ports.linkA });
     const size = { width: info.displayWidth, height: info.displayHeight };
     const frameBytes = i420Layout(size.width, size.height).byteLength;
     const frameInterval = 1000 / info.frameRate;

@@ -1,7 +1,7 @@
 import type { CodecCore } from '../../codec/core.ts';
 import { encodeArgs, containerFor } from '../../codec/ffmpeg-args.ts';
 import { mountFrameSource } from '../../codec/frame-devices.ts';
-import { LinkReader, type ReadableFrame } from '../../pool/strategy.ts';
+import { LinkReader, type ReadableFrame } from '../../pool/link.ts';
 import { Metrics } from '../../metrics/metrics-block.ts';
 import { ControlBlock } from '../control-block.ts';
 import { StageId, sharedNow } from '../../metrics/stages.ts';

@@ -1,4 +1,4 @@
-import type { LinkReader, LinkWriter, PeekedFrame, ReadableFrame, WritableFrame } from '../../pool/strategy.ts';
+import type { LinkReader, LinkWriter, PeekedFrame, ReadableFrame, WritableFrame } from '../../pool/link.ts';
 import type { StageId } from '../../metrics/stages.ts';
 import type { ControlBlock } from '../control-block.ts';
 import type { FrameSize } from '../ladder.ts';
@@ -19,6 +19,30 @@ export function nextFrame(reader: LinkReader, control: ControlBlock, stage: Stag
     if (result !== 'timeout') return result;
     control.beat(stage);
     if (control.stopping) return null;
+  }
+}
+
+/**
+ * Calls `handle` for every frame of `reader` until the end, a stop, or `handle` returning
+ * false. A blocking reader loops here without yielding or allocating (the pooled hot path);
+ * a reader fed by messages is awaited between frames so its worker can receive them.
+ */
+export async function forEachFrame(reader: LinkReader, control: ControlBlock, stage: StageId, handle: (frame: ReadableFrame) => boolean): Promise<void> {
+  if (reader.blocking) {
+    for (let frame = nextFrame(reader, control, stage); frame !== null; frame = nextFrame(reader, control, stage)) {
+      if (!handle(frame)) return;
+    }
+    return;
+  }
+  for (;;) {
+    const result = await reader.nextAsync(WAIT_SLICE_MS);
+    if (result === 'end') return;
+    if (result === 'timeout') {
+      control.beat(stage);
+      if (control.stopping) return;
+      continue;
+    }
+    if (!handle(result)) return;
   }
 }
 

@@ -1,4 +1,4 @@
-import { LinkReader, LinkWriter } from '../../pool/strategy.ts';
+import { LinkReader, LinkWriter, type ReadableFrame } from '../../pool/link.ts';
 import { Metrics } from '../../metrics/metrics-block.ts';
 import { createI420Scaler, type FrameScaler } from '../scale/scaler.ts';
 import { rungSize, type FrameSize, type LadderRung } from '../ladder.ts';
@@ -6,9 +6,9 @@ import { ScheduleCursor } from '../switch-schedule.ts';
 import { ControlBlock, type TargetRequest } from '../control-block.ts';
 import { StageId, sharedNow } from '../../metrics/stages.ts';
 import { SwitchLog } from '../switch-log.ts';
-import type { PipelineShared, ScalePlan } from '../pipeline-shared.ts';
+import type { PipelineShared, ScalePlan, StagePorts } from '../pipeline-shared.ts';
 import { StageFailure, describeError } from './stage-errors.ts';
-import { beginFrame, commitFrame, nextFrame } from './link-io.ts';
+import { beginFrame, commitFrame, forEachFrame } from './link-io.ts';
 
 const FAILURE_CODE = 2;
 
@@ -20,13 +20,15 @@ export interface ScaleResult {
 /**
  * Scale stage: bilinear resize from link A (native size) to link B (target size). The target
  * is re-read on every frame — from the control block (a user's click) or the schedule — so a
- * switch takes effect on the very next frame.
+ * switch takes effect on the very next frame. The stage is one function per frame; how frames
+ * arrive (blocking on shared memory, or as messages between which the worker returns to its
+ * event loop) is the link's business (forEachFrame).
  */
 export class ScaleStage {
-  run(shared: PipelineShared, plan: ScalePlan): ScaleResult {
+  async run(shared: PipelineShared, plan: ScalePlan, ports: StagePorts = {}): Promise<ScaleResult> {
     const control = new ControlBlock(shared.control);
     const metrics = Metrics.attach(shared.metrics);
-    const reader = LinkReader.attach(shared.linkA, metrics);
+    const reader = LinkReader.attach(shared.linkA, metrics, { port: ports.linkA });
     const writer = LinkWriter.attach(shared.linkB, metrics);
     const switchLog = new SwitchLog(shared.switchLog);
     const cursor = new ScheduleCursor(plan.schedule, plan.rungs, plan.startRung);
@@ -58,57 +60,59 @@ export class ScaleStage {
     let frames = 0;
     let switches = 0;
 
-    try {
-      while (true) {
-        const input = nextFrame(reader, control, StageId.scale);
-        if (input === null) break;
-        control.checkFault(StageId.scale, input.frameIndex);
-        const takenAt = sharedNow();
+    /** One frame: pick the size, scale into link B. False ends the stage (a stop). */
+    const scaleOne = (input: ReadableFrame): boolean => {
+      control.checkFault(StageId.scale, input.frameIndex);
+      const takenAt = sharedNow();
 
-        // A click wins for this frame; the schedule takes over again at its next switch.
-        let wanted: FrameSize = target;
-        let manual = false;
-        let requestedAt = takenAt;
-        if (control.targetSeq !== seenTargetSeq) {
-          seenTargetSeq = control.readTarget(request);
-          manual = true;
-          requestedAt = request.requestedAt;
-          wanted = ladderSize(request.width, request.height);
-        } else {
-          const rung = cursor.rungFor(input.frameIndex);
-          if (rung !== null && rung !== scheduledRung) {
-            scheduledRung = rung;
-            wanted = sizeOf.get(rung)!;
-          }
-        }
-        const switching = wanted.width !== target.width || wanted.height !== target.height;
-        const from = target;
-        if (switching) {
-          target = wanted;
-          scaler = scalerFor(target.width, target.height);
-        }
-
-        const output = beginFrame(writer, control, StageId.scale, target);
-        if (output === null) {
-          reader.done(input);
-          break;
-        }
-        const scaleStartedAt = sharedNow();
-        scaler.scale(input.data, output.data);
-        metrics.addBusy(StageId.scale, sharedNow() - scaleStartedAt);
-        output.frameIndex = input.frameIndex;
-        output.ptsUs = input.ptsUs;
-        output.stamps.set(input.stamps); // commit adds the scale stamp
-        reader.done(input);
-        if (!commitFrame(writer, control, StageId.scale, output)) break;
-        frames++;
-        if (switching) {
-          switchLog.write(switches, input.frameIndex, requestedAt, sharedNow(),
-            from.width, from.height, target.width, target.height, manual);
-          switches++;
-          control.publishSwitchCount(switches);
+      // A click wins for this frame; the schedule takes over again at its next switch.
+      let wanted: FrameSize = target;
+      let manual = false;
+      let requestedAt = takenAt;
+      if (control.targetSeq !== seenTargetSeq) {
+        seenTargetSeq = control.readTarget(request);
+        manual = true;
+        requestedAt = request.requestedAt;
+        wanted = ladderSize(request.width, request.height);
+      } else {
+        const rung = cursor.rungFor(input.frameIndex);
+        if (rung !== null && rung !== scheduledRung) {
+          scheduledRung = rung;
+          wanted = sizeOf.get(rung)!;
         }
       }
+      const switching = wanted.width !== target.width || wanted.height !== target.height;
+      const from = target;
+      if (switching) {
+        target = wanted;
+        scaler = scalerFor(target.width, target.height);
+      }
+
+      const output = beginFrame(writer, control, StageId.scale, target);
+      if (output === null) {
+        reader.done(input);
+        return false;
+      }
+      const scaleStartedAt = sharedNow();
+      scaler.scale(input.data, output.data);
+      metrics.addBusy(StageId.scale, sharedNow() - scaleStartedAt);
+      output.frameIndex = input.frameIndex;
+      output.ptsUs = input.ptsUs;
+      output.stamps.set(input.stamps); // commit adds the scale stamp
+      reader.done(input);
+      if (!commitFrame(writer, control, StageId.scale, output)) return false;
+      frames++;
+      if (switching) {
+        switchLog.write(switches, input.frameIndex, requestedAt, sharedNow(),
+          from.width, from.height, target.width, target.height, manual);
+        switches++;
+        control.publishSwitchCount(switches);
+      }
+      return true;
+    };
+
+    try {
+      await forEachFrame(reader, control, StageId.scale, scaleOne);
       writer.end();
       return { frames, switches };
     } catch (error) {

@@ -26,13 +26,13 @@ export function decodeWorkerApi(loadCore: LoadCore, resolveInput: (input: RunInp
         throw error;
       }
     },
-    run: (shared) => stage.run(shared),
+    run: (shared, ports) => stage.run(shared, ports),
   };
 }
 
 export function scaleWorkerApi(): ScaleWorkerApi {
   const stage = new ScaleStage();
-  return { run: (shared, plan) => stage.run(shared, plan) };
+  return { run: (shared, plan, ports) => stage.run(shared, plan, ports) };
 }
 
 export function encodeWorkerApi(loadCore: LoadCore): EncodeWorkerApi {

@@ -14,6 +14,7 @@ while (Atomics.load(ready, 1) === 0) {
   if (control.targetSeq === seen) continue;
   seen = control.readTarget(request);
   reads++;
+  Atomics.store(ready, 2, reads); // progress for the writer
   // The writer always asks for height = width + 2 and stamps requestedAt = width.
   if (request.height !== request.width + 2 || request.requestedAt < 0) torn++;
 }

@@ -1,0 +1,287 @@
+/**
+ * A link through shared memory: a FramePool of slots and a FrameQueue of slot handles. The
+ * only way into a worker blocked in ffmpeg's exec (it cannot receive messages), and the
+ * pooled mode's way everywhere. Two choices make the modes (src/pool/modes/):
+ *
+ * - copyIn: the producer fills a fresh buffer and commit copies it into a slot (the frame
+ *   crosses memory shared before the run); otherwise the producer writes into the slot itself.
+ * - copyOut: the consumer copies the slot into a fresh buffer and releases it at once;
+ *   otherwise it reads the slot in place and done() releases it.
+ *
+ * Frame meta (frame index, pts, per-stage stamps) travels in the slot header. Ownership: the
+ * producer's slot reference moves to the consumer (transferRef) just before the handle is
+ * pushed, so a queued slot is counted against the consumer by the leak detector; a preview
+ * tap takes its own extra reference.
+ */
+import type { Metrics } from '../metrics/metrics-block.ts';
+import { StageCounter, stageHistogram } from '../metrics/metrics-block.ts';
+import { StageId, sharedNow } from '../metrics/stages.ts';
+import { PoolError } from './errors.ts';
+import { assertFrameSize, i420ByteLength } from './frame-format.ts';
+import { FramePool, type SlotHandle } from './frame-pool.ts';
+import { FrameQueue, QueueResult } from './frame-queue.ts';
+import {
+  allocateFrameBuffer, earliestStamp, FrameRecord,
+  type AttachLinkOptions, type BeginResult, type CommitResult, type LinkShared, type NextResult, type PeekResult,
+  type ReadableFrame, type SlotLinkReader, type SlotLinkWriter, type WritableFrame,
+} from './frame-record.ts';
+
+export class SlotWriter implements SlotLinkWriter {
+  readonly pool: FramePool;
+  private readonly queue: FrameQueue;
+  private readonly frame = new FrameRecord();
+  private readonly producer: StageId;
+  private readonly consumer: StageId;
+  private readonly box: Int32Array | null;
+
+  constructor(
+    readonly shared: LinkShared,
+    private readonly metrics: Metrics,
+    private readonly copyIn: boolean,
+    options: AttachLinkOptions,
+  ) {
+    // Slots used only to carry a copy are plumbing, not frame buffers: no hit/miss counting.
+    this.pool = FramePool.attach(shared.pool, metrics, { countReuse: !copyIn, ...options });
+    this.queue = FrameQueue.attach(shared.queue);
+    this.producer = shared.producer;
+    this.consumer = shared.consumer;
+    this.box = shared.preview === null ? null : new Int32Array(shared.preview);
+  }
+
+  begin(width: number, height: number, timeoutMs: number): BeginResult {
+    const f = this.frame;
+    if (f.open) throw new PoolError(`link ${this.shared.name}: begin() while a frame is open`);
+    if (this.copyIn) {
+      // A fresh buffer per frame (the HEAPU8.slice pattern); the slot is acquired at commit,
+      // where back-pressure is felt.
+      f.handle = 0;
+      assertFrameSize(width, height);
+      f.data = allocateFrameBuffer(this.metrics, this.producer, i420ByteLength(width, height));
+    } else {
+      const h = this.pool.acquire(width, height, this.producer, timeoutMs);
+      if (h === null) return 'timeout';
+      f.handle = h;
+      f.data = this.pool.data(h);
+    }
+    f.width = width;
+    f.height = height;
+    f.byteLength = f.data.byteLength;
+    f.frameIndex = -1;
+    f.ptsUs = NaN;
+    f.stamps.fill(0);
+    f.open = true;
+    f.handedOver = false;
+    f.startedAt = sharedNow();
+    return f;
+  }
+
+  commit(frame: WritableFrame, timeoutMs: number): CommitResult {
+    const f = this.own(frame);
+    const pool = this.pool;
+    const deadline = performance.now() + timeoutMs;
+    if (f.handle === 0) {
+      // copyIn: the fresh buffer crosses into a slot (a counted copy).
+      const h = pool.acquire(f.width, f.height, this.producer, timeoutMs);
+      if (h === null) return 'timeout';
+      pool.data(h).set(f.data);
+      this.metrics.countCopy(this.producer, f.byteLength);
+      f.handle = h;
+    }
+    const h = f.handle;
+    if (!f.handedOver) {
+      f.stamps[this.producer] = sharedNow();
+      // Plain stores, published to the consumer by the queue's head store.
+      pool.setFrameIndex(h, f.frameIndex);
+      pool.setPtsUs(h, f.ptsUs);
+      pool.writeStamps(h, f.stamps);
+      if (this.box !== null) this.offerPreview(h);
+      // Before the push: once pushed, the consumer may release at any moment.
+      pool.transferRef(h, this.producer, this.consumer);
+      f.handedOver = true;
+    }
+    if (!this.queue.tryPush(h)) {
+      const t0 = performance.now();
+      const ok = this.queue.push(h, Math.max(0, deadline - t0));
+      this.metrics.addWait(this.producer, performance.now() - t0, !ok);
+      if (!ok) return 'timeout';
+    }
+    this.metrics.recordLatency(stageHistogram(this.producer), sharedNow() - f.startedAt);
+    this.metrics.count(this.producer, StageCounter.frames);
+    f.reset(); // copyIn: the fresh buffer is left for the GC
+    return 'ok';
+  }
+
+  abort(frame: WritableFrame): void {
+    const f = this.own(frame);
+    if (f.handle !== 0) this.pool.release(f.handle, f.handedOver ? this.consumer : this.producer);
+    f.reset();
+  }
+
+  /** Latest-frame mailbox: add a preview ref, swap in, drop the frame it replaced. */
+  private offerPreview(h: SlotHandle): void {
+    this.pool.addRef(h, StageId.preview);
+    const old = Atomics.exchange(this.box!, 0, h); // publishing: the preview may take h now
+    if (old !== 0) {
+      this.pool.release(old, StageId.preview);
+      this.pool.countPreviewSkipped();
+    }
+  }
+
+  end(): void {
+    this.queue.end();
+  }
+
+  close(): void {
+    this.queue.close();
+    this.pool.close();
+  }
+
+  fail(code: number): void {
+    this.queue.fail(code);
+    this.pool.fail(code);
+  }
+
+  private own(frame: WritableFrame): FrameRecord {
+    if (frame !== this.frame || !this.frame.open) throw new PoolError(`link ${this.shared.name}: frame is not open on this writer`);
+    return this.frame;
+  }
+}
+
+/** Fills reader-side frame records from slots; shared by SlotReader and the preview tap. */
+export class ReadSide {
+  readonly pool: FramePool;
+  private readonly spare: FrameRecord[] = [];
+
+  constructor(
+    shared: LinkShared,
+    private readonly metrics: Metrics,
+    private readonly stage: StageId,
+    private readonly copyOut: boolean,
+    options: AttachLinkOptions,
+  ) {
+    this.pool = FramePool.attach(shared.pool, metrics, { countReuse: false, ...options });
+  }
+
+  /** Takes ownership of `h` (one ref of this.stage) and returns a frame for it. */
+  receive(h: SlotHandle): FrameRecord {
+    const pool = this.pool;
+    const f = this.spare.pop() ?? new FrameRecord(); // allocates only while warming up
+    f.width = pool.width(h);
+    f.height = pool.height(h);
+    f.byteLength = pool.byteLength(h);
+    f.frameIndex = pool.frameIndex(h);
+    f.ptsUs = pool.ptsUs(h);
+    pool.readStamps(h, f.stamps);
+    if (this.copyOut) {
+      const buf = allocateFrameBuffer(this.metrics, this.stage, f.byteLength);
+      buf.set(pool.data(h));
+      this.metrics.countCopy(this.stage, f.byteLength);
+      pool.release(h, this.stage);
+      f.handle = 0;
+      f.data = buf;
+    } else {
+      f.handle = h;
+      f.data = pool.data(h);
+    }
+    f.open = true;
+    f.startedAt = sharedNow();
+    return f;
+  }
+
+  finish(frame: ReadableFrame): FrameRecord {
+    if (!(frame instanceof FrameRecord) || !frame.open) throw new PoolError('frame already done or not from this reader');
+    if (frame.handle !== 0) this.pool.release(frame.handle, this.stage);
+    frame.reset();
+    this.spare.push(frame);
+    return frame;
+  }
+}
+
+/** Records a frame leaving the pipeline at the sink: stage latency, count, end to end. */
+export function recordSinkDone(metrics: Metrics, stage: StageId, frame: ReadableFrame): void {
+  const t = sharedNow();
+  const startedAt = frame instanceof FrameRecord ? frame.startedAt : t;
+  metrics.recordLatency(stageHistogram(stage), t - startedAt);
+  metrics.count(stage, StageCounter.frames);
+  metrics.recordEndToEnd(t - earliestStamp(frame.stamps, t), frame.frameIndex, t);
+}
+
+export class SlotReader implements SlotLinkReader {
+  readonly blocking = true;
+  readonly pool: FramePool;
+  private readonly queue: FrameQueue;
+  private readonly side: ReadSide;
+  private readonly consumer: StageId;
+  private readonly peeked = { width: 0, height: 0, frameIndex: -1 };
+
+  constructor(
+    readonly shared: LinkShared,
+    private readonly metrics: Metrics,
+    copyOut: boolean,
+    options: AttachLinkOptions,
+  ) {
+    this.consumer = shared.consumer;
+    this.side = new ReadSide(shared, metrics, shared.consumer, copyOut, options);
+    this.pool = this.side.pool;
+    this.queue = FrameQueue.attach(shared.queue);
+  }
+
+  next(timeoutMs: number): NextResult {
+    let r = this.queue.tryPop();
+    if (r === QueueResult.empty) {
+      const t0 = performance.now();
+      r = this.queue.pop(timeoutMs);
+      this.metrics.addWait(this.consumer, performance.now() - t0, r === QueueResult.timeout);
+    }
+    return this.result(r);
+  }
+
+  async nextAsync(timeoutMs: number): Promise<NextResult> {
+    let r = this.queue.tryPop();
+    if (r === QueueResult.empty) {
+      const t0 = performance.now();
+      r = await this.queue.popAsync(timeoutMs);
+      this.metrics.addWait(this.consumer, performance.now() - t0, r === QueueResult.timeout);
+    }
+    return this.result(r);
+  }
+
+  peek(timeoutMs: number): PeekResult {
+    let r = this.queue.tryPeek();
+    if (r === QueueResult.empty) {
+      const t0 = performance.now();
+      r = this.queue.peek(timeoutMs);
+      this.metrics.addWait(this.consumer, performance.now() - t0, r === QueueResult.timeout);
+    }
+    if (r === QueueResult.end) return 'end';
+    if (r === QueueResult.timeout) return 'timeout';
+    // The queued handle carries the consumer's ref (transferred before the push): reading its
+    // header is safe, and nobody but this consumer can release it.
+    const p = this.peeked;
+    p.width = this.pool.width(r);
+    p.height = this.pool.height(r);
+    p.frameIndex = this.pool.frameIndex(r);
+    return p;
+  }
+
+  private result(r: number): NextResult {
+    if (r === QueueResult.end) return 'end';
+    if (r === QueueResult.timeout) return 'timeout';
+    return this.side.receive(r);
+  }
+
+  done(frame: ReadableFrame): void {
+    if (this.shared.sink) recordSinkDone(this.metrics, this.consumer, frame);
+    this.side.finish(frame);
+  }
+
+  close(): void {
+    this.queue.close();
+    this.pool.close();
+  }
+
+  fail(code: number): void {
+    this.queue.fail(code);
+    this.pool.fail(code);
+  }
+}
