@@ -5,7 +5,8 @@ import { FrameArena, WASM_PAGE } from '../../src/pool/arena.ts';
 import { ClosedError, FailedError, StaleHandleError } from '../../src/pool/errors.ts';
 import { FramePool, POISON_BYTE } from '../../src/pool/frame-pool.ts';
 import { i420ByteLength } from '../../src/pool/frame-format.ts';
-import { ScenarioWorker, sleep } from './helpers.ts';
+import { ScenarioWorker } from './helpers.ts';
+import { WAITER_TIMEOUT_MS, WakeProbe, poolSite } from './wake-probe.ts';
 import { checksum, fillFrame } from './stress-data.ts';
 
 function makePool(capacity: number, poison = false, initialBytes = 4 * WASM_PAGE) {
@@ -93,48 +94,53 @@ describe('FramePool', () => {
     pool.release(again, StageId.scale);
   });
 
-  it('a blocking acquire in another thread wakes on release; without one it times out', async () => {
+  it('a thread proven blocked in acquire on a full pool is woken by release with a live handle; unreleased, it times out', async () => {
     const pool = makePool(1);
     const h = mustAcquire(pool, 16, 16, StageId.decode);
-    const waiter = new ScenarioWorker('pool-acquire', { pool: pool.shared, width: 16, height: 16, stage: StageId.decode, timeoutMs: 10_000 });
-    const timer = new ScenarioWorker('pool-acquire', { pool: pool.shared, width: 16, height: 16, stage: StageId.decode, timeoutMs: 100 });
+    const probe = new WakeProbe(1);
+    const acquire = { kind: 'pool-acquire', pool: pool.shared, width: 16, height: 16, stage: StageId.encode } as const;
+    const waiter = probe.waiter([
+      { ...acquire, timeoutMs: 200, probe: false },
+      { ...acquire, timeoutMs: WAITER_TIMEOUT_MS, probe: true },
+    ]);
     try {
-      expect(await timer.result()).toMatchObject({ outcome: 'timeout' });
-      await waiter.ready();
-      await sleep(50);
-      pool.release(h, StageId.decode);
-      const r = await waiter.result<{ outcome: string; handle: number; ms: number }>();
-      expect(r.outcome).toBe('handle');
-      expect(r.ms).toBeLessThan(5000);
-      expect(pool.isLive(r.handle)).toBe(true);
-      expect(pool.holder(r.handle)).toBe(StageId.decode);
+      await probe.wakes(0, poolSite(pool.shared), () => pool.release(h, StageId.decode));
+      const [timedOut, woken] = await WakeProbe.outcomes(waiter);
+      expect(timedOut).toMatchObject({ outcome: 'timeout' });
+      expect(timedOut!.ms).toBeGreaterThanOrEqual(199);
+      expect(woken).toMatchObject({ outcome: 'handle' });
+      const got = woken!.outcome === 'handle' ? woken!.value : 0;
+      expect(pool.isLive(got)).toBe(true);
+      expect(pool.holder(got)).toBe(StageId.encode);
+      expect(got & 1023).toBe(h & 1023); // the released slot, under a new generation
+      expect(got).not.toBe(h);
     } finally {
-      await Promise.all([waiter.terminate(), timer.terminate()]);
+      await probe.terminate();
     }
   });
 
-  it('close wakes blocked acquirers (blocking and async) with ClosedError; fail with FailedError', async () => {
-    for (const stop of ['close', 'fail'] as const) {
+  for (const stop of ['close', 'fail'] as const) {
+    const error = stop === 'close' ? 'ClosedError' : 'FailedError';
+    it(`${stop} wakes acquirers proven blocked (acquire and acquireAsync) with ${error}`, async () => {
       const pool = makePool(1);
       mustAcquire(pool, 16, 16, StageId.decode);
-      const args = { pool: pool.shared, width: 16, height: 16, stage: StageId.decode, timeoutMs: 20_000 };
-      const waiters = [new ScenarioWorker('pool-acquire', args), new ScenarioWorker('pool-acquire-async', args)];
+      const probe = new WakeProbe(2);
+      for (const [step, kind] of [[0, 'pool-acquire'], [1, 'pool-acquire-async']] as const) {
+        probe.waiter([{ kind, pool: pool.shared, width: 16, height: 16, stage: StageId.decode, timeoutMs: WAITER_TIMEOUT_MS, probe: true }], { firstStep: step });
+      }
       try {
-        await Promise.all(waiters.map((w) => w.ready()));
-        await sleep(50);
-        if (stop === 'close') pool.close();
-        else pool.fail(42);
-        const results = await Promise.all(waiters.map((w) => w.result<{ outcome: string; ms: number }>()));
-        for (const r of results) {
-          expect(r.outcome).toBe(stop === 'close' ? 'ClosedError' : 'FailedError');
-          expect(r.ms).toBeLessThan(10_000);
-        }
+        await probe.wakes([0, 1], poolSite(pool.shared), () => {
+          if (stop === 'close') pool.close();
+          else pool.fail(42);
+        });
+        const outcomes = await Promise.all(probe.waiters.map((w) => WakeProbe.outcomes(w)));
+        expect(outcomes).toMatchObject(Array(2).fill([stop === 'close' ? { outcome: error } : { outcome: error, code: 42 }]));
         expect(() => pool.tryAcquire(16, 16, StageId.decode)).toThrow(stop === 'close' ? ClosedError : FailedError);
       } finally {
-        await Promise.all(waiters.map((w) => w.terminate()));
+        await probe.terminate();
       }
-    }
-  });
+    });
+  }
 
   it('size change while old frames are held: they stay intact, new frames get the new size, idle memory is reused', () => {
     const pool = makePool(2, true, WASM_PAGE);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ClosedError, FailedError, QueueStateError } from '../../src/pool/errors.ts';
 import { FrameQueue, QueueResult } from '../../src/pool/frame-queue.ts';
-import { ScenarioWorker, rng, sleep } from './helpers.ts';
+import { rng } from './helpers.ts';
+import { WAITER_TIMEOUT_MS, WakeProbe, queueDataSite, queueSpaceSite } from './wake-probe.ts';
+import type { BlockingCall } from './workers/blocking-call.protocol.ts';
 
 describe('FrameQueue', () => {
   it('keeps FIFO order around the ring many times (seeded random batches), bounded at capacity', () => {
@@ -62,66 +64,93 @@ describe('FrameQueue', () => {
     expect(() => c.push(1, 10)).toThrow(ClosedError);
   });
 
-  it('a blocked consumer thread wakes on push and on end', async () => {
-    const q = FrameQueue.create(4);
-    const consumer = new ScenarioWorker('queue-pop', { queue: q.shared, timeoutMs: 10_000 });
-    try {
-      await consumer.ready();
-      await sleep(30);
-      q.push(5, 100);
-      await sleep(30);
-      q.push(6, 100);
-      q.end();
-      expect(await consumer.result()).toEqual({ outcome: 'end', items: [5, 6] });
-    } finally {
-      await consumer.terminate();
-    }
-  });
-
-  it('a blocked producer thread wakes when the consumer makes room', async () => {
-    const q = FrameQueue.create(2);
-    const producer = new ScenarioWorker('queue-push', { queue: q.shared, items: [1, 2, 3, 4], timeoutMs: 10_000 });
-    try {
-      await producer.ready();
-      await sleep(50);
-      expect(q.size()).toBe(2);
-      const got: number[] = [];
-      while (got.length < 4) {
-        const r = q.pop(5000);
-        expect(r).toBeGreaterThan(0);
-        got.push(r);
+  for (const kind of ['queue-pop', 'queue-pop-async'] as const) {
+    const name = kind === 'queue-pop' ? 'pop' : 'popAsync';
+    it(`a consumer thread proven blocked in ${name} is woken by push with the item, then by end`, async () => {
+      const q = FrameQueue.create(4);
+      const probe = new WakeProbe(2);
+      const consumer = probe.waiter([
+        { kind, queue: q.shared, timeoutMs: WAITER_TIMEOUT_MS, probe: true },
+        { kind, queue: q.shared, timeoutMs: WAITER_TIMEOUT_MS, probe: true },
+      ]);
+      try {
+        await probe.wakes(0, queueDataSite(q.shared), () => expect(q.tryPush(5)).toBe(true));
+        await probe.wakes(1, queueDataSite(q.shared), () => q.end());
+        expect(await WakeProbe.outcomes(consumer)).toMatchObject([{ outcome: 'item', value: 5 }, { outcome: 'end' }]);
+      } finally {
+        await probe.terminate();
       }
-      expect(got).toEqual([1, 2, 3, 4]);
-      expect(await producer.result()).toEqual({ outcome: 'done', pushed: 4 });
+    });
+  }
+
+  it('a consumer thread proven blocked in peek is woken by push, leaves the item for pop, then is woken by end', async () => {
+    const q = FrameQueue.create(4);
+    const probe = new WakeProbe(2);
+    const consumer = probe.waiter([
+      { kind: 'queue-peek', queue: q.shared, timeoutMs: WAITER_TIMEOUT_MS, probe: true },
+      { kind: 'queue-pop', queue: q.shared, timeoutMs: 0, probe: false }, // the peeked item, at once
+      { kind: 'queue-peek', queue: q.shared, timeoutMs: WAITER_TIMEOUT_MS, probe: true },
+    ]);
+    try {
+      await probe.wakes(0, queueDataSite(q.shared), () => expect(q.tryPush(7)).toBe(true));
+      await probe.wakes(1, queueDataSite(q.shared), () => q.end());
+      expect(await WakeProbe.outcomes(consumer)).toMatchObject([
+        { outcome: 'item', value: 7 },
+        { outcome: 'item', value: 7 },
+        { outcome: 'end' },
+      ]);
+      expect(q.size()).toBe(0);
     } finally {
-      await producer.terminate();
+      await probe.terminate();
     }
   });
 
-  it('close wakes every waiter on both sides (blocking pop, async pop, blocking push)', async () => {
-    for (const stop of ['close', 'fail'] as const) {
+  it('a producer thread proven blocked in push on a full queue is woken by each pop, and its items follow in order', async () => {
+    const q = FrameQueue.create(2);
+    const probe = new WakeProbe(2);
+    const push = (item: number, probed: boolean): BlockingCall => ({ kind: 'queue-push', queue: q.shared, item, timeoutMs: WAITER_TIMEOUT_MS, probe: probed });
+    const producer = probe.waiter([push(1, false), push(2, false), push(3, true), push(4, true)]);
+    try {
+      await probe.wakes(0, queueSpaceSite(q.shared), () => expect(q.tryPop()).toBe(1));
+      await probe.wakes(1, queueSpaceSite(q.shared), () => expect(q.tryPop()).toBe(2));
+      expect(await WakeProbe.outcomes(producer)).toMatchObject(Array(4).fill({ outcome: 'pushed' }));
+      expect([q.tryPop(), q.tryPop(), q.tryPop()]).toEqual([3, 4, QueueResult.empty]);
+    } finally {
+      await probe.terminate();
+    }
+  });
+
+  for (const stop of ['close', 'fail'] as const) {
+    const error = stop === 'close' ? 'ClosedError' : 'FailedError';
+    it(`${stop} wakes consumers proven blocked in pop, popAsync and peek and a producer proven blocked in push, each with ${error}`, async () => {
       const empty = FrameQueue.create(2);
       const full = FrameQueue.create(1);
       full.tryPush(1);
+      const probe = new WakeProbe(4);
+      const consumer = (kind: 'queue-pop' | 'queue-pop-async' | 'queue-peek', step: number) =>
+        probe.waiter([{ kind, queue: empty.shared, timeoutMs: WAITER_TIMEOUT_MS, probe: true }], { firstStep: step });
       const waiters = [
-        new ScenarioWorker('queue-pop', { queue: empty.shared, timeoutMs: 20_000 }),
-        new ScenarioWorker('queue-pop', { queue: empty.shared, timeoutMs: 20_000, async: true }),
-        new ScenarioWorker('queue-push', { queue: full.shared, items: [2], timeoutMs: 20_000 }),
+        consumer('queue-pop', 0),
+        consumer('queue-pop-async', 1),
+        consumer('queue-peek', 2),
+        probe.waiter([{ kind: 'queue-push', queue: full.shared, item: 2, timeoutMs: WAITER_TIMEOUT_MS, probe: true }], { firstStep: 3 }),
       ];
       try {
-        await Promise.all(waiters.map((w) => w.ready()));
-        await sleep(50);
-        const t0 = performance.now();
-        for (const q of [empty, full]) {
-          if (stop === 'close') q.close();
-          else q.fail(3);
-        }
-        const results = await Promise.all(waiters.map((w) => w.result<{ outcome: string }>()));
-        expect(results.map((r) => r.outcome)).toEqual(Array(3).fill(stop === 'close' ? 'ClosedError' : 'FailedError'));
-        expect(performance.now() - t0).toBeLessThan(10_000);
+        await probe.blocked([0, 1, 2], queueDataSite(empty.shared));
+        await probe.blocked(3, queueSpaceSite(full.shared));
+        probe.release([0, 1, 2, 3], () => {
+          for (const q of [empty, full]) {
+            if (stop === 'close') q.close();
+            else q.fail(3);
+          }
+        });
+        await probe.allWoke([0, 1, 2, 3]);
+        const outcomes = await Promise.all(waiters.map((w) => WakeProbe.outcomes(w)));
+        const want = stop === 'close' ? { outcome: error } : { outcome: error, code: 3 };
+        expect(outcomes).toMatchObject(Array(4).fill([want]));
       } finally {
-        await Promise.all(waiters.map((w) => w.terminate()));
+        await probe.terminate();
       }
-    }
-  });
+    });
+  }
 });

@@ -1,11 +1,29 @@
-import type { Worker } from 'node:worker_threads';
-import { startTsWorker } from '../support/ts-worker.ts';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { errorFromData, type ErrorData } from '../../src/pool/errors.ts';
 export { seededRandom as rng } from '../../src/seeded-random.ts';
 
 export type WorkerMessage = { type: 'ready'; info?: unknown } | { type: 'result'; value: unknown } | { type: 'error'; error: ErrorData };
 
-const SCENARIO_URL = new URL('./workers/scenario-worker.ts', import.meta.url);
+const SCENARIO_SOURCE = fileURLToPath(new URL('./workers/scenario-worker.ts', import.meta.url));
+let scenarioBundle: URL | null = null;
+
+/**
+ * The scenario worker bundled once per test file into plain JS (a data: URL, no files). A
+ * worker started through tsx compiles its whole import graph again (about 1 s of CPU each,
+ * several seconds for a test with four waiters on a loaded 2-core machine); a bundled one
+ * starts in tens of ms. esbuild is the one tsx itself runs, resolved through tsx.
+ */
+function scenarioWorkerUrl(): URL {
+  if (scenarioBundle === null) {
+    const esbuild = createRequire(createRequire(import.meta.url).resolve('tsx/package.json'))('esbuild') as typeof import('esbuild');
+    const out = esbuild.buildSync({ entryPoints: [SCENARIO_SOURCE], bundle: true, write: false, format: 'esm', platform: 'node', target: 'node20', sourcemap: 'inline', logLevel: 'error' });
+    const code = out.outputFiles[0]!.contents;
+    scenarioBundle = new URL(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+  }
+  return scenarioBundle;
+}
 
 /** A scenario worker with promise helpers; every wait has a timeout and terminates on failure. */
 export class ScenarioWorker {
@@ -15,7 +33,7 @@ export class ScenarioWorker {
   private exitError: Error | null = null;
 
   constructor(scenario: string, data: Record<string, unknown>) {
-    this.worker = startTsWorker(SCENARIO_URL, { workerData: { scenario, ...data } });
+    this.worker = new Worker(scenarioWorkerUrl(), { workerData: { scenario, ...data } });
     this.worker.on('message', (m: WorkerMessage) => {
       this.messages.push(m);
       this.wake();

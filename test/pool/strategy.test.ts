@@ -6,8 +6,8 @@ import { FrameArena, WASM_PAGE } from '../../src/pool/arena.ts';
 import { PoolError } from '../../src/pool/errors.ts';
 import { i420ByteLength } from '../../src/pool/frame-format.ts';
 import { FramePool } from '../../src/pool/frame-pool.ts';
-import { LinkReader, LinkWriter, PreviewReader, closeLink, createLink, failLink, type AllocationMode, type LinkShared } from '../../src/pool/strategy.ts';
-import { ScenarioWorker, sleep } from './helpers.ts';
+import { LinkReader, LinkWriter, PreviewReader, closeLink, createLink, failLink, type AllocationMode, type NextResult } from '../../src/pool/strategy.ts';
+import { WAITER_TIMEOUT_MS, WakeProbe, poolSite, queueDataSite, queueSpaceSite } from './wake-probe.ts';
 import { checksum, fillFrame } from './stress-data.ts';
 
 const W = 64;
@@ -137,32 +137,140 @@ describe('link strategies', () => {
     expect(() => reader.done(r)).toThrow(PoolError);
   });
 
+  it('a reader proven blocked in next, peek and nextAsync is woken by commits (peek leaves the frame for next) and by end', async () => {
+    const { writer, metrics, link } = setup('pooled', 2);
+    const probe = new WakeProbe(3);
+    const t = WAITER_TIMEOUT_MS;
+    const reader = probe.waiter(
+      [
+        { kind: 'link-next', timeoutMs: t, probe: true },
+        { kind: 'link-peek', timeoutMs: t, probe: true },
+        { kind: 'link-next', timeoutMs: 0, probe: false }, // the peeked frame, at once
+        { kind: 'link-next-async', timeoutMs: t, probe: true },
+      ],
+      { link, metrics: metrics.shared },
+    );
+    try {
+      const queue = queueDataSite(link.queue);
+      await probe.wakes(0, queue, () => produce(writer, 0));
+      await probe.wakes(1, queue, () => produce(writer, 1));
+      await probe.wakes(2, queue, () => writer.end());
+      const frame = (frameIndex: number) => ({ outcome: 'frame', frameIndex, width: W, height: H });
+      expect(await WakeProbe.outcomes(reader)).toMatchObject([frame(0), frame(1), frame(1), { outcome: 'end' }]);
+      expect(FramePool.attach(link.pool).stats().heldSlots).toBe(0);
+    } finally {
+      await probe.terminate();
+    }
+  });
+
+  it('pooled: a writer proven blocked in begin (every slot held) is woken when the reader is done with a frame', async () => {
+    const { reader, metrics, link } = setup('pooled', 2);
+    const probe = new WakeProbe(1);
+    const writer = probe.waiter(
+      [
+        { kind: 'link-begin', width: W, height: H, timeoutMs: WAITER_TIMEOUT_MS, probe: true },
+        { kind: 'link-commit', frameIndex: 2, timeoutMs: 1000, probe: false },
+      ],
+      { link, metrics: metrics.shared, produceFirst: { width: W, height: H, count: 2 } },
+    );
+    try {
+      await writer.ready();
+      const first = reader.next(1000); // its slot stays held until done()
+      if (typeof first === 'string') throw new Error(`next: ${first}`);
+      expect(first.frameIndex).toBe(0);
+      await probe.wakes(0, poolSite(link.pool), () => reader.done(first));
+      expect(await WakeProbe.outcomes(writer)).toMatchObject([{ outcome: 'begun' }, { outcome: 'committed' }]);
+      expect([consume(reader).index, consume(reader).index]).toEqual([1, 2]);
+    } finally {
+      await probe.terminate();
+    }
+  });
+
+  it('unpooled: a writer proven blocked in commit (every transport slot queued) is woken when the reader takes a frame and is done', async () => {
+    const { reader, metrics, link } = setup('unpooled', 2);
+    const probe = new WakeProbe(1);
+    const writer = probe.waiter(
+      [
+        { kind: 'link-begin', width: W, height: H, timeoutMs: 0, probe: false }, // a fresh buffer: never waits
+        { kind: 'link-commit', frameIndex: 2, timeoutMs: WAITER_TIMEOUT_MS, probe: true },
+      ],
+      { link, metrics: metrics.shared, produceFirst: { width: W, height: H, count: 2 } },
+    );
+    try {
+      await writer.ready();
+      const taken: NextResult[] = [];
+      await probe.wakes(0, poolSite(link.pool), () => {
+        const f = reader.next(1000); // frees the transport slot: at once (copied out) or at done()
+        if (typeof f !== 'string') reader.done(f);
+        taken.push(f);
+      });
+      expect(taken.map((f) => (typeof f === 'string' ? f : f.frameIndex))).toEqual([0]);
+      expect(await WakeProbe.outcomes(writer)).toMatchObject([{ outcome: 'begun' }, { outcome: 'committed' }]);
+      expect([consume(reader).index, consume(reader).index]).toEqual([1, 2]);
+    } finally {
+      await probe.terminate();
+    }
+  });
+
+  it('pooled: a writer proven blocked in commit on a full queue (after a size change) is woken when the reader pops', async () => {
+    const { reader, metrics, link } = setup('pooled', 2);
+    const probe = new WakeProbe(1);
+    const writer = probe.waiter(
+      [
+        { kind: 'link-begin', width: 2 * W, height: 2 * H, timeoutMs: 0, probe: false }, // a new size class: free slots
+        { kind: 'link-commit', frameIndex: 2, timeoutMs: WAITER_TIMEOUT_MS, probe: true },
+      ],
+      { link, metrics: metrics.shared, produceFirst: { width: W, height: H, count: 2 } },
+    );
+    try {
+      await writer.ready();
+      const taken: NextResult[] = [];
+      await probe.wakes(0, queueSpaceSite(link.queue), () => taken.push(reader.next(1000)));
+      const first = taken[0]!;
+      if (typeof first === 'string') throw new Error(`next: ${first}`);
+      expect(first.frameIndex).toBe(0);
+      reader.done(first);
+      expect(await WakeProbe.outcomes(writer)).toMatchObject([{ outcome: 'begun' }, { outcome: 'committed' }]);
+      expect(consume(reader).index).toBe(1);
+      const last = reader.next(1000);
+      if (typeof last === 'string') throw new Error(`next: ${last}`);
+      expect([last.frameIndex, last.width, last.height]).toEqual([2, 2 * W, 2 * H]);
+      reader.done(last);
+    } finally {
+      await probe.terminate();
+    }
+  });
+
   for (const stop of ['close', 'fail'] as const) {
-    it(`${stop} wakes a writer blocked on back-pressure and readers blocked on an empty queue`, async () => {
+    const error = stop === 'close' ? 'ClosedError' : 'FailedError';
+    it(`${stop} wakes a writer proven blocked in begin and readers proven blocked in next, nextAsync and peek, each with ${error}`, async () => {
       const { writer, reader, metrics, link } = setup('pooled', 2);
       // The consumer holds every slot and waits for more: a deadlock only stop can break.
       produce(writer, 0);
       produce(writer, 1);
       const held = [reader.next(100), reader.next(100)];
-      const args = { link, metrics: metrics.shared, width: W, height: H, timeoutMs: 20_000 };
-      const waiters = [
-        new ScenarioWorker('link-begin', args),
-        new ScenarioWorker('link-next', args),
-        new ScenarioWorker('link-next', { ...args, async: true }),
-      ];
+      const probe = new WakeProbe(4);
+      const t = WAITER_TIMEOUT_MS;
+      const options = { link, metrics: metrics.shared };
+      probe.waiter([{ kind: 'link-begin', width: W, height: H, timeoutMs: t, probe: true }], { ...options, firstStep: 0 });
+      probe.waiter([{ kind: 'link-next', timeoutMs: t, probe: true }], { ...options, firstStep: 1 });
+      probe.waiter([{ kind: 'link-next-async', timeoutMs: t, probe: true }], { ...options, firstStep: 2 });
+      probe.waiter([{ kind: 'link-peek', timeoutMs: t, probe: true }], { ...options, firstStep: 3 });
       try {
-        await Promise.all(waiters.map((w) => w.ready()));
-        await sleep(50);
-        if (stop === 'close') closeLink(link as LinkShared);
-        else failLink(link, 5);
-        const name = stop === 'close' ? 'ClosedError' : 'FailedError';
-        const results = await Promise.all(waiters.map((w) => w.result<{ outcome: string }>(10_000)));
-        expect(results.map((r) => r.outcome)).toEqual([name, name, name]);
+        await probe.blocked(0, poolSite(link.pool));
+        await probe.blocked([1, 2, 3], queueDataSite(link.queue));
+        probe.release([0, 1, 2, 3], () => {
+          if (stop === 'close') closeLink(link);
+          else failLink(link, 5);
+        });
+        await probe.allWoke([0, 1, 2, 3]);
+        const outcomes = await Promise.all(probe.waiters.map((w) => WakeProbe.outcomes(w)));
+        expect(outcomes).toMatchObject(Array(4).fill([stop === 'close' ? { outcome: error } : { outcome: error, code: 5 }]));
         // Held frames can still be released after a stop.
         for (const f of held) if (typeof f !== 'string') reader.done(f);
         expect(FramePool.attach(link.pool).stats().heldSlots).toBe(0);
       } finally {
-        await Promise.all(waiters.map((w) => w.terminate()));
+        await probe.terminate();
       }
     });
   }

@@ -2,11 +2,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Metrics, type MetricsShared } from '../../../src/metrics/metrics-block.ts';
 import type { StageId } from '../../../src/metrics/stages.ts';
-import { errorToData } from '../../../src/pool/errors.ts';
+import { ClosedError, FailedError, errorToData } from '../../../src/pool/errors.ts';
 import { FrameArena } from '../../../src/pool/arena.ts';
 import { FramePool, type PoolShared } from '../../../src/pool/frame-pool.ts';
 import { FrameQueue, QueueResult, type QueueShared } from '../../../src/pool/frame-queue.ts';
-import { LinkReader, LinkWriter, type LinkShared } from '../../../src/pool/strategy.ts';
+import { LinkReader, LinkWriter, type LinkShared, type WritableFrame } from '../../../src/pool/strategy.ts';
+import {
+  PROBE_TICK,
+  probeArmed,
+  probeReturned,
+  probeReturnTick,
+  type BlockingCall,
+  type BlockingCallsData,
+  type BlockingCallsResult,
+  type CallOutcome,
+} from './blocking-call.protocol.ts';
 import { checksum, fillFrame, sizeSchedule } from '../stress-data.ts';
 
 interface Data {
@@ -21,10 +31,6 @@ function ready(info?: unknown): void {
   port.postMessage({ type: 'ready', info });
 }
 
-function outcomeOf(e: unknown): string {
-  return e instanceof Error ? e.name : 'unknown';
-}
-
 /** Waits until words[index] !== value (bounded). */
 function waitFor(words: Int32Array, index: number, value: number, timeoutMs = 20_000): void {
   const deadline = Date.now() + timeoutMs;
@@ -35,69 +41,117 @@ function waitFor(words: Int32Array, index: number, value: number, timeoutMs = 20
   }
 }
 
+/** The waiter side of a wake-up test: see blocking-call.protocol.ts. */
+async function runBlockingCalls(d: BlockingCallsData): Promise<BlockingCallsResult> {
+  const probe = new Int32Array(d.probe);
+  const metrics = d.metrics === undefined ? null : Metrics.attach(d.metrics);
+  let writer: LinkWriter | null = null;
+  let reader: LinkReader | null = null;
+  let open: WritableFrame | null = null;
+  const linkArgs = (): [LinkShared, Metrics] => {
+    if (d.link === undefined || metrics === null) throw new Error('link-* calls need link and metrics');
+    return [d.link, metrics];
+  };
+  const linkWriter = (): LinkWriter => (writer ??= LinkWriter.attach(...linkArgs()));
+  const linkReader = (): LinkReader => (reader ??= LinkReader.attach(...linkArgs()));
+
+  if (d.produceFirst !== undefined) {
+    const { width, height, count } = d.produceFirst;
+    for (let i = 0; i < count; i++) {
+      const f = linkWriter().begin(width, height, 5000);
+      if (f === 'timeout') throw new Error(`produceFirst: begin timed out at ${i}`);
+      f.frameIndex = i;
+      if (linkWriter().commit(f, 5000) === 'timeout') throw new Error(`produceFirst: commit timed out at ${i}`);
+    }
+  }
+
+  const perform = async (call: BlockingCall, t0: number): Promise<CallOutcome> => {
+    const ms = (): number => performance.now() - t0;
+    const queueOutcome = (r: number): CallOutcome =>
+      r === QueueResult.end ? { outcome: 'end', ms: ms() } : r === QueueResult.timeout ? { outcome: 'timeout', ms: ms() } : { outcome: 'item', value: r, ms: ms() };
+    switch (call.kind) {
+      case 'queue-pop':
+        return queueOutcome(FrameQueue.attach(call.queue).pop(call.timeoutMs));
+      case 'queue-pop-async':
+        return queueOutcome(await FrameQueue.attach(call.queue).popAsync(call.timeoutMs));
+      case 'queue-peek':
+        return queueOutcome(FrameQueue.attach(call.queue).peek(call.timeoutMs));
+      case 'queue-push':
+        return FrameQueue.attach(call.queue).push(call.item, call.timeoutMs) ? { outcome: 'pushed', ms: ms() } : { outcome: 'timeout', ms: ms() };
+      case 'pool-acquire':
+      case 'pool-acquire-async': {
+        const pool = FramePool.attach(call.pool);
+        const h =
+          call.kind === 'pool-acquire'
+            ? pool.acquire(call.width, call.height, call.stage, call.timeoutMs)
+            : await pool.acquireAsync(call.width, call.height, call.stage, call.timeoutMs);
+        return h === null ? { outcome: 'timeout', ms: ms() } : { outcome: 'handle', value: h, ms: ms() };
+      }
+      case 'link-next':
+      case 'link-next-async': {
+        const r = linkReader();
+        const f = call.kind === 'link-next' ? r.next(call.timeoutMs) : await r.nextAsync(call.timeoutMs);
+        if (typeof f === 'string') return { outcome: f, ms: ms() };
+        const out: CallOutcome = { outcome: 'frame', frameIndex: f.frameIndex, width: f.width, height: f.height, ms: ms() };
+        r.done(f);
+        return out;
+      }
+      case 'link-peek': {
+        const p = linkReader().peek(call.timeoutMs);
+        if (typeof p === 'string') return { outcome: p, ms: ms() };
+        return { outcome: 'frame', frameIndex: p.frameIndex, width: p.width, height: p.height, ms: ms() };
+      }
+      case 'link-begin': {
+        const f = linkWriter().begin(call.width, call.height, call.timeoutMs);
+        if (f === 'timeout') return { outcome: 'timeout', ms: ms() };
+        open = f;
+        return { outcome: 'begun', ms: ms() };
+      }
+      case 'link-commit': {
+        if (open === null) throw new Error('link-commit without link-begin');
+        open.frameIndex = call.frameIndex;
+        if (linkWriter().commit(open, call.timeoutMs) === 'timeout') return { outcome: 'timeout', ms: ms() };
+        open = null;
+        return { outcome: 'committed', ms: ms() };
+      }
+    }
+  };
+
+  ready();
+  const outcomes: CallOutcome[] = [];
+  let step = d.firstStep;
+  for (const call of d.calls) {
+    const s = call.probe ? step++ : -1;
+    if (s >= 0) {
+      Atomics.store(probe, probeArmed(s), 1);
+      Atomics.notify(probe, probeArmed(s));
+    }
+    const t0 = performance.now();
+    let outcome: CallOutcome;
+    try {
+      outcome = await perform(call, t0);
+    } catch (e) {
+      const ms = performance.now() - t0;
+      const message = e instanceof Error ? e.message : String(e);
+      if (e instanceof FailedError) outcome = { outcome: 'FailedError', code: e.code, message, ms };
+      else if (e instanceof ClosedError) outcome = { outcome: 'ClosedError', message, ms };
+      else outcome = { outcome: 'other-error', message: `${e instanceof Error ? e.name : 'thrown'}: ${message}`, ms };
+    }
+    if (s >= 0) {
+      Atomics.store(probe, probeReturnTick(s), Atomics.add(probe, PROBE_TICK, 1) + 1);
+      Atomics.store(probe, probeReturned(s), 1); // after the tick: a test that sees this sees the tick
+      Atomics.notify(probe, probeReturned(s));
+    }
+    outcomes.push(outcome);
+  }
+  return outcomes;
+}
+
 type Scenario = () => unknown | Promise<unknown>;
 
 const scenarios: Record<string, Scenario> = {
-  /** Blocking acquire; reports how it ended. */
-  'pool-acquire': () => {
-    const pool = FramePool.attach(data.pool as PoolShared);
-    ready();
-    const t0 = performance.now();
-    try {
-      const h = pool.acquire(data.width as number, data.height as number, data.stage as StageId, data.timeoutMs as number);
-      return { outcome: h === null ? 'timeout' : 'handle', handle: h, ms: performance.now() - t0 };
-    } catch (e) {
-      return { outcome: outcomeOf(e), ms: performance.now() - t0 };
-    }
-  },
-
-  'pool-acquire-async': async () => {
-    const pool = FramePool.attach(data.pool as PoolShared);
-    ready();
-    const t0 = performance.now();
-    try {
-      const h = await pool.acquireAsync(data.width as number, data.height as number, data.stage as StageId, data.timeoutMs as number);
-      return { outcome: h === null ? 'timeout' : 'handle', handle: h, ms: performance.now() - t0 };
-    } catch (e) {
-      return { outcome: outcomeOf(e), ms: performance.now() - t0 };
-    }
-  },
-
-  /** Pops until a non-item outcome or `count` items. */
-  'queue-pop': async () => {
-    const q = FrameQueue.attach(data.queue as QueueShared);
-    const useAsync = data.async === true;
-    const items: number[] = [];
-    ready();
-    try {
-      for (;;) {
-        const r = useAsync ? await q.popAsync(data.timeoutMs as number) : q.pop(data.timeoutMs as number);
-        if (r === QueueResult.end) return { outcome: 'end', items };
-        if (r === QueueResult.timeout) return { outcome: 'timeout', items };
-        items.push(r);
-        if (items.length === (data.count as number | undefined)) return { outcome: 'count', items };
-      }
-    } catch (e) {
-      return { outcome: outcomeOf(e), items };
-    }
-  },
-
-  /** Pushes items in order; reports how far it got. */
-  'queue-push': () => {
-    const q = FrameQueue.attach(data.queue as QueueShared);
-    const items = data.items as number[];
-    ready();
-    let pushed = 0;
-    try {
-      for (const it of items) {
-        if (!q.push(it, data.timeoutMs as number)) return { outcome: 'timeout', pushed };
-        pushed++;
-      }
-      return { outcome: 'done', pushed };
-    } catch (e) {
-      return { outcome: outcomeOf(e), pushed };
-    }
-  },
+  /** Blocking calls, each step announced and recorded in a wait probe (blocking-call.protocol.ts). */
+  'blocking-calls': () => runBlockingCalls(data as unknown as BlockingCallsData),
 
   /** Fan-out consumer: reads a slot it holds a ref to, waits for its gate, releases. */
   'fanout-reader': () => {
@@ -158,30 +212,6 @@ const scenarios: Record<string, Scenario> = {
     ready(handles);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000); // "dies" here
     return null;
-  },
-
-  /** Link writer blocked in begin (back-pressure) until the link stops. */
-  'link-begin': () => {
-    const w = LinkWriter.attach(data.link as LinkShared, Metrics.attach(data.metrics as MetricsShared));
-    ready();
-    try {
-      const f = w.begin(data.width as number, data.height as number, data.timeoutMs as number);
-      return { outcome: f === 'timeout' ? 'timeout' : 'frame' };
-    } catch (e) {
-      return { outcome: outcomeOf(e) };
-    }
-  },
-
-  /** Link reader blocked in next (or nextAsync) until the link stops. */
-  'link-next': async () => {
-    const r = LinkReader.attach(data.link as LinkShared, Metrics.attach(data.metrics as MetricsShared));
-    ready();
-    try {
-      const f = data.async === true ? await r.nextAsync(data.timeoutMs as number) : r.next(data.timeoutMs as number);
-      return { outcome: typeof f === 'string' ? f : 'frame' };
-    } catch (e) {
-      return { outcome: outcomeOf(e) };
-    }
   },
 
   /** Stress producer: frames numbered 0..frames-1, sizes from the seeded schedule. */
