@@ -13,6 +13,8 @@ export interface CaseSpec {
   stormSwitches?: number;
   clickEveryMs?: [number, number];
   stopAfterMs?: number;
+  /** Stop once this many frames are encoded (see BenchCaseConfig.stopAfterFrames). */
+  stopAfterFrames?: number;
   keepLatencySeries?: boolean;
   stageFrames?: number;
   /** A run of a fair comparison (issue 10): which comparison, which round of its mode, or its unmeasured warm-up. */
@@ -76,24 +78,25 @@ const MODES = ['pooled', 'unpooled'] as const;
  * A fair comparison of the two allocation modes (DESIGN.md, "Comparing fairly"): the same
  * input, pacing and switch schedule (replayed by frame index in every run), `roundsPerMode`
  * runs of each mode in alternated order (P U U P P U …), each in a fresh browser like every
- * case, after one unmeasured warm-up run of the first mode. `warmupStopAfterMs` shortens the
- * warm-up (it warms the machine, not the page: every run gets a fresh browser).
+ * case, after one unmeasured warm-up run of the first mode. `stopAfterFrames` shortens every run
+ * to the same first frames of the input (so of the schedule too), `warmupStopAfterFrames`
+ * the warm-up (it warms the machine, not the page: every run gets a fresh browser).
  */
 export function fairCompareCases(
   input: InputId, pacing: PacingName, schedule: ScheduleName, roundsPerMode: number,
-  options: { stopAfterMs?: number; warmupStopAfterMs?: number } = {},
+  options: { stopAfterFrames?: number; warmupStopAfterFrames?: number } = {},
 ): CaseSpec[] {
   const group = `fair-compare ${pacing} ${schedule} @${input}`;
   const order = alternatedOrder(MODES, roundsPerMode);
-  const run = (mode: AllocationModeName, stopAfterMs: number | undefined, tag: FairCompareTag, id: string): CaseSpec => ({
-    ...pipeline(input, mode, pacing, schedule, stopAfterMs ? { stopAfterMs } : {}), id, fairCompare: tag,
+  const run = (mode: AllocationModeName, stopAfterFrames: number | undefined, tag: FairCompareTag, id: string): CaseSpec => ({
+    ...pipeline(input, mode, pacing, schedule, stopAfterFrames ? { stopAfterFrames } : {}), id, fairCompare: tag,
   });
-  const warmStop = options.warmupStopAfterMs ?? options.stopAfterMs;
+  const warmStop = options.warmupStopAfterFrames ?? options.stopAfterFrames;
   const specs = [run(order[0]!, warmStop, { group, round: 0, position: 0, warmup: true, roundsPerMode }, `${group} warm-up (${order[0]}, not measured)`)];
   const seen = { pooled: 0, unpooled: 0 };
   order.forEach((mode, i) => {
     const round = ++seen[mode];
-    specs.push(run(mode, options.stopAfterMs, { group, round, position: i + 1, warmup: false, roundsPerMode }, `${group} ${mode} #${round}`));
+    specs.push(run(mode, options.stopAfterFrames, { group, round, position: i + 1, warmup: false, roundsPerMode }, `${group} ${mode} #${round}`));
   });
   return specs;
 }
@@ -109,7 +112,7 @@ export function quickCases(): CaseSpec[] {
     pipeline('720p-10s', 'pooled', 'realtime', 'clicks', CLICKS),
     pipeline('720p-10s', 'pooled', 'max', 'storm', { stormSwitches: 200 }),
     // Smaller than the full run's (3 rounds, whole input): keeps CI's quick bench within its budget.
-    ...fairCompareCases('720p-10s', 'max', 'every30', 2, { stopAfterMs: 3000, warmupStopAfterMs: 1500 }),
+    ...fairCompareCases('720p-10s', 'max', 'every30', 2, { stopAfterFrames: 150, warmupStopAfterFrames: 60 }),
   ];
 }
 

@@ -174,9 +174,9 @@ export function fairCompareSection(results: FairCompareResult[], figures: CaseFi
   return results.map((result) => {
     const runs = figures.filter((f) => f.spec.fairCompare?.group === result.id)
       .sort((a, b) => a.spec.fairCompare!.position - b.spec.fairCompare!.position);
-    const stop = runs.find((r) => !r.spec.fairCompare!.warmup)?.spec.stopAfterMs;
+    const stop = runs.find((r) => !r.spec.fairCompare!.warmup)?.spec.stopAfterFrames;
     const what = `${result.roundsPerMode} round(s) per mode on ${result.input}, ${result.pacing} pacing, schedule ${result.schedule}` +
-      `${stop ? `, each run stopped ${(stop / 1000).toFixed(0)} s after it started running` : ', each run the whole input'}; ` +
+      `${stop ? `, each run stopped once ${stop} frames were encoded (the frames in flight then still finish)` : ', each run the whole input'}; ` +
       `order ${result.order} (alternated), each run in a fresh browser. A row names a better mode only when the two ranges do not overlap; ` +
       'ratio range = min(unpooled) ÷ max(pooled) … max(unpooled) ÷ min(pooled).';
     return [

@@ -35,6 +35,12 @@ export interface BenchCaseConfig {
   clickEveryMs?: [number, number];
   /** Stop the run after this long once it is running (soak); 0 = run to the end of the input. */
   stopAfterMs?: number;
+  /**
+   * Stop the run once this many frames are out of the encoder (fair compare, --quick): every
+   * run covers the same frames of the input and of the switch schedule whatever its speed.
+   * Checked at each in-app sample, so the frames in flight then still finish. 0 = no limit.
+   */
+  stopAfterFrames?: number;
   /** In-app sampling interval. */
   sampleEveryMs: number;
   /** Idle time between setup and start, so the runner sees a settled OS baseline. */

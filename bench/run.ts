@@ -129,7 +129,7 @@ async function runCase(spec: CaseSpec, origin: string, inputFile: string): Promi
   const config: BenchCaseConfig = {
     id: spec.id, kind: spec.kind, inputUrl: `${origin}/inputs/${inputFile}`, inputName: inputFile, targetHeight: 480,
     mode: spec.mode, pacing: spec.pacing, schedule: spec.schedule, stormSwitches: spec.stormSwitches,
-    clickEveryMs: spec.clickEveryMs, stopAfterMs: spec.stopAfterMs ?? 0, keepLatencySeries: spec.keepLatencySeries ?? false, stageFrames: spec.stageFrames,
+    clickEveryMs: spec.clickEveryMs, stopAfterMs: spec.stopAfterMs ?? 0, stopAfterFrames: spec.stopAfterFrames ?? 0, keepLatencySeries: spec.keepLatencySeries ?? false, stageFrames: spec.stageFrames,
     // Coarser in-app sampling only for long runs (soak); a short stopped run keeps 100 ms.
     sampleEveryMs: (spec.stopAfterMs ?? 0) >= 60_000 ? 500 : 100, settleMs: 400,
   };

@@ -213,6 +213,7 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
     }
     const totals = counterTotals(metrics);
     sample.framesDone = totals.frames;
+    if (config.stopAfterFrames && totals.frames >= config.stopAfterFrames && run.phase === 'running') run.stop();
     if (!result.warmup && totals.frames >= WARMUP_FRAMES) result.warmup = totals;
     const { next, count } = metrics.readRecent(recentCursor, recentT, recentMs, recentFrame);
     if (next - recentCursor > count) result.notes.push(`latency ring overrun: ${next - recentCursor - count} samples lost`);
