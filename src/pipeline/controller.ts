@@ -455,10 +455,15 @@ export class PipelineRun extends EventTarget {
 
   private createShared(source: FrameSize): PipelineShared {
     const capacity = this.options.linkCapacity;
-    // Warm-up of the pools: link A's native size and every ladder size of link B are carved
-    // before the run (capacity + 1 preview slot each), so no switch carves a slot. The arena
-    // starts at exactly that size, rounded up to whole pages and free-list alignment.
-    const targets = this.ladder.map((entry) => entry.size);
+    // Warm-up of the pools: link A's native size and every size link B can be asked for are
+    // carved before the run (capacity + 1 preview slot each), so no switch carves a slot. A
+    // recorded schedule (Compare's replay) reaches only its own rungs; clicks may reach any.
+    // The arena starts at that size (plus alignment slack) and grows only for the unforeseen.
+    const schedule = this.options.schedule;
+    const reachable = schedule.kind === 'recorded'
+      ? new Set([this.options.startRung, ...schedule.switches.map((s) => s.rung)])
+      : null;
+    const targets = this.ladder.filter((entry) => !reachable || reachable.has(entry.rung)).map((entry) => entry.size);
     const bytesOf = (s: FrameSize) => i420Layout(s.width, s.height).byteLength;
     const initialBytes = capacity * bytesOf(source) + (capacity + 1) * targets.reduce((sum, s) => sum + bytesOf(s), 0) + 64 * 1024;
     const arena = FrameArena.create({ initialBytes, maxBytes: Math.max(initialBytes * 2, 256 * 1024 * 1024) });
