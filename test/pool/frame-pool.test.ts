@@ -142,34 +142,70 @@ describe('FramePool', () => {
     });
   }
 
-  it('size change while old frames are held: they stay intact, new frames get the new size, idle memory is reused', () => {
+  // Bug: every size class was carved anew at each switch (a retired class gave its slots back
+  // to the arena), so a ladder that came back to a size allocated again.
+  it('size change while old frames are held: they stay intact, and coming back to a size reuses its slots', () => {
     const pool = makePool(2, true, WASM_PAGE);
-    const arena = pool.arena;
-    const idle = mustAcquire(pool, 32, 32, StageId.scale); // lower in memory than `held`
+    const idle = mustAcquire(pool, 32, 32, StageId.scale);
     const held = mustAcquire(pool, 32, 32, StageId.scale);
     const sum = fillFrame(pool.data(held), 1, 1);
     pool.setFrameIndex(held, 11);
     pool.release(idle, StageId.scale);
-    const bumpBefore = arena.stats().bumpBytes;
-    // New size: the old class retires; its idle slot goes back to the arena at once …
+    // New size: the old class retires but keeps its slots.
     const small = mustAcquire(pool, 16, 16, StageId.scale);
     expect(pool.width(small)).toBe(16);
     expect(pool.data(small).byteLength).toBe(i420ByteLength(16, 16));
-    expect(pool.stats().slotsRetired).toBe(1);
-    // … and the new class's slot is carved from that returned block, not from fresh memory.
-    expect(arena.stats().bumpBytes).toBe(bumpBefore);
+    expect(pool.stats()).toMatchObject({ slotsRetired: 0, liveSlots: 3 });
     // The held old-size frame is untouched.
     expect(checksum(pool.data(held))).toBe(sum);
     expect([pool.width(held), pool.height(held), pool.frameIndex(held)]).toEqual([32, 32, 11]);
     // The new class has its own capacity (old held frames do not block it).
     const small2 = mustAcquire(pool, 16, 16, StageId.scale);
     expect(pool.tryAcquire(16, 16, StageId.scale)).toBeNull();
-    // Last release of a retired-class slot returns its memory.
     pool.release(held, StageId.scale);
-    expect(pool.stats()).toMatchObject({ slotsRetired: 2, liveSlots: 2, activeClass: { width: 16, height: 16 } });
     pool.release(small, StageId.scale);
     pool.release(small2, StageId.scale);
-    expect(pool.stats().reservedBytes).toBe(2 * i420ByteLength(16, 16));
+    // Back to 32×32: both of its slots are there, nothing is carved.
+    const created = pool.stats().slotsCreated;
+    const again = [mustAcquire(pool, 32, 32, StageId.scale), mustAcquire(pool, 32, 32, StageId.scale)];
+    expect(pool.stats()).toMatchObject({ slotsCreated: created, liveSlots: 4 });
+    for (const h of again) pool.release(h, StageId.scale);
+  });
+
+  it('reserve carves a size before use; a slot counts as reused only once it held an earlier frame', () => {
+    const arena = FrameArena.create({ initialBytes: 4 * WASM_PAGE, maxBytes: 16 * WASM_PAGE });
+    const metrics = Metrics.create();
+    const pool = FramePool.create(arena, { capacity: 2 }, metrics);
+    expect(pool.reserve(32, 32, 5)).toBe(2 * i420ByteLength(32, 32)); // at most the capacity
+    expect(pool.reserve(16, 16, 2)).toBe(2 * i420ByteLength(16, 16));
+    const created = pool.stats().slotsCreated;
+    const cycle = (w: number) => {
+      const a = mustAcquire(pool, w, w, StageId.decode);
+      const b = mustAcquire(pool, w, w, StageId.decode);
+      pool.release(a, StageId.decode);
+      pool.release(b, StageId.decode);
+    };
+    cycle(32);
+    cycle(16);
+    expect(metrics.counter(StageId.decode, StageCounter.poolHits)).toBe(0); // first frames in pre-carved slots
+    expect(metrics.counter(StageId.decode, StageCounter.poolMisses)).toBe(4);
+    cycle(32);
+    cycle(16);
+    expect(metrics.counter(StageId.decode, StageCounter.poolHits)).toBe(4);
+    expect(pool.stats().slotsCreated).toBe(created); // switching sizes carved nothing
+    expect(metrics.counter(StageId.decode, StageCounter.allocations)).toBe(0);
+  });
+
+  it('when the arena is full, idle slots of retired sizes go back to it for a new size', () => {
+    const bytes = i420ByteLength(64, 64); // 6144 B: ten fit in a page
+    const arena = FrameArena.create({ initialBytes: WASM_PAGE, maxBytes: WASM_PAGE });
+    const pool = FramePool.create(arena, { capacity: 8 });
+    expect(pool.reserve(64, 64, 8)).toBe(8 * bytes);
+    expect(pool.reserve(64, 62, 8)).toBeLessThan(8 * bytes); // the page is full
+    const h = mustAcquire(pool, 60, 60, StageId.decode); // neither size: needs room
+    expect(pool.width(h)).toBe(60);
+    expect(pool.stats().slotsRetired).toBeGreaterThan(0);
+    pool.release(h, StageId.decode);
   });
 
   it('leak detector names the stage holding a slot past the deadline', () => {

@@ -6,7 +6,7 @@ import { FrameArena, WASM_PAGE } from '../../src/pool/arena.ts';
 import { PoolError } from '../../src/pool/errors.ts';
 import { i420ByteLength } from '../../src/pool/frame-format.ts';
 import { FramePool } from '../../src/pool/frame-pool.ts';
-import { LinkReader, LinkWriter, PreviewReader, closeLink, createLink, failLink, type AllocationMode, type NextResult } from '../../src/pool/strategy.ts';
+import { LinkReader, LinkWriter, PreviewReader, closeLink, createLink, failLink, type AllocationMode, type NextResult } from '../../src/pool/link.ts';
 import { WAITER_TIMEOUT_MS, WakeProbe, poolSite, queueDataSite, queueSpaceSite } from './wake-probe.ts';
 import { checksum, fillFrame } from './stress-data.ts';
 
@@ -66,8 +66,8 @@ describe('link strategies', () => {
     });
   }
 
-  it('unpooled counts one allocation and one copy per frame on each side', () => {
-    const { writer, reader, metrics } = setup('unpooled');
+  it('copy-through counts one allocation and one copy per frame on each side', () => {
+    const { writer, reader, metrics } = setup('copy-through');
     produce(writer, 0); // warm-up carves the transport slot
     consume(reader);
     const d0 = allocs(metrics, StageId.decode);
@@ -82,6 +82,21 @@ describe('link strategies', () => {
     expect([d1[0] - d0[0], d1[1] - d0[1], d1[2] - d0[2]]).toEqual([N, N * BYTES, N * BYTES]);
     expect([s1[0] - s0[0], s1[1] - s0[1], s1[2] - s0[2]]).toEqual([N, N * BYTES, N * BYTES]);
     expect(metrics.counter(StageId.decode, StageCounter.poolHits)).toBe(0);
+  });
+
+  it('unpooled into a consumer that cannot take messages: the producer allocates and copies once, the consumer reads in place', () => {
+    const { writer, reader, metrics } = setup('unpooled');
+    produce(writer, 0);
+    consume(reader);
+    const d0 = allocs(metrics, StageId.decode);
+    const N = 20;
+    for (let i = 1; i <= N; i++) {
+      produce(writer, i);
+      consume(reader);
+    }
+    const d1 = allocs(metrics, StageId.decode);
+    expect([d1[0] - d0[0], d1[1] - d0[1], d1[2] - d0[2]]).toEqual([N, N * BYTES, N * BYTES]);
+    expect(allocs(metrics, StageId.scale)).toEqual([0, 0, 0]);
   });
 
   it('pooled counts zero allocations and copies after warm-up', () => {

@@ -24,7 +24,7 @@ import type { MetricsShared } from '../../../src/metrics/metrics-block.ts';
 import type { StageId } from '../../../src/metrics/stages.ts';
 import type { PoolShared } from '../../../src/pool/frame-pool.ts';
 import type { QueueShared } from '../../../src/pool/frame-queue.ts';
-import type { LinkShared } from '../../../src/pool/strategy.ts';
+import type { LinkShared } from '../../../src/pool/link.ts';
 
 export type ProbeShared = SharedArrayBuffer;
 

@@ -6,7 +6,7 @@ import { ClosedError, FailedError, errorToData } from '../../../src/pool/errors.
 import { FrameArena } from '../../../src/pool/arena.ts';
 import { FramePool, type PoolShared } from '../../../src/pool/frame-pool.ts';
 import { FrameQueue, QueueResult, type QueueShared } from '../../../src/pool/frame-queue.ts';
-import { LinkReader, LinkWriter, type LinkShared, type WritableFrame } from '../../../src/pool/strategy.ts';
+import { LinkReader, LinkWriter, type LinkShared, type WritableFrame } from '../../../src/pool/link.ts';
 import {
   PROBE_TICK,
   probeArmed,

@@ -1,2 +1,0 @@
-// Transitional: tests not yet moved import links from here. Use ./link.ts.
-export * from './link.ts';
