@@ -52,8 +52,8 @@ export async function waitForCompareEnd(page: Page, timeout = 200_000): Promise<
 }
 
 /** The comparison table's text, row by row, cells separated by " | ". */
-export function tableText(page: Page): Promise<string> {
-  return page.getByTestId('report').evaluate((table) =>
+export function tableText(page: Page, testId = 'report'): Promise<string> {
+  return page.getByTestId(testId).evaluate((table) =>
     [...(table as HTMLTableElement).rows].map((row) => [...row.cells].map((c) => (c.textContent ?? '').trim()).join(' | ')).join('\n'));
 }
 

@@ -29,6 +29,8 @@ export class ComparePanel {
   private readonly results: ResultsPanel;
   private counter = 0;
   private last: CompareDebug | null = null;
+  /** Which schedule the running (or last) Compare replays. */
+  private readonly scheduleLine = h('p', { class: 'muted compare-note', 'data-testid': 'compare-schedule', hidden: true });
 
   constructor(dash: Dashboard, results: ResultsPanel) {
     this.dash = dash;
@@ -37,6 +39,7 @@ export class ComparePanel {
       h('div', { class: 'row' }, this.button, h('label', { class: 'rounds' }, 'rounds per mode ', this.rounds)),
       h('p', { class: 'muted compare-note', 'data-testid': 'warmup-note' },
         `Compare alternates the modes (pooled, unpooled, unpooled, pooled, …) and replays one switch schedule in every run. Warm-up: ${WARMUP_DESCRIPTION}.`),
+      this.scheduleLine,
     );
     this.button.addEventListener('click', () => void this.start());
   }
@@ -76,6 +79,8 @@ export class ComparePanel {
 
     dash.beginSession('compare');
     dash.setStatus(`Compare ${n}: ${plan.length} runs; switches: ${fixed.note}.`);
+    this.scheduleLine.textContent = `Compare ${n} replays in every run: switches ${fixed.note}.`;
+    this.scheduleLine.hidden = false;
     const began = performance.now();
     const done: { tel: RunTelemetry; step: PlanStep }[] = [];
     let failedLabel: string | null = null;
@@ -110,6 +115,6 @@ export class ComparePanel {
     const elapsed = formatMs(performance.now() - began);
     if (failedLabel) dash.setStatus(`Compare ${n} failed: ${failedLabel} did not finish (see the problem above); ${done.length - 1} of ${plan.length} runs finished.`);
     else if (stopped) dash.setStatus(`Compare ${n} stopped after ${done.length} of ${plan.length} runs; the table shows those.`);
-    else dash.setStatus(`Compare ${n} done: ${rounds} round${rounds === 1 ? '' : 's'} per mode${coldRun ? ' after a cold run (not counted)' : ''} in ${elapsed}; the table shows each metric's median and range.`);
+    else dash.setStatus(`Compare ${n} done: ${rounds} round${rounds === 1 ? '' : 's'} per mode${coldRun ? ' after a cold run (not counted)' : ''} in ${elapsed}, switches ${fixed.note}; the table shows each metric's median and range.`);
   }
 }

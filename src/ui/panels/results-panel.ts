@@ -47,11 +47,17 @@ export class ResultsPanel {
   private readonly host: ResultsHost;
   private sets: ResultSet[] = [];
   private selected = -1;
+  /** A second set shown beside the selected one (-1: none). */
+  private beside = -1;
   private singles: ResultSet | null = null;
   private readonly el = {
     sets: h('div', { class: 'result-sets', role: 'group', 'aria-label': 'results to show', 'data-testid': 'result-sets' }),
     meta: h('div', { class: 'report-meta muted', 'data-testid': 'report-meta' }),
     table: h('table', { class: 'report', 'data-testid': 'report' }),
+    besideSelect: h('select', { 'data-testid': 'beside-select', 'aria-label': 'results to show beside' }),
+    besideMeta: h('div', { class: 'report-meta muted' }),
+    besideTable: h('table', { class: 'report', 'data-testid': 'report-beside' }),
+    besideBox: h('div', { class: 'beside', hidden: true }),
     exportJson: h('button', { type: 'button', disabled: true, 'data-testid': 'export-json' }, 'Report JSON'),
     exportCsv: h('button', { type: 'button', disabled: true, 'data-testid': 'export-csv' }, 'Report CSV'),
     exportPng: h('button', { type: 'button', 'data-testid': 'export-png' }, 'Charts PNG'),
@@ -63,15 +69,18 @@ export class ResultsPanel {
     const e = this.el;
     this.element = h('section', { class: 'panel results' },
       h('h2', {}, 'Comparison'),
-      e.sets,
-      e.meta,
-      h('div', { class: 'table-wrap' }, e.table),
+      h('div', { class: 'row' }, e.sets, h('label', { class: 'beside-choice' }, 'beside: ', e.besideSelect)),
+      h('div', { class: 'side-by-side' },
+        h('div', {}, e.meta, h('div', { class: 'table-wrap' }, e.table)),
+        e.besideBox),
       h('div', { class: 'row buttons' }, e.exportJson, e.exportCsv, e.exportPng,
         h('label', { class: 'file-button', title: 'Show a report saved with "Report JSON" (this page or another machine)' }, 'Load report…', e.loadInput)),
     );
     e.exportJson.addEventListener('click', () => void this.exportJson());
     e.exportCsv.addEventListener('click', () => this.exportCsv());
     e.exportPng.addEventListener('click', () => void host.chartsPng().then((b) => download(b, 'framepool-charts.png'), (err: unknown) => host.showError(String(err))));
+    fill(e.besideBox, e.besideMeta, h('div', { class: 'table-wrap' }, e.besideTable));
+    e.besideSelect.addEventListener('change', () => { this.beside = Number(e.besideSelect.value); this.render(); });
     e.loadInput.addEventListener('change', () => {
       const file = e.loadInput.files?.[0];
       e.loadInput.value = '';
@@ -155,6 +164,16 @@ export class ResultsPanel {
     }) : []));
     e.exportJson.disabled = !set;
     e.exportCsv.disabled = !set;
+    if (this.beside === this.selected) this.beside = -1;
+    fill(e.besideSelect, h('option', { value: '-1' }, 'nothing'),
+      ...this.sets.map((s, i) => (i === this.selected ? null : h('option', { value: String(i), selected: i === this.beside }, s.title))));
+    e.besideSelect.closest('label')!.hidden = this.sets.length < 2;
+    const other = this.sets[this.beside];
+    e.besideBox.hidden = !other;
+    if (other) {
+      fill(e.besideMeta, ...describe(other));
+      renderTable(e.besideTable, tableModel(other.content.runs));
+    }
     if (!set) {
       fill(e.meta);
       fill(e.table, h('tbody', {}, h('tr', {}, h('td', { class: 'muted' }, 'Finished runs appear here. Compare runs pooled and unpooled in alternated rounds.'))));
