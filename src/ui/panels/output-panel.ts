@@ -2,7 +2,7 @@
 import { download, fill, h } from '../dom.ts';
 import { formatBytes, formatMs } from '../format.ts';
 import type { SegmentView } from '../engine.ts';
-import { downloadZip } from 'client-zip';
+import { zipStored } from '../zip.ts';
 
 interface ListedSegment extends SegmentView { runLabel: string; url: string }
 
@@ -20,7 +20,7 @@ export class OutputPanel {
         this.list)),
       h('div', { class: 'row buttons' }, this.downloadAll),
     );
-    this.downloadAll.addEventListener('click', () => void this.saveAll());
+    this.downloadAll.addEventListener('click', () => this.saveAll());
   }
 
   /** Forgets the listed segments (their object URLs go too). */
@@ -32,7 +32,7 @@ export class OutputPanel {
   }
 
   add(s: SegmentView, runLabel: string): void {
-    const url = URL.createObjectURL(s.data);
+    const url = URL.createObjectURL(new Blob([s.bytes as Uint8Array<ArrayBuffer>], { type: s.mimeType }));
     this.segments.push({ ...s, runLabel, url });
     const fileName = `${runLabel.replace(/\s+/g, '-')}-${s.fileName}`;
     this.list.append(h('tr', { 'data-width': s.width, 'data-height': s.height },
@@ -40,35 +40,16 @@ export class OutputPanel {
       h('td', {}, String(s.index)),
       h('td', { 'data-field': 'resolution' }, `${s.width}×${s.height}`),
       h('td', {}, String(s.frames)),
-      h('td', {}, formatBytes(s.byteLength)),
+      h('td', {}, formatBytes(s.bytes.byteLength)),
       h('td', {}, s.index === 0 ? '—' : formatMs(s.reinitMs)),
       h('td', {}, h('a', { href: url, download: fileName, 'data-testid': 'segment-download', title: `download ${fileName}` }, 'save')),
     ));
     this.downloadAll.disabled = false;
   }
 
-  /**
-   * Zips every segment with client-zip (a maintained streaming zip writer: stored entries,
-   * CRCs computed as the bytes stream through). Where the browser offers a save picker the zip
-   * streams straight to the chosen file; elsewhere it is collected into one Blob and saved.
-   */
-  private async saveAll(): Promise<void> {
+  private saveAll(): void {
     if (this.segments.length === 0) return;
-    const files = this.segments.map((s) => ({ name: `${s.runLabel.replace(/\s+/g, '-')}/${s.fileName}`, input: s.data }));
-    const zip = downloadZip(files);
-    const picker = (window as Window & { showSaveFilePicker?: (o: object) => Promise<FileSystemFileHandle> }).showSaveFilePicker;
-    if (picker && zip.body) {
-      try {
-        const handle = await picker({ suggestedName: 'framepool-segments.zip', types: [{ description: 'Zip archive', accept: { 'application/zip': ['.zip'] } }] });
-        await zip.body.pipeTo(await handle.createWritable());
-        return;
-      } catch (error) {
-        if (error instanceof DOMException && error.name === 'AbortError') return; // the user cancelled
-        // Otherwise fall back to a download below (the zip's body may be used: build it again).
-        download(await downloadZip(files).blob(), 'framepool-segments.zip');
-        return;
-      }
-    }
-    download(await zip.blob(), 'framepool-segments.zip');
+    const zip = zipStored(this.segments.map((s) => ({ name: `${s.runLabel.replace(/\s+/g, '-')}/${s.fileName}`, bytes: s.bytes })));
+    download(new Blob([zip], { type: 'application/zip' }), 'framepool-segments.zip');
   }
 }
