@@ -261,6 +261,8 @@ export class RunTelemetry {
       mode: settings.mode,
       codec: settings.codec,
       pacing: settings.pacing,
+      schedule: settings.schedule,
+      startRung: settings.startRung,
       fileName: '',
       frames: t.frames,
       activeMs,

@@ -7,6 +7,7 @@ import { collectEnvironment } from '../../src/ui/compare/environment.ts';
 function record(mode: string, p50: number): RunRecord {
   return {
     label: `compare 1 round 1 ${mode}`, mode, codec: 'h264', pacing: 'max', fileName: 'sample.mp4',
+    schedule: { kind: 'recorded', switches: [{ frameIndex: 45, rung: '240' }] }, startRung: '480',
     frames: 300, activeMs: 6000,
     totals: { frames: 300, allocations: 8, bytesAllocated: 8e6, bytesCopied: 0, poolHits: 100, poolMisses: 8 },
     warmup: null, // a run that never passed warm-up: NaN figures must survive the file
@@ -44,6 +45,7 @@ describe('saved report', () => {
     expect(loaded.environment).toMatchObject({ browser: 'Chromium 156.0.8078.79', cores: 2, commit: 'abc1234', crossOriginIsolated: true });
     expect(loaded.compare).toMatchObject({ rounds: 1, order: ['pooled', 'unpooled'], coldRun: true, schedule: { kind: 'every', frames: 30 } });
     expect(loaded.runs.map((r) => r.role)).toEqual(['cold', 'measured', 'measured']);
+    expect(loaded.runs[2]).toMatchObject({ schedule: { kind: 'recorded', switches: [{ frameIndex: 45, rung: '240' }] }, startRung: '480' });
   });
 
   it('turns the nulls the exporter wrote for NaN back into NaN', () => {

@@ -169,6 +169,8 @@ function parseRun(r: Json): RunReport {
     segments: num(r['segments']),
   };
   if (role) out.role = role;
+  if (isObject(r['schedule']) && SCHEDULE_KINDS.includes(str(r['schedule']['kind']))) out.schedule = r['schedule'] as unknown as SwitchSchedule;
+  if (typeof r['startRung'] === 'string') out.startRung = r['startRung'];
   if (typeof r['round'] === 'number') out.round = r['round'];
   if ('detail' in r) out.detail = r['detail'];
   return out;

@@ -2,6 +2,7 @@
  * Run reports for the comparison table: pure functions from what a run recorded to the
  * numbers the table shows and the files it exports. No DOM, no engine: unit-tested in Node.
  */
+import type { SwitchSchedule } from '../../pipeline/switch-schedule.ts';
 import { WARMUP_FRAMES } from './warmup.ts';
 
 export type MemoryKind = 'poolCommitted' | 'poolReserved' | 'poolInUse' | 'wasmDecode' | 'wasmScale' | 'wasmEncode' | 'jsHeap' | 'browserWide';
@@ -33,6 +34,9 @@ export interface RunRecord {
   mode: string;
   codec: string;
   pacing: string;
+  /** The switch schedule the run followed, and the rung it started at. */
+  schedule?: SwitchSchedule;
+  startRung?: string;
   fileName: string;
   /** Frames the encoder consumed. */
   frames: number;
@@ -71,6 +75,8 @@ export interface RunReport {
   mode: string;
   codec: string;
   pacing: string;
+  schedule?: SwitchSchedule;
+  startRung?: string;
   fileName: string;
   outcome: string;
   frames: number;
@@ -136,6 +142,8 @@ export function buildReport(r: RunRecord): RunReport {
     mode: r.mode,
     codec: r.codec,
     pacing: r.pacing,
+    ...(r.schedule ? { schedule: r.schedule } : {}),
+    ...(r.startRung ? { startRung: r.startRung } : {}),
     fileName: r.fileName,
     outcome: r.outcome,
     frames: r.frames,
