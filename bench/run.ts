@@ -6,7 +6,8 @@
  *   npm run bench -- --soak 10      realtime 720p, switch every 30 frames, pooled, 10 minutes
  *   npm run bench -- --only storm   cases whose id contains "storm" (repeatable); a fair
  *                                   comparison runs whole (warm-up and every round) if any of its runs matches
- *   npm run bench -- --only fair-compare   just the fair comparison of the two modes (issue 10)
+ *   npm run bench -- --only fair-compare   just the fair comparison of the two modes (issue 10);
+ *                                   with --quick its small version (2 rounds, 150 frames a run), which --quick alone leaves out
  *
  * Steps: build the bench page (bench/vite.bench.config.ts → bench/dist), make the inputs
  * (bench/inputs, cached), serve both on loopback with COOP/COEP/CORP, run the Node
@@ -25,7 +26,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { build } from 'vite';
-import { fullCases, quickCases, soakCase, type CaseSpec } from './cases.ts';
+import { fullCases, quickCases, quickFairCompareCases, soakCase, type CaseSpec } from './cases.ts';
 import { ensureInput, ensureSoakInput, INPUT_DIR, INPUTS, type InputId } from './inputs.ts';
 import { OsMemorySampler, osMemoryAvailable } from './os-memory.ts';
 import { runPoolHandoffBench, type PoolHandoffBenchResult } from './pool-handoff.ts';
@@ -187,6 +188,8 @@ async function main(): Promise<number> {
   const mode = options.soakMinutes !== null ? 'soak' : options.quick ? 'quick' : 'full';
   let specs = options.soakMinutes !== null ? [soakCase(options.soakMinutes)] : options.quick ? quickCases() : fullCases();
   if (options.only.length > 0) {
+    // --quick leaves the fair comparison out for time; --quick --only can still pick its small version.
+    if (options.quick && options.soakMinutes === null) specs = [...specs, ...quickFairCompareCases()];
     const matches = (s: CaseSpec) => options.only.some((o) => s.id.includes(o));
     // A fair comparison is only fair whole: one matching run brings its warm-up and every round.
     const groups = new Set(specs.filter((s) => s.fairCompare && matches(s)).map((s) => s.fairCompare!.group));
