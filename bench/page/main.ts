@@ -247,9 +247,9 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
     // Like a streaming sink, the bench counts each segment and lets its bytes go, so output
     // retention does not blur the pipeline's own memory (the dashboard keeps them for download).
     for (const segment of run.segments) {
-      if (segment.bytes.byteLength > 0) {
-        result.segments.bytes += segment.bytes.byteLength;
-        segment.bytes = new Uint8Array(0);
+      if (segment.chunks.length > 0) {
+        result.segments.bytes += segment.byteLength;
+        segment.chunks.length = 0;
       }
     }
   });

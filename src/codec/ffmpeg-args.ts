@@ -65,13 +65,18 @@ export interface EncodeOptions {
   frameRate: number;
   /** Source device path delivering I420 frames of width×height. */
   input: string;
-  /** Output file path in MEMFS. */
+  /** Output path: a write device (streamed, non-seekable) or a MEMFS file. */
   output: string;
   /** Target bitrate in bits/s for VP8/VP9 (default ≈ 0.1 bit per pixel per frame). */
   bitrate?: number;
 }
 
-/** Encode I420 rawvideo from a device to H.264/MP4 (faststart) or VP8/VP9/WebM, realtime settings. */
+/**
+ * Encode I420 rawvideo from a device to H.264 in fragmented MP4 or VP8/VP9 in live WebM,
+ * realtime settings. Both containers are streamable: written front to back, never seeked,
+ * and flushed after every packet (one fragment / cluster per frame), so each frame's bytes
+ * leave the muxer as soon as it is encoded.
+ */
 export function encodeArgs(o: EncodeOptions): string[] {
   const input = [
     '-hide_banner', '-nostats',
@@ -89,8 +94,8 @@ export function encodeArgs(o: EncodeOptions): string[] {
         ...input,
         ...(odd ? ['-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2'] : []),
         '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency',
-        '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
-        '-f', 'mp4', o.output,
+        '-pix_fmt', 'yuv420p', '-movflags', '+frag_every_frame+empty_moov+default_base_moof',
+        '-flush_packets', '1', '-f', 'mp4', o.output,
       ];
     }
     case 'vp8':
@@ -98,14 +103,14 @@ export function encodeArgs(o: EncodeOptions): string[] {
         ...input,
         '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8',
         '-b:v', String(bitrate), '-pix_fmt', 'yuv420p',
-        '-f', 'webm', o.output,
+        '-cluster_time_limit', '0', '-flush_packets', '1', '-f', 'webm', o.output,
       ];
     case 'vp9':
       return [
         ...input,
         '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8',
         '-b:v', String(bitrate), '-pix_fmt', 'yuv420p',
-        '-f', 'webm', o.output,
+        '-cluster_time_limit', '0', '-flush_packets', '1', '-f', 'webm', o.output,
       ];
   }
 }

@@ -239,3 +239,39 @@ export function mountFrameSource(core: CodecCore, path: string, feed: FrameSourc
   registerAtPath(core, path, ops);
   return makeMount(core, path, box);
 }
+
+/** Receives the bytes ffmpeg writes (an encoder's muxed output). */
+export interface ByteSinkTarget {
+  /** A new exec opened the device: a new output starts. */
+  open(): void;
+  /** The next bytes of the output. `view` is valid only during the call (it views WASM memory). */
+  write(view: Uint8Array): void;
+}
+
+/**
+ * Mounts a write-only, non-seekable device at `path`: every byte ffmpeg writes goes to
+ * `target` as it is written, so nothing accumulates in MEMFS. Muxers must then write
+ * streamable output (fragmented MP4, live WebM): a seek fails with ESPIPE.
+ */
+export function mountByteSink(core: CodecCore, path: string, target: ByteSinkTarget): DeviceMount {
+  const heap = new HeapView();
+  const box: { error: unknown } = { error: undefined };
+  const ops: FsStreamOps = {
+    open() {
+      target.open();
+    },
+    write(_stream: FsStream, buffer: Int8Array, offset: number, length: number): number {
+      if (box.error !== undefined) throw new core.FS.ErrnoError(EIO);
+      try {
+        // One view per write (a muxer write is a fragment or up to avio's 32 KiB buffer, not a frame's bytes).
+        target.write(heap.of(buffer).subarray(buffer.byteOffset + offset, buffer.byteOffset + offset + length));
+      } catch (e) {
+        box.error = e;
+        throw new core.FS.ErrnoError(EIO);
+      }
+      return length;
+    },
+  };
+  registerAtPath(core, path, ops);
+  return makeMount(core, path, box);
+}

@@ -12,7 +12,8 @@ import { distinctRungs, rungSize, type FrameSize, type LadderRung } from './ladd
 import type { PipelineShared, StagePorts, VideoCodecChoice } from './pipeline-shared.ts';
 import type { RunInput, StageKind, StageWorkerApis } from './stage-protocol.ts';
 import type { DecodeResult } from './stages/decode-stage.ts';
-import type { EncodedSegment, EncodeResult } from './stages/encode-stage.ts';
+import type { EncoderOutput, EncodeResult } from './stages/encode-stage.ts';
+import { SegmentCollector, type EncodedSegment } from './segment-collector.ts';
 import type { ScaleResult } from './stages/scale-stage.ts';
 import { seconds, SetupTimeout, StageStalled, WorkerLost } from './stages/stage-errors.ts';
 import { SwitchLog, type SwitchEvent } from './switch-log.ts';
@@ -28,6 +29,11 @@ export interface StageWorker<K extends StageKind> {
    * the watchdog still ends the run.
    */
   onExit?(listener: (reason: string) => void): void;
+  /**
+   * Resolves once `onExit` can see this worker die (browser: the worker holds its life lock).
+   * The controller starts no stage on a worker before this. Omitted: watched from the start.
+   */
+  ready?: Promise<void>;
 }
 
 /** Where workers and the compiled codec come from: the browser (Vite workers) or Node (worker_threads). */
@@ -88,8 +94,16 @@ export interface EncoderReplacement {
 }
 
 const STAGE_KINDS: readonly StageKind[] = ['decode', 'scale', 'encode'];
-const STOP_GRACE_MS = 1000;
-/** How long finished segments may take to arrive after the encoder returned. */
+/**
+ * The promise: a stop, or a failure (a dead worker included), ends the run this long (ms)
+ * after it was asked for or noticed. The steps below fit inside it by construction.
+ */
+export const END_WITHIN_MS = 1000;
+/** Stages get this long to end by themselves; then their workers are terminated. */
+const END_GRACE_MS = 600;
+/** Segments still on their way are waited for until this long after the end began; later ones are reported lost. */
+const END_DELIVERY_MS = 900;
+/** How long finished segments may take to arrive after an encoder returned by itself (no end requested). */
 const SEGMENT_DELIVERY_MS = 2000;
 /** Failure code the controller puts on links when a stage fails. */
 const LINK_FAILED = 9;
@@ -108,6 +122,8 @@ interface TrackedWorker<K extends StageKind> {
   readonly api: Comlink.Remote<StageWorkerApis[K]>;
   /** Rejects with WorkerLost if the worker goes away by itself. */
   readonly lost: Promise<never>;
+  /** Resolves once a death of this worker would be noticed (see StageWorker.ready). */
+  readonly ready: Promise<void>;
   terminate(): void;
 }
 
@@ -126,6 +142,7 @@ function track<K extends StageKind>(host: PipelineHost, kind: K): TrackedWorker<
     kind,
     api: worker.api,
     lost,
+    ready: worker.ready ?? Promise.resolve(),
     terminate() {
       if (terminated) return;
       terminated = true;
@@ -133,6 +150,11 @@ function track<K extends StageKind>(host: PipelineHost, kind: K): TrackedWorker<
       liveWorkers--;
     },
   };
+}
+
+/** `promise`, once `worker` is also ready (its death would be noticed from then on). */
+function whenReady<T>(worker: TrackedWorker<StageKind>, promise: Promise<T>): Promise<T> {
+  return Promise.all([worker.ready, promise]).then(([, value]) => value);
 }
 
 /** A call to a worker that also fails when the worker dies (a dead worker never answers). */
@@ -203,12 +225,18 @@ export class PipelineRun extends EventTarget {
   private readonly host: PipelineHost;
   private readonly input: RunInput;
   private readonly workers: TrackedWorker<StageKind>[] = [];
+  /** The controller's ends of the encoders' output channels (closed with the workers). */
+  private readonly outputPorts: MessagePort[] = [];
   private switchLog: SwitchLog | null = null;
   private readonly stageErrors = new Map<StageKind | 'setup', string>();
   /** Resolves when the run must end now, finished or not (grace period after stop or failure). */
   private readonly deadline: Promise<void>;
   private endNow: () => void = () => {};
   private graceTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Resolves END_DELIVERY_MS after the end began: no segment is waited for past it. */
+  private readonly deliveryCutoff: Promise<void>;
+  private cutDelivery: () => void = () => {};
+  private deliveryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Stages whose run call is pending; the watchdog watches these. */
   private readonly activeStages = new Set<StageKind>();
   /** Stages being replaced (worker loading): the setup timeout covers them, not the watchdog. */
@@ -225,6 +253,7 @@ export class PipelineRun extends EventTarget {
       ...options,
     };
     this.deadline = new Promise((resolve) => { this.endNow = resolve; });
+    this.deliveryCutoff = new Promise((resolve) => { this.cutDelivery = resolve; });
   }
 
   /** Runs to the end; resolves with the final phase ('done' or 'failed'), never rejects. */
@@ -237,6 +266,7 @@ export class PipelineRun extends EventTarget {
       this.recordFailure('setup', error);
     } finally {
       if (this.graceTimer) clearTimeout(this.graceTimer);
+      if (this.deliveryTimer) clearTimeout(this.deliveryTimer);
       this.terminateWorkers();
       this.reclaimOrDiscard();
       this.endedAt = performance.timeOrigin + performance.now();
@@ -247,7 +277,7 @@ export class PipelineRun extends EventTarget {
     return this.phase;
   }
 
-  /** Asks every stage to stop; the run ends (gracefully, or by termination) within about a second. */
+  /** Asks every stage to stop; the run ends (gracefully, or by termination) within END_WITHIN_MS. */
   stop(): void {
     if (this.phase !== 'running' && this.phase !== 'starting') return;
     this.setPhase('stopping');
@@ -264,9 +294,10 @@ export class PipelineRun extends EventTarget {
     this.shared = null;
   }
 
-  /** Stages get this long to end by themselves; then their workers are terminated. */
+  /** Starts the end's clock (once): stages get END_GRACE_MS to end by themselves, then their workers are terminated. */
   private startGracePeriod(): void {
-    this.graceTimer ??= setTimeout(() => this.endNow(), STOP_GRACE_MS);
+    this.graceTimer ??= setTimeout(() => this.endNow(), END_GRACE_MS);
+    this.deliveryTimer ??= setTimeout(() => this.cutDelivery(), END_DELIVERY_MS);
   }
 
   /** A user's click: switch the output to this rung from the next frame on. */
@@ -293,7 +324,7 @@ export class PipelineRun extends EventTarget {
     if (!module) return;
     const decode = this.spawn('decode');
     // A failure here is usually the file (not a video, …): the message is for the user.
-    const opened = await this.setupStep('decode', this.openTimed(decode, decode.api.open(module.value, this.input),
+    const opened = await this.setupStep('decode', this.openTimed(decode, whenReady(decode, decode.api.open(module.value, this.input)),
       'the decode stage opening the file', 'The file may be damaged: try another file.'));
     if (!opened) return;
     const info = opened.value;
@@ -309,11 +340,12 @@ export class PipelineRun extends EventTarget {
 
     const scale = this.spawn('scale');
     const encode = this.spawn('encode');
-    if (!await this.setupStep('encode', this.openTimed(encode, encode.api.open(module.value), 'the encode stage loading its codec', 'Try again.'))) return;
+    if (!await this.setupStep('encode', this.openTimed(encode, whenReady(encode, encode.api.open(module.value)), 'the encode stage loading its codec', 'Try again.'))) return;
+    if (!await this.setupStep('scale', this.openTimed(scale, scale.ready, 'the scale stage starting', 'Try again.'))) return;
     if (this.stopRequested()) return;
     this.setPhase('running');
 
-    const onSegment = Comlink.proxy((segment: EncodedSegment) => {
+    const collector = new SegmentCollector((segment) => {
       this.segments.push(segment);
       this.dispatchEvent(new CustomEvent('segment', { detail: segment }));
     });
@@ -321,7 +353,7 @@ export class PipelineRun extends EventTarget {
     const channel = shared.linkA.transport === 'transfer' ? new MessageChannel() : null;
     const ports = (port: MessagePort | undefined): StagePorts => (port ? Comlink.transfer({ linkA: port }, [port]) : {});
     const settled = [
-      this.settle('encode', this.encodeAll(encode, module.value, shared, info.frameRate, onSegment)),
+      this.settle('encode', this.encodeAll(encode, module.value, shared, info.frameRate, collector)),
       this.settle('scale', call(scale, scale.api.run(shared, { source, rungs, startRung: this.options.startRung, schedule: this.options.schedule }, ports(channel?.port2)))),
       this.settle('decode', call(decode, decode.api.run(shared, ports(channel?.port1)))),
     ];
@@ -334,10 +366,16 @@ export class PipelineRun extends EventTarget {
       stopWatchdog();
     }
     // Segments come through their own comlink proxy channel, which is not ordered with the
-    // run() reply: wait for the ones the encoder says it sent.
-    const sent = this.stageResults.encode?.segments ?? 0;
-    if (this.segments.length < sent) await this.untilSegments(sent, SEGMENT_DELIVERY_MS);
+    // run() reply: wait for the ones the encoder finished. Once the end has begun, only for
+    // what is left of END_DELIVERY_MS; what has not arrived by then is reported lost.
+    const finished = Math.max(this.stageResults.encode?.segments ?? 0, this.control?.segmentCount ?? 0);
+    await this.untilSegments(finished);
+    const lost = finished - this.segments.length;
+    if (lost > 0) {
+      this.addNotice(`${lost === 1 ? 'One finished segment' : `${lost} finished segments`} did not reach the page before the run had to end, so ${lost === 1 ? 'it is' : 'they are'} missing from the list. The segments shown are complete.`);
+    }
   }
+
 
   /** Tracks a running stage (for the watchdog) until it returns its result or fails. */
   private async settle<K extends StageKind>(kind: K, promise: Promise<StageResults[K]>): Promise<void> {
@@ -357,12 +395,16 @@ export class PipelineRun extends EventTarget {
    * queued on link B (it peeks before it takes), so the fresh worker starts at that frame.
    */
   private async encodeAll(first: TrackedWorker<'encode'>, module: WebAssembly.Module, shared: PipelineShared,
-    frameRate: number, onSegment: (segment: EncodedSegment) => void): Promise<EncodeResult> {
+    frameRate: number, collector: SegmentCollector): Promise<EncodeResult> {
     let worker = first;
     const total: EncodeResult = { frames: 0, segments: 0, endedBy: 'end', wasmBytes: 0 };
     for (;;) {
       const plan = { codec: this.options.codec, frameRate, segmentIndexBase: total.segments, wasmBudgetBytes: this.options.wasmBudgetBytes };
-      const result = await call(worker, worker.api.run(shared, plan, onSegment));
+      // Each encode worker sends its output on a channel of its own, read in order here.
+      const output = new MessageChannel();
+      output.port1.onmessage = (event: MessageEvent<EncoderOutput>) => collector.take(event.data);
+      this.outputPorts.push(output.port1);
+      const result = await call(worker, worker.api.run(shared, plan, Comlink.transfer({ output: output.port2 }, [output.port2])));
       total.frames += result.frames;
       total.segments += result.segments;
       total.endedBy = result.endedBy;
@@ -372,10 +414,12 @@ export class PipelineRun extends EventTarget {
       this.replacing.add('encode');
       const startedAt = performance.now();
       // The retired worker's segments must arrive before it goes (its port closes with it).
-      await this.untilSegments(total.segments, SEGMENT_DELIVERY_MS);
+      await this.untilSegments(total.segments);
+      // Stopped or failed meanwhile (the run may even have ended): start no new worker.
+      if (this.stopRequested()) return total;
       worker.terminate();
       worker = this.spawn('encode');
-      const opened = await this.setupStep('encode', this.openTimed(worker, worker.api.open(module), 'the replacement encode stage loading its codec', 'Try again.'));
+      const opened = await this.setupStep('encode', this.openTimed(worker, whenReady(worker, worker.api.open(module)), 'the replacement encode stage loading its codec', 'Try again.'));
       this.replacing.delete('encode');
       if (!opened) return total;
       this.encoderReplacements.push({ afterSegments: total.segments, wasmBytes: result.wasmBytes, ms: performance.now() - startedAt });
@@ -429,9 +473,10 @@ export class PipelineRun extends EventTarget {
     return () => clearInterval(timer);
   }
 
-  private untilSegments(count: number, timeoutMs: number): Promise<void> {
+  /** Waits for `count` segments: at most SEGMENT_DELIVERY_MS, and never past the end's delivery cutoff. */
+  private untilSegments(count: number): Promise<void> {
     if (this.segments.length >= count) return Promise.resolve();
-    return new Promise((resolve) => {
+    return Promise.race([this.deliveryCutoff, new Promise<void>((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const check = () => {
         if (this.segments.length < count && timer !== undefined) return;
@@ -439,14 +484,14 @@ export class PipelineRun extends EventTarget {
         this.removeEventListener('segment', check);
         resolve();
       };
-      timer = setTimeout(() => { timer = undefined; check(); }, timeoutMs);
+      timer = setTimeout(() => { timer = undefined; check(); }, SEGMENT_DELIVERY_MS);
       this.addEventListener('segment', check);
-    });
+    })]);
   }
 
   /** A method, not a field test, so TypeScript does not narrow `phase` across awaits. */
   private stopRequested(): boolean {
-    return this.phase === 'stopping' || this.stageErrors.size > 0;
+    return this.phase === 'stopping' || this.stageErrors.size > 0 || this.graceTimer !== null;
   }
 
   private untilDeadline<T>(promise: Promise<T>): Promise<T | null> {
@@ -523,13 +568,18 @@ export class PipelineRun extends EventTarget {
     const decoded = this.stageResults.decode;
     if (!decoded?.endedEarly) return;
     this.endedEarly = true;
-    this.notice = decoded.expectedFrames !== null && decoded.frames < decoded.expectedFrames
+    this.addNotice(decoded.expectedFrames !== null && decoded.frames < decoded.expectedFrames
       ? `The file ended early: ${decoded.frames} of the ${decoded.expectedFrames} frames it declares could be decoded, so it looks cut short. The frames before the cut were processed; for the rest, use the complete file.`
-      : `The file ended early: the decoder stopped at a damaged part after ${decoded.frames} frames. The frames before it were processed; for the rest, use an undamaged copy.`;
+      : `The file ended early: the decoder stopped at a damaged part after ${decoded.frames} frames. The frames before it were processed; for the rest, use an undamaged copy.`);
+  }
+
+  private addNotice(text: string): void {
+    this.notice = this.notice ? `${this.notice} ${text}` : text;
   }
 
   private terminateWorkers(): void {
     for (const worker of this.workers.splice(0)) worker.terminate();
+    for (const port of this.outputPorts.splice(0)) port.close();
   }
 
   /**

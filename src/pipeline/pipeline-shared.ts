@@ -26,6 +26,8 @@ export interface PipelineShared {
  */
 export interface StagePorts {
   linkA?: MessagePort;
+  /** The encoder's output (EncoderOutput messages) to the controller. */
+  output?: MessagePort;
 }
 
 /** What the scale stage needs beyond the shared memory. */

@@ -101,7 +101,7 @@ export function buildRunReport(run: PipelineRun, series: Record<string, ArrayLik
   const metrics = metricsShared ? Metrics.attach(metricsShared) : null;
   const segments: SegmentReport[] = run.segments.map((s) => ({
     index: s.index, fileName: s.fileName, width: s.width, height: s.height, frames: s.frames,
-    firstFrameIndex: s.firstFrameIndex, bytes: s.bytes.byteLength,
+    firstFrameIndex: s.firstFrameIndex, bytes: s.byteLength, maxChunkBytes: s.maxChunkBytes,
     closeMs: s.closeMs, openMs: s.openMs, reinitMs: s.reinitMs, wasmBytesAfter: s.wasmBytesAfter,
   }));
   const segmentAt = new Map(segments.map((s) => [s.firstFrameIndex, s]));

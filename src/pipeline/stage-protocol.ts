@@ -1,6 +1,6 @@
 import type { MediaInfo } from '../codec/probe.ts';
 import type { DecodeResult } from './stages/decode-stage.ts';
-import type { EncodedSegment, EncodeResult } from './stages/encode-stage.ts';
+import type { EncodeResult } from './stages/encode-stage.ts';
 import type { ScaleResult } from './stages/scale-stage.ts';
 import type { EncodePlan, PipelineShared, ScalePlan, StagePorts } from './pipeline-shared.ts';
 
@@ -27,10 +27,21 @@ export interface ScaleWorkerApi {
 export interface EncodeWorkerApi {
   open(module: WebAssembly.Module): Promise<void>;
   /** `onSegment` is a comlink proxy; the worker transfers each segment's bytes to it. */
-  run(shared: PipelineShared, plan: EncodePlan, onSegment: (segment: EncodedSegment) => void): EncodeResult;
+  /** `ports.output` receives the encoder's output as it is written (EncoderOutput messages). */
+  run(shared: PipelineShared, plan: EncodePlan, ports: StagePorts): EncodeResult;
 }
 
 export type StageKind = 'decode' | 'scale' | 'encode';
+
+/**
+ * Browser only, worker → page, once, outside comlink: the worker now holds the Web Lock named
+ * `lifeLock` and keeps it until it is gone (see worker-life.ts). Until the page has this
+ * message it must not ask for the lock: it would be granted at once and read as a death.
+ */
+export interface StageReady {
+  type: 'framepool:stage-ready';
+  lifeLock: string;
+}
 
 export interface StageWorkerApis {
   decode: DecodeWorkerApi;

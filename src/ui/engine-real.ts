@@ -32,7 +32,8 @@ class RealRun extends EventTarget implements UiRun {
     this.inner.addEventListener('segment', (e) => {
       const s = (e as CustomEvent).detail as (typeof this.inner.segments)[number];
       const view: SegmentView = {
-        index: s.index, width: s.width, height: s.height, frames: s.frames, bytes: s.bytes,
+        index: s.index, width: s.width, height: s.height, frames: s.frames,
+        data: new Blob(s.chunks as Uint8Array<ArrayBuffer>[], { type: s.mimeType }), byteLength: s.byteLength,
         fileName: s.fileName, mimeType: s.mimeType, reinitMs: s.reinitMs,
       };
       this.segmentViews.push(view);

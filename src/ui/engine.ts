@@ -29,7 +29,9 @@ export interface SegmentView {
   width: number;
   height: number;
   frames: number;
-  bytes: Uint8Array;
+  /** The encoded file, built from the encoder's chunks as they came (no copy into one buffer). */
+  data: Blob;
+  byteLength: number;
   fileName: string;
   mimeType: string;
   reinitMs: number;

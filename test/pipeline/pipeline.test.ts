@@ -54,6 +54,21 @@ describe('pipeline (real workers, real codec)', () => {
     expect(liveStageWorkers()).toBe(workersBefore);
   });
 
+  // Bug: each segment was held whole in the encoder's MEMFS, rewritten for faststart and read
+  // back at its end, so the encoder's memory grew with the segment and nothing left before it.
+  it('encoded bytes leave the encoder as they are written: a chunk per frame, a bounded chunk, playable fragmented MP4', async () => {
+    const path = clipOnDisk('stream.mp4', '320x240', 90);
+    const run = new PipelineRun(nodePipelineHost, { hostPath: path }, base);
+    expect(await run.run()).toBe('done');
+    const [segment] = run.segments;
+    expect(segment).toBeDefined();
+    expect(segment!.chunks.length).toBeGreaterThanOrEqual(90); // header, then one write per frame
+    expect(segment!.chunks.reduce((n, c) => n + c.byteLength, 0)).toBe(segment!.byteLength);
+    expect(segment!.maxChunkBytes).toBeLessThan(segment!.byteLength / 10);
+    expect(segment!.firstBytesAt).toBeGreaterThan(run.startedAt);
+    expect(probeSegment(segment!.bytes, segment!.fileName)).toEqual({ codec: 'h264', width: 320, height: 240, frames: 90 });
+  });
+
   it('every 30 frames through the ladder: one segment per size, exact frame counts, each probes at its size', async () => {
     const path = clipOnDisk('ladder.mp4', '320x240', 120);
     const run = new PipelineRun(nodePipelineHost, { hostPath: path }, { ...base, schedule: { kind: 'every', frames: 30 } });

@@ -1,6 +1,6 @@
 import type { CodecCore } from '../../codec/core.ts';
 import { encodeArgs, containerFor } from '../../codec/ffmpeg-args.ts';
-import { mountFrameSource } from '../../codec/frame-devices.ts';
+import { mountByteSink, mountFrameSource } from '../../codec/frame-devices.ts';
 import { LinkReader, type ReadableFrame } from '../../pool/link.ts';
 import { Metrics } from '../../metrics/metrics-block.ts';
 import { ControlBlock } from '../control-block.ts';
@@ -10,9 +10,13 @@ import { StageFailure, describeError } from './stage-errors.ts';
 import { peekFrame } from './link-io.ts';
 
 const SOURCE_PATH = '/dev/framepool-scaled';
+const OUTPUT_PATH = '/dev/framepool-encoded';
 const FAILURE_CODE = 3;
-/** One encoder run at one size: a file a browser plays and ffprobe reads. */
-export interface EncodedSegment {
+/**
+ * One encoder run at one size: a file a browser plays and ffprobe reads (fragmented MP4 or
+ * live WebM). Its bytes leave as `chunk` messages while it is written; this closes it.
+ */
+export interface SegmentClosed {
   index: number;
   width: number;
   height: number;
@@ -20,7 +24,12 @@ export interface EncodedSegment {
   firstFrameIndex: number;
   fileName: string;
   mimeType: string;
-  bytes: Uint8Array;
+  /** Bytes of output (the sum of its chunks). */
+  byteLength: number;
+  /** Largest chunk, bytes: the most encoded output this worker ever held before handing it on. */
+  maxChunkBytes: number;
+  /** Shared-clock ms the first encoded frame's bytes left the encoder (NaN if none). */
+  firstBytesAt: number;
   /** End of stream → previous exec returned (encoder flush + trailer), ms. 0 for a worker's first segment. */
   closeMs: number;
   /** exec start → second frame requested (demuxer probe + encoder init + first frame), ms. */
@@ -30,6 +39,11 @@ export interface EncodedSegment {
   /** This worker's WASM memory when the segment closed, bytes. */
   wasmBytesAfter: number;
 }
+
+/** What an encoder sends while it runs, in order: chunks of a segment, then its close. */
+export type EncoderOutput =
+  | { kind: 'chunk'; segment: number; bytes: Uint8Array }
+  | { kind: 'segment'; segment: SegmentClosed };
 
 /** Why an encoder's run returned: its input ended, the run stopped, or it went over its WASM budget. */
 export type EncodeEnd = 'end' | 'stop' | 'budget';
@@ -62,8 +76,12 @@ export class EncodeStage {
     this.core = await this.loadCore(module);
   }
 
-  /** Encodes until link B ends (or stop, or over budget); each closed segment goes to `onSegment` at once. */
-  run(shared: PipelineShared, plan: EncodePlan, onSegment: (segment: EncodedSegment) => void): EncodeResult {
+  /**
+   * Encodes until link B ends (or stop, or over budget). Encoded bytes go to `output` as ffmpeg
+   * writes them (one write per frame: nothing accumulates in the codec's memory), then each
+   * segment's close.
+   */
+  run(shared: PipelineShared, plan: EncodePlan, output: (message: EncoderOutput) => void): EncodeResult {
     const core = this.core;
     if (!core) throw new StageFailure('encode', 'the encoder was started before its codec was loaded');
     const control = new ControlBlock(shared.control);
@@ -75,7 +93,24 @@ export class EncodeStage {
       width: 0, height: 0, frames: 0,
       serving: null as ReadableFrame | null, // frame whose bytes ffmpeg is reading now
       execStartedAt: 0, secondRequestAt: 0, eofAt: 0,
+      index: 0, byteLength: 0, maxChunkBytes: 0, firstBytesAt: NaN,
     };
+    const sink = mountByteSink(core, OUTPUT_PATH, {
+      open: () => {
+        state.byteLength = 0;
+        state.maxChunkBytes = 0;
+        state.firstBytesAt = NaN;
+      },
+      write: (view) => {
+        // Allocates: the encoded bytes leave WASM memory in a buffer of their own (moved to the
+        // page, not copied again), one per frame, as any ffmpeg.wasm app must.
+        const bytes = view.slice();
+        if (state.frames > 0 && Number.isNaN(state.firstBytesAt)) state.firstBytesAt = sharedNow();
+        state.byteLength += bytes.byteLength;
+        if (bytes.byteLength > state.maxChunkBytes) state.maxChunkBytes = bytes.byteLength;
+        output({ kind: 'chunk', segment: state.index, bytes });
+      },
+    });
     const source = mountFrameSource(core, SOURCE_PATH, {
       next: () => {
         const peeked = peekFrame(reader, control, StageId.encode);
@@ -126,30 +161,31 @@ export class EncodeStage {
         state.frames = 0;
         state.secondRequestAt = 0;
         const index = plan.segmentIndexBase + segments;
+        state.index = index;
         const container = containerFor(plan.codec);
         const fileName = `segment-${String(index).padStart(4, '0')}-${width}x${height}.${container.extension}`;
 
         state.execStartedAt = sharedNow();
         const ret = core.exec(encodeArgs({
           codec: plan.codec, width, height, frameRate: plan.frameRate,
-          input: SOURCE_PATH, output: `/${fileName}`,
+          input: SOURCE_PATH, output: OUTPUT_PATH,
         }));
         const returnedAt = sharedNow();
         source.rethrowIfFailed();
+        sink.rethrowIfFailed();
         if (ret !== 0) {
           const detail = core.logTail().trim().split('\n').slice(-2).join(' | ');
           throw new Error(`ffmpeg exited with ${ret} while encoding ${width}×${height}: ${detail}`);
         }
-        const bytes = core.FS.readFile(`/${fileName}`);
-        core.FS.unlink(`/${fileName}`);
         const openMs = (state.secondRequestAt || returnedAt) - state.execStartedAt;
         const wasmBytesAfter = core.wasmMemoryBytes();
         control.setWasmBytes(StageId.encode, wasmBytesAfter);
-        onSegment({
+        output({ kind: 'segment', segment: {
           index, width, height, frames: state.frames, firstFrameIndex,
-          fileName, mimeType: container.mimeType, bytes,
+          fileName, mimeType: container.mimeType,
+          byteLength: state.byteLength, maxChunkBytes: state.maxChunkBytes, firstBytesAt: state.firstBytesAt,
           closeMs: previousCloseMs, openMs, reinitMs: previousCloseMs + openMs, wasmBytesAfter,
-        });
+        } });
         control.noteSegmentClosed();
         control.beat(StageId.encode);
         previousCloseMs = returnedAt - state.eofAt;

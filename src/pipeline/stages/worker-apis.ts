@@ -1,4 +1,3 @@
-import * as Comlink from 'comlink';
 import type { CodecCore } from '../../codec/core.ts';
 import type { InputSource } from '../../codec/input.ts';
 import { ProbeError } from '../../codec/probe.ts';
@@ -39,9 +38,12 @@ export function encodeWorkerApi(loadCore: LoadCore): EncodeWorkerApi {
   const stage = new EncodeStage(loadCore);
   return {
     open: (module) => stage.open(module),
-    run: (shared, plan, onSegment) =>
-      // Fire and forget: the worker is busy in exec and cannot await the reply. The segment's
-      // bytes move to the controller (transfer), they are not copied.
-      stage.run(shared, plan, (segment) => void onSegment(Comlink.transfer(segment, [segment.bytes.buffer]))),
+    run: (shared, plan, ports) => {
+      const port = ports.output;
+      if (!port) throw new StageFailure('encode', 'the encoder was started without an output port');
+      // A worker inside exec can send, not receive: output goes out on its own port, in order.
+      // Chunks are moved (transferred), not copied.
+      return stage.run(shared, plan, (message) => port.postMessage(message, message.kind === 'chunk' ? [message.bytes.buffer] : []));
+    },
   };
 }
