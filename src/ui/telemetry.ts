@@ -63,6 +63,36 @@ export class ColumnRing<K extends string> {
   }
 }
 
+/** The last `capacity` latencies (a ring) and their nearest-rank quantiles. */
+export class LatencyWindow {
+  private readonly values: Float64Array;
+  private readonly sorted: Float64Array;
+  private head = 0;
+  length = 0;
+
+  constructor(capacity: number) {
+    this.values = new Float64Array(capacity);
+    this.sorted = new Float64Array(capacity);
+  }
+
+  /** Allocation-free. */
+  push(ms: number): void {
+    this.values[this.head] = ms;
+    this.head = (this.head + 1) % this.values.length;
+    if (this.length < this.values.length) this.length++;
+  }
+
+  /** Nearest-rank quantile (0 < q ≤ 1) of the values in the window, NaN when empty; sorts a copy (two small views a call). */
+  quantile(q: number): number {
+    const n = this.length;
+    if (n === 0) return NaN;
+    const sorted = this.sorted.subarray(0, n);
+    sorted.set(this.values.subarray(0, n));
+    sorted.sort();
+    return sorted[Math.max(1, Math.ceil(q * n)) - 1]!;
+  }
+}
+
 export const SAMPLE_COLUMNS = [
   't', 'poolCommitted', 'poolReserved', 'poolInUse', 'allocBytesPerSec',
   'wasmDecode', 'wasmScale', 'wasmEncode', 'jsHeap', 'browserWide',
@@ -104,11 +134,8 @@ export class RunTelemetry {
   private latencies = new Float64Array(4096);
   private latencyFrames = new Float64Array(4096);
   private latencyCount = 0;
-  /** The last LATENCY_WINDOW_FRAMES latencies (a ring), for the chart's rolling p50/p99. */
-  private readonly window = new Float64Array(LATENCY_WINDOW_FRAMES);
-  private readonly windowSorted = new Float64Array(LATENCY_WINDOW_FRAMES);
-  private windowHead = 0;
-  private windowLength = 0;
+  /** The chart's rolling p50/p99 come from the last LATENCY_WINDOW_FRAMES frames. */
+  private readonly window = new LatencyWindow(LATENCY_WINDOW_FRAMES);
   private firstFrameAt = NaN;
   private lastFrameAt = NaN;
   private sampler: MetricsSampler | null = null;
@@ -177,8 +204,8 @@ export class RunTelemetry {
       wasmEncode: this.run.wasmBytes('encode'),
       jsHeap: jsHeapBytes(),
       browserWide: this.pendingBrowserWide,
-      p50: this.windowQuantile(0.5),
-      p99: this.windowQuantile(0.99),
+      p50: this.window.quantile(0.5),
+      p99: this.window.quantile(0.99),
       reuse,
       allocsPerSec,
       fpsDecode: s.latest('decode.fps'),
@@ -216,22 +243,10 @@ export class RunTelemetry {
       }
       this.latencyFrames[this.latencyCount] = this.recentFrame[i]!;
       this.latencies[this.latencyCount++] = ms;
-      this.window[this.windowHead] = ms;
-      this.windowHead = (this.windowHead + 1) % this.window.length;
-      if (this.windowLength < this.window.length) this.windowLength++;
+      this.window.push(ms);
       if (Number.isNaN(this.firstFrameAt)) this.firstFrameAt = at;
       this.lastFrameAt = at;
     }
-  }
-
-  /** Nearest-rank quantile of the last LATENCY_WINDOW_FRAMES frames' latencies (NaN before any); 5 times a second, two small views. */
-  private windowQuantile(q: number): number {
-    const n = this.windowLength;
-    if (n === 0) return NaN;
-    const sorted = this.windowSorted.subarray(0, n);
-    sorted.set(this.window.subarray(0, n));
-    sorted.sort();
-    return sorted[Math.max(1, Math.ceil(q * n)) - 1]!;
   }
 
   framesDone(): number {
