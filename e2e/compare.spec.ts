@@ -107,3 +107,19 @@ test('two rounds alternate the modes; a report saved, the page reloaded, the rep
   expect(await tableText(page, 'report-beside')).toBe(before);
   expect(await tableText(page)).not.toBe(before);
 });
+
+test('Stop during a Compare: it ends at once, the stopped run is left out of the table', async ({ page }) => {
+  const clip = await testClip('clip', { width: 640, height: 360, fps: 30, seconds: 3 });
+  await open(page);
+  await chooseFile(page, clip);
+  await expectDescribed(page, 'clip-640x360-30-3.mp4', '640×360');
+  await setControls(page, { pacing: 'realtime', switching: 'manual', rounds: 3 });
+  await page.getByTestId('compare').click();
+  await expect(page.getByTestId('compare-schedule')).toContainText('switches none: switching is manual and no single run on this file recorded clicks');
+  await expect(page.getByTestId('status')).toContainText('round 1 of 3: unpooled (run 3 of 7)', { timeout: 100_000 });
+  await page.getByTestId('stop').click();
+  expect(await waitForCompareEnd(page, 30_000)).toMatch(/^Compare 1 stopped after 2 of 7 runs/);
+  const runs = (await debugState(page)).compare!.runs;
+  expect(runs.map((r) => `${r.role} ${r.mode}`)).toEqual(['cold pooled', 'measured pooled']);
+  await expect(page.getByTestId('report').locator('thead th')).toHaveText([/metric/, /cold run/, /pooled/, /verdict/]);
+});

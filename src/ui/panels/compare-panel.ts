@@ -93,7 +93,7 @@ export class ComparePanel {
         : `Compare ${n}, round ${step.round} of ${rounds}: ${step.mode} (run ${i + 1} of ${plan.length})`;
       const overlay = done.length > 0 ? [done[done.length - 1]!.tel] : [];
       const tel = await dash.execute(settings, label, overlay, status);
-      if (!tel) break;
+      if (!tel || dash.stopRequested) break; // a run cut short by Stop is not a measurement
       done.push({ tel, step });
       debug.runs.push({ label, mode: step.mode, role: step.role, round: step.round, phase: tel.run.phase, switches: tel.run.switches().length, frames: tel.framesDone() });
       if (tel.run.phase === 'failed') {
@@ -114,7 +114,7 @@ export class ComparePanel {
     dash.endSession();
     const elapsed = formatMs(performance.now() - began);
     if (failedLabel) dash.setStatus(`Compare ${n} failed: ${failedLabel} did not finish (see the problem above); ${done.length - 1} of ${plan.length} runs finished.`);
-    else if (stopped) dash.setStatus(`Compare ${n} stopped after ${done.length} of ${plan.length} runs; the table shows those.`);
+    else if (stopped) dash.setStatus(`Compare ${n} stopped after ${done.length} of ${plan.length} runs; the table shows the finished ones (the stopped run is left out).`);
     else dash.setStatus(`Compare ${n} done: ${rounds} round${rounds === 1 ? '' : 's'} per mode${coldRun ? ' after a cold run (not counted)' : ''} in ${elapsed}, switches ${fixed.note}; the table shows each metric's median and range.`);
   }
 }
