@@ -123,3 +123,26 @@ test('Stop during a Compare: it ends at once, the stopped run is left out of the
   expect(runs.map((r) => `${r.role} ${r.mode}`)).toEqual(['cold pooled', 'measured pooled']);
   await expect(page.getByTestId('report').locator('thead th')).toHaveText([/metric/, /cold run/, /pooled/, /verdict/]);
 });
+
+test('manual switching: Compare replays the clicks of the last single run by frame index in every run, with no cold run on a warm page', async ({ page }) => {
+  const clip = await testClip('switch', { width: 640, height: 360, fps: 30, seconds: 5 });
+  await open(page);
+  await chooseFile(page, clip);
+  await expectDescribed(page, 'switch-640x360-30-5.mp4', '640×360');
+  await setControls(page, { mode: 'pooled', pacing: 'realtime', switching: 'manual', rounds: 1 });
+  await page.locator('[data-rung="360"]').click();
+  await page.getByTestId('start').click();
+  await expect(page.getByTestId('progress-text')).toHaveText(/^([2-9]\d|\d{3,}) \//, { timeout: 60_000 });
+  await page.keyboard.press('1'); // 240p
+  await expect(page.getByTestId('status')).toHaveText(/ done: /, { timeout: 60_000 });
+  await expect(page.getByTestId('start')).toBeEnabled();
+
+  await setControls(page, { pacing: 'max' });
+  await page.getByTestId('compare').click();
+  await expect(page.getByTestId('compare-schedule')).toContainText('the 1 switch clicked in run 1, replayed by frame index');
+  expect(await waitForCompareEnd(page)).toMatch(/^Compare 1 done: 1 round per mode in /);
+  const state = await debugState(page);
+  expect(state.compare!.setup.schedule.kind).toBe('recorded');
+  expect(state.compare!.runs.map((r) => `${r.role} ${r.mode} ${r.switches}`)).toEqual(['measured pooled 1', 'measured unpooled 1']);
+  await expect(page.getByTestId('report').locator('thead th')).toHaveText([/metric/, /pooled/, /unpooled/, /verdict/]);
+});
