@@ -13,6 +13,7 @@ import { PageHealth } from './panels/page-health.ts';
 import { expectedFrames, fetchSample, renderFileInfo, runControls, scheduleFrom, wireDrop } from './panels/input.ts';
 import { RunTelemetry } from './telemetry.ts';
 import { ChartBoard } from './charts.ts';
+import { LabMemoryPanel } from './panels/lab-memory-panel.ts';
 import { Preview } from './preview.ts';
 import { buildReport } from './compare/report.ts';
 import { recordedSwitches } from './compare/schedule.ts';
@@ -52,6 +53,7 @@ export class App implements Dashboard {
   private readonly compare = new ComparePanel(this, this.results);
   private readonly output = new OutputPanel();
   private readonly health = new PageHealth();
+  private readonly labMemory = new LabMemoryPanel(() => this.currentTel);
   private readonly el = {
     status: h('p', { class: 'status', role: 'status', 'aria-live': 'polite', 'data-testid': 'status' }, 'Choose a video to begin.'),
     progress: h('progress', { max: 1, value: 0, 'data-testid': 'progress' }),
@@ -116,6 +118,7 @@ export class App implements Dashboard {
         ),
         this.preview.element,
         h('section', { class: 'panel wide charts-panel' }, h('h2', {}, 'Live'), this.charts.element, this.health.memoryNotes),
+        this.labMemory.element,
         this.results.element,
         this.output.element,
       ),

@@ -1,0 +1,67 @@
+/**
+ * One lab run without a window: the app on a file, one mode or a Compare, and a report with
+ * the app's own run reports and every probe sample.
+ */
+import { writeFileSync } from 'node:fs';
+import { chooseFile, click, select, waitForApp, waitForEnd } from './drive.ts';
+import type { Lab } from './lab.ts';
+import type { ProbeSample } from './probe.ts';
+
+export interface HeadlessOptions {
+  file: string | null;
+  mode: 'pooled' | 'unpooled';
+  pacing: 'max' | 'realtime';
+  compare: boolean;
+  timeoutMs: number;
+}
+
+export interface LabReport {
+  tool: 'framepool-lab';
+  kind: 'single' | 'compare';
+  file: string;
+  mode: string | null;
+  pacing: string;
+  browser: string;
+  probe: { enabled: boolean; intervalMs: number; samples: number; tookMsP50: number | null; tookMsP99: number | null };
+  status: string;
+  /** The app's own run reports (results panel), as its JSON export has them. */
+  runs: unknown[];
+  samples: ProbeSample[];
+}
+
+function quantile(xs: number[], q: number): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+}
+
+export async function runHeadless(lab: Lab, opts: HeadlessOptions): Promise<LabReport> {
+  const { page } = lab;
+  await waitForApp(page);
+  await chooseFile(page, opts.file);
+  await select(page, 'pacing', opts.pacing);
+  if (!opts.compare) await select(page, 'mode', opts.mode);
+  const from = lab.probe?.samples.length ?? 0;
+  await click(page, opts.compare ? 'compare' : 'start');
+  const status = await waitForEnd(page, opts.compare, opts.timeoutMs);
+  const samples = lab.probe ? lab.probe.samples.slice(from) : [];
+  const state = await page.evaluate<{ reports: unknown[] }>('window.framepool.debugState()');
+  const version = await page.sendBrowser<{ product: string }>('Browser.getVersion');
+  const took = samples.map((s) => s.tookMs);
+  return {
+    tool: 'framepool-lab',
+    kind: opts.compare ? 'compare' : 'single',
+    file: opts.file ?? 'sample.mp4 (bundled)',
+    mode: opts.compare ? null : opts.mode,
+    pacing: opts.pacing,
+    browser: version.product,
+    probe: { enabled: lab.probe !== null, intervalMs: lab.feed.status.intervalMs, samples: samples.length, tookMsP50: quantile(took, 0.5), tookMsP99: quantile(took, 0.99) },
+    status,
+    runs: state.reports,
+    samples,
+  };
+}
+
+export function writeReport(path: string, report: LabReport): void {
+  writeFileSync(path, JSON.stringify(report, null, 1));
+}

@@ -1,0 +1,153 @@
+/**
+ * The probe: samples, at ≥ 10 Hz, each dedicated worker's V8 heap (Runtime.getHeapUsage on
+ * its own session), the page's, and the OS's resident memory of the browser's process tree.
+ * It needs only a `TargetBus` (lab/cdp.ts) and the browser's pid, so the lab, tests and the
+ * bench can each start one on a browser they own:
+ *
+ *   const probe = startProbe(bus, { rootPid });  …  const samples = await probe.stop();
+ */
+import type { TargetBus, WorkerTarget } from './cdp.ts';
+import { account } from './accounting.ts';
+import { OsMemoryReader, type OsMemory } from './os-memory.ts';
+import type { LabAccount, LabInApp } from './protocol.ts';
+
+/** One isolate's heap, as Runtime.getHeapUsage gives it (bytes). */
+export interface HeapFigure {
+  /** Live objects on the V8 heap. */
+  used: number;
+  /** V8 heap pages committed (what the collector's sawtooth moves within). */
+  total: number;
+  /** ArrayBuffer backing stores outside the V8 heap, as that isolate accounts them (see README "Lab"). */
+  backing: number;
+  /** Round trip of the request, ms. */
+  ms: number;
+}
+
+export interface WorkerFigure extends HeapFigure {
+  /** The worker's DevTools target id (stable for its life). */
+  id: string;
+  url: string;
+  /** decode / scale / encode / compile… from the script name, or the name itself. */
+  role: string;
+}
+
+export interface ProbeSample {
+  /** Wall clock, ms since the epoch (the page can line it up with performance.timeOrigin + now()). */
+  t: number;
+  page: HeapFigure | null;
+  workers: WorkerFigure[];
+  os: OsMemory | null;
+  /** The app's own figures at this sample (options.inApp), if any. */
+  inApp: LabInApp | null;
+  /** Each kind counted once; unaccounted = renderer − measured (lab/accounting.ts). */
+  account: LabAccount;
+  /** How long taking this sample took, ms. */
+  tookMs: number;
+}
+
+export interface ProbeOptions {
+  /** The browser's pid: the OS figures cover it and all its descendants. Omit for no OS figures. */
+  rootPid?: number;
+  /** Period, ms (default 100: 10 Hz). */
+  intervalMs?: number;
+  /** A worker that has not answered within this is left out of that sample (default 1000 ms). */
+  timeoutMs?: number;
+  /** Samples kept (oldest dropped past it; default 200 000, about 5.5 h at 10 Hz). */
+  keep?: number;
+  /** Reads the app's own figures (pool, WASM memories) for the accounting; optional. */
+  inApp?: () => Promise<LabInApp | null>;
+}
+
+interface HeapUsage { usedSize: number; totalSize: number; backingStorageSize?: number }
+
+/** decode.worker.ts?worker_file… → decode; anything else → its file name. */
+export function workerRole(url: string): string {
+  const file = url.split(/[?#]/)[0]!.split('/').pop() ?? url;
+  const m = /^([\w-]+?)(?:[.-]worker)?(?:-[\w-]{8,})?\.(?:ts|js|mjs)$/.exec(file);
+  return m?.[1] ?? (file || 'worker');
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.catch(() => null),
+    new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function heapOf(send: () => Promise<HeapUsage>, timeoutMs: number): Promise<HeapFigure | null> {
+  const t0 = performance.now();
+  const r = await withTimeout(send(), timeoutMs);
+  if (!r) return null;
+  return { used: r.usedSize, total: r.totalSize, backing: r.backingStorageSize ?? 0, ms: performance.now() - t0 };
+}
+
+export class Probe {
+  readonly samples: ProbeSample[] = [];
+  private readonly listeners = new Set<(s: ProbeSample) => void>();
+  private running = true;
+  private readonly done: Promise<void>;
+  private readonly os: OsMemoryReader | null;
+
+  constructor(private readonly bus: TargetBus, private readonly opts: ProbeOptions = {}) {
+    this.os = opts.rootPid ? new OsMemoryReader(opts.rootPid) : null;
+    this.done = this.loop();
+  }
+
+  /** Calls `listener` with every sample from now on; returns the unsubscribe. */
+  onSample(listener: (s: ProbeSample) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Takes one sample now. */
+  async sample(): Promise<ProbeSample> {
+    const timeout = this.opts.timeoutMs ?? 1000;
+    const t = Date.now();
+    const t0 = performance.now();
+    const targets = this.bus.workers();
+    const inAppRead = this.opts.inApp ? withTimeout(this.opts.inApp(), timeout) : Promise.resolve(null);
+    const [inApp, page, ...heaps] = await Promise.all([
+      inAppRead,
+      heapOf(() => this.bus.sendPage<HeapUsage>('Runtime.getHeapUsage'), timeout),
+      ...targets.map((w) => heapOf(() => this.bus.sendWorker<HeapUsage>(w, 'Runtime.getHeapUsage'), timeout)),
+    ]);
+    const workers: WorkerFigure[] = [];
+    targets.forEach((w: WorkerTarget, i) => {
+      const heap = heaps[i];
+      if (heap && w.attached) workers.push({ id: w.targetId, url: w.url, role: workerRole(w.url), ...heap });
+    });
+    const os = this.os?.read() ?? null;
+    const pageHeap = (page ?? null) as HeapFigure | null;
+    return { t, page: pageHeap, workers, os, inApp: inApp as LabInApp | null, account: account(pageHeap, workers, os, inApp as LabInApp | null), tookMs: performance.now() - t0 };
+  }
+
+  private async loop(): Promise<void> {
+    const period = this.opts.intervalMs ?? 100;
+    const keep = this.opts.keep ?? 200_000;
+    let next = performance.now();
+    while (this.running) {
+      const s = await this.sample();
+      if (!this.running) break;
+      this.samples.push(s);
+      if (this.samples.length > keep) this.samples.splice(0, this.samples.length - keep);
+      for (const l of this.listeners) l(s);
+      next += period;
+      const wait = next - performance.now();
+      if (wait < 0) next = performance.now(); // late: no burst to catch up
+      await new Promise((r) => setTimeout(r, Math.max(0, wait)));
+    }
+  }
+
+  /** Stops sampling; resolves with every sample kept. */
+  async stop(): Promise<ProbeSample[]> {
+    this.running = false;
+    await this.done;
+    return this.samples;
+  }
+}
+
+/** Starts a probe on `bus` (see the file's comment). */
+export function startProbe(bus: TargetBus, opts: ProbeOptions = {}): Probe {
+  return new Probe(bus, opts);
+}
