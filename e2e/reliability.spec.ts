@@ -279,6 +279,51 @@ test('a multi-GB file is read lazily: page and browser memory grow far less than
   expect(after.workers).toBe(0);
 });
 
+test('Stop with a resolution switch in flight: the page is idle within a second of the click, long before the clip ends', async ({ page }) => {
+  const clip = await testClip('clip', { width: 640, height: 360, fps: 30, seconds: 10 });
+  await open(page);
+  await chooseFile(page, clip);
+  await expectDescribed(page, 'clip-640x360-30-10.mp4', '640×360');
+  // Realtime: the 300 frames take 10 s, so a run that ends within a second of the click was stopped.
+  // VP8: its encoder takes longest to start, so the switch's encoder re-init is still going on.
+  await setControls(page, { pacing: 'realtime', codec: 'vp8', switching: 'manual' });
+  await page.locator('[data-rung="240"]').click();
+  await page.getByTestId('start').click();
+  await expect(page.getByTestId('progress-text')).toHaveText(/^([3-9]\d|\d{3}) \/ 300 frames$/, { timeout: 60_000 });
+
+  // In the page, so the figure is the page's own: ask for 360p (the scaler switches on its next
+  // frame, the encoder closes its segment and starts another), then Stop 50 ms later; time
+  // from the Stop click to the page being idle (status final, Start enabled again).
+  const stopped = await page.evaluate(async () => {
+    const byId = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`)!;
+    const start = byId('start') as HTMLButtonElement;
+    const status = byId('status');
+    document.querySelector<HTMLButtonElement>('[data-rung="360"]')!.click();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopEnabled = !(byId('stop') as HTMLButtonElement).disabled;
+    const clickedAt = performance.now();
+    byId('stop').click();
+    const idle = () => !start.disabled && / (done|failed): /.test(status.textContent ?? '');
+    await new Promise<void>((resolve) => {
+      if (idle()) return resolve();
+      const observer = new MutationObserver(() => {
+        if (!idle()) return;
+        observer.disconnect();
+        resolve();
+      });
+      observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    return { ms: performance.now() - clickedAt, stopEnabled, status: status.textContent ?? '' };
+  });
+  console.log(`Stop during a switch: idle ${stopped.ms.toFixed(0)} ms after the click; ${stopped.status}`);
+  expect(stopped.stopEnabled).toBe(true);
+  expect(stopped.ms).toBeLessThan(1000);
+  const framesDone = Number(/ done: (\d+) frames/.exec(stopped.status)?.[1] ?? NaN);
+  expect(framesDone).toBeGreaterThanOrEqual(30);
+  expect(framesDone).toBeLessThan(300); // the click ended it, not the clip
+  expect((await engineState(page)).liveStageWorkers).toBe(0);
+});
+
 test('20 start/stop cycles (stops while switching included): workers, pool memory and WASM memory back to idle', async ({ page, browser }) => {
   test.setTimeout(240_000);
   const clip = await testClip('clip', { width: 640, height: 360, fps: 30, seconds: 5 });

@@ -1,4 +1,5 @@
-import * as Comlink from 'comlink';
 import { scaleWorkerApi } from '../src/pipeline/stages/worker-apis.ts';
+import { exposeStage } from '../src/pipeline/worker-life.ts';
 
-Comlink.expose(scaleWorkerApi());
+// Holds its life lock until it is gone, so the page notices a death nobody reports.
+exposeStage(scaleWorkerApi());

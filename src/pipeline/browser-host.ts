@@ -2,6 +2,7 @@ import * as Comlink from 'comlink';
 import wasmUrl from '@ffmpeg/core/wasm?url';
 import type { PipelineHost, StageWorker } from './controller.ts';
 import type { StageKind, StageWorkerApis } from './stage-protocol.ts';
+import { readyLock, watchLife } from './worker-life.ts';
 
 let compiled: Promise<WebAssembly.Module> | null = null;
 
@@ -44,14 +45,29 @@ export const browserHost: PipelineHost = {
   },
   spawn<K extends StageKind>(kind: K): StageWorker<K> {
     const worker = startWorker(kind);
+    const lifeLock = new Promise<string>((resolve) => {
+      const onMessage = (event: MessageEvent) => {
+        const lock = readyLock(event.data);
+        if (lock === null) return;
+        worker.removeEventListener('message', onMessage);
+        resolve(lock);
+      };
+      worker.addEventListener('message', onMessage);
+    });
+    const ownEnd = new AbortController();
     return {
       api: Comlink.wrap<StageWorkerApis[K]>(worker),
-      terminate: () => worker.terminate(),
-      // A browser reports a worker's fatal error (failed load, uncaught error) as an 'error'
-      // event; a worker that silently disappears is caught by the controller's watchdog.
+      ready: lifeLock.then(() => undefined),
+      terminate: () => {
+        ownEnd.abort(); // our own terminate() is not a loss
+        worker.terminate();
+      },
+      // A fatal error (failed load, uncaught error) comes as an 'error' event; a worker that
+      // closes itself or is ended by the browser says nothing: its life lock tells.
       onExit(listener) {
         worker.addEventListener('error', (event) => listener(`its script failed: ${event.message || 'no detail'}`));
         worker.addEventListener('messageerror', () => listener('a message to it could not be read'));
+        void lifeLock.then((lock) => watchLife(lock, ownEnd.signal, () => listener('it ended without reporting an error')));
       },
     };
   },

@@ -30,7 +30,8 @@
  *                        spends blocked on a neighbour. Reader: the controller's watchdog,
  *                        which only compares values; wrap-around is harmless.
  *     14 FAULT_KIND      how the injected fault fails: 0 = throw, 1 = stall (block without
- *                        progress, ignoring stop, as a hung codec would). Written with 9/10.
+ *                        progress, ignoring stop, as a hung codec would), 2 = close (the
+ *                        worker ends itself without a word). Written with 9/10.
  *   Float64 view, from byte 64 (index 8 in Float64 units)
  *     8  REQUESTED_AT    shared-clock ms of the manual request (see TARGET_SEQ).
  *     9  STARTED_AT      shared-clock ms the decode stage released frame 0 (realtime pacing base).
@@ -52,7 +53,7 @@ const I = { runState: 0, targetSeq: 1, targetW: 2, targetH: 3, pacing: 4, failed
 /** Stages with a progress counter (decode, scale, encode). */
 const PROGRESS_STAGES = 3;
 
-export const FaultKind = { throw: 0, stall: 1 } as const;
+export const FaultKind = { throw: 0, stall: 1, close: 2 } as const;
 export type FaultKind = keyof typeof FaultKind;
 const F = { requestedAt: 8, startedAt: 9, wasmBytes: 10 } as const;
 
@@ -147,12 +148,20 @@ export class ControlBlock {
   /**
    * Stage side, per frame: throws the injected fault if this is its stage and frame, or, for
    * a stall, blocks this thread for good (no progress, deaf to stop: only the watchdog and
-   * worker termination end it).
+   * worker termination end it), or, for a close, ends this worker as a codec runtime's exit
+   * would: close() in a browser worker (which then sends nothing more, see worker-life.ts,
+   * and is gone once the throw below unwinds its task), process.exit() in a Node thread.
    */
   checkFault(stage: number, frameIndex: number): void {
     if (Atomics.load(this.i32, I.faultStage) !== stage || Atomics.load(this.i32, I.faultFrame) !== frameIndex) return;
-    if (Atomics.load(this.i32, I.faultKind) === FaultKind.stall) {
+    const kind = Atomics.load(this.i32, I.faultKind);
+    if (kind === FaultKind.stall) {
       for (;;) Atomics.wait(this.parkingWord, 0, 0, 1000); // PARKING is never notified
+    }
+    if (kind === FaultKind.close) {
+      const scope = globalThis as { close?: () => void; process?: { exit(code: number): void } };
+      if (typeof scope.close === 'function') scope.close();
+      else scope.process?.exit(1);
     }
     throw new Error(`injected fault at frame ${frameIndex}`);
   }

@@ -100,7 +100,7 @@ const STAGE_KINDS: readonly StageKind[] = ['decode', 'scale', 'encode'];
  */
 export const END_WITHIN_MS = 1000;
 /** Stages get this long to end by themselves; then their workers are terminated. */
-const END_GRACE_MS = 600;
+const END_GRACE_MS = 750;
 /** Segments still on their way are waited for until this long after the end began; later ones are reported lost. */
 const END_DELIVERY_MS = 900;
 /** How long finished segments may take to arrive after an encoder returned by itself (no end requested). */

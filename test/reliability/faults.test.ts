@@ -131,6 +131,28 @@ describe('a codec worker killed mid-run', () => {
   });
 });
 
+describe('a worker that ends itself without a word', () => {
+  // The 'close' fault ends the worker inside its per-frame callback (process.exit here, close()
+  // in a browser worker): no error reply, only the thread's exit. The scale worker included.
+  for (const stage of ['decode', 'scale', 'encode'] as const) {
+    it(`${stage}: the run fails within a second of its last sign of life, naming the stage`, async () => {
+      const before = liveStageWorkers();
+      const run = new PipelineRun(nodePipelineHost, { hostPath: clip90 }, {
+        ...baseOptions, schedule: { kind: 'every', frames: 10 }, fault: { stage, frameIndex: 35, kind: 'close' },
+      });
+      const lastProgress = watchProgress(run, stage);
+      const { phase } = await runToEnd(run);
+      const endedAt = performance.now();
+      expect(phase).toBe('failed');
+      expect(run.failure).toEqual({ stage, message: expect.stringMatching(new RegExp(`^the ${stage} worker stopped unexpectedly \\(its thread exited with code 1\\)`)) });
+      expect(endedAt - lastProgress()).toBeLessThan(1000);
+      expect(run.segments.length).toBeGreaterThanOrEqual(2); // frames 0..29 made three segments before the fault
+      expect(liveStageWorkers()).toBe(before);
+      expect(heldSlots(run)).toBe(0);
+    });
+  }
+});
+
 describe('WASM memory budget', () => {
   const schedule = { kind: 'every', frames: 15 } as const;
   const options = (extra: Partial<RunOptions>): RunOptions => ({ ...baseOptions, schedule, ...extra });
