@@ -52,6 +52,14 @@ export async function click(page: FlatPage, testId: string): Promise<void> {
 /** Waits for the run (or Compare) started last to end; returns the status line. */
 export async function waitForEnd(page: FlatPage, compare: boolean, timeoutMs: number): Promise<string> {
   const pattern = compare ? String.raw`/^Compare \d+ (done|failed|stopped)/` : String.raw`/ done: | failed: |stopped/`;
-  return waitUntil<string>(page, `(() => { const s = ${q('status')}.textContent;
-    return ${pattern}.test(s) && !${q('start')}.disabled && s; })()`, timeoutMs, compare ? 'the Compare to end' : 'the run to end');
+  const r = await waitUntil<{ reloaded?: true; status?: string }>(page, `(() => { if (!window.__labRunMarker) return { reloaded: true };
+    const s = ${q('status')}.textContent;
+    return ${pattern}.test(s) && !${q('start')}.disabled && { status: s }; })()`, timeoutMs, compare ? 'the Compare to end' : 'the run to end');
+  if (r.reloaded) throw new LabError('The page reloaded during the run (the dev server re-optimised its dependencies, or the page crashed): run the lab again.');
+  return r.status!;
+}
+
+/** Marks the page, so that waitForEnd notices a reload. */
+export async function markPage(page: FlatPage): Promise<void> {
+  await page.evaluate('window.__labRunMarker = true');
 }

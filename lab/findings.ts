@@ -6,4 +6,7 @@ export const BACKING_NOTE =
   'a 128 MiB SharedArrayBuffer or WebAssembly.Memory (shared or not, allocated there or handed over) adds nothing to any isolate\'s. ' +
   "So the pool's arena and the codecs' WASM memories come from the app's own figures, each counted once, and unaccounted = renderer PSS − (heaps + buffers + pool + codec WASM).";
 
-export const GC_NOTE = 'to be measured';
+/** Checked on a worker session and a browser trace, Chromium 156. */
+export const GC_NOTE =
+  'No GC counts per worker: on a worker session Performance.getMetrics does not exist and Runtime.getHeapUsage has no GC figure; ' +
+  'a browser trace (devtools.timeline) has MinorGC / MajorGC per thread, but delivers them only when tracing ends, so they cannot be charted live.';

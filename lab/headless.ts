@@ -3,7 +3,7 @@
  * the app's own run reports and every probe sample.
  */
 import { writeFileSync } from 'node:fs';
-import { chooseFile, click, select, waitForApp, waitForEnd } from './drive.ts';
+import { chooseFile, click, markPage, select, waitForApp, waitForEnd } from './drive.ts';
 import type { Lab } from './lab.ts';
 import type { ProbeSample } from './probe.ts';
 
@@ -38,12 +38,17 @@ function quantile(xs: number[], q: number): number | null {
 export async function runHeadless(lab: Lab, opts: HeadlessOptions): Promise<LabReport> {
   const { page } = lab;
   await waitForApp(page);
+  await markPage(page);
   await chooseFile(page, opts.file);
   await select(page, 'pacing', opts.pacing);
   if (!opts.compare) await select(page, 'mode', opts.mode);
   const from = lab.probe?.samples.length ?? 0;
   await click(page, opts.compare ? 'compare' : 'start');
-  const status = await waitForEnd(page, opts.compare, opts.timeoutMs);
+  const progress = setInterval(() => {
+    void page.evaluate<string>(`document.querySelector('[data-testid=status]').textContent + ' · ' + document.querySelector('[data-testid=progress-text]').textContent`)
+      .then((s) => process.stderr.write(`${s}\n`), () => {});
+  }, 10_000);
+  const status = await waitForEnd(page, opts.compare, opts.timeoutMs).finally(() => clearInterval(progress));
   const samples = lab.probe ? lab.probe.samples.slice(from) : [];
   const state = await page.evaluate<{ reports: unknown[] }>('window.framepool.debugState()');
   const version = await page.sendBrowser<{ product: string }>('Browser.getVersion');

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       writeReport(cli.report, report);
       console.log(`${report.status}\nReport (${report.runs.length} run${report.runs.length === 1 ? '' : 's'}, ${report.samples.length} probe samples) written to ${cli.report}.`);
       await close();
+      if (/ failed/.test(report.status)) process.exitCode = 1;
       return;
     }
     await waitForApp(lab.page);
