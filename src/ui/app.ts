@@ -10,7 +10,7 @@ import { formatMs } from './format.ts';
 import type { AllocationModeChoice, Engine, RunSettings, SegmentView, UiRun } from './engine.ts';
 import { OutputPanel } from './panels/output-panel.ts';
 import { PageHealth } from './panels/page-health.ts';
-import { expectedFrames, fetchSample, renderFileInfo, runControls, scheduleFrom, wireDrop } from './panels/input.ts';
+import { expectedFrames, fetchSample, renderFileInfo, runControls, SCALER_LABEL, scheduleFrom, wireDrop } from './panels/input.ts';
 import { RunTelemetry } from './telemetry.ts';
 import { ChartBoard } from './charts.ts';
 import { LabMemoryPanel } from './panels/lab-memory-panel.ts';
@@ -111,7 +111,10 @@ export class App implements Dashboard {
             h('label', {}, 'Switching', e.switching),
             h('label', { class: 'every' }, 'Every N frames', e.everyN),
             h('label', { class: 'seed' }, 'Storm seed', e.seed),
+            h('label', {}, 'Frames in flight', e.framesInFlight),
+            h('label', {}, 'Encoders', e.encoders),
           ),
+          h('p', { class: 'muted', 'data-testid': 'scaler' }, `Scaling: ${SCALER_LABEL}.`),
           h('div', { class: 'ladder-row' }, h('span', {}, 'Resolution'), e.ladder, e.outputSize),
           h('div', { class: 'row buttons' }, e.start, e.stop),
           this.compare.element,
@@ -216,6 +219,8 @@ export class App implements Dashboard {
     const e = this.el;
     return {
       mode: e.mode.value as AllocationModeChoice,
+      framesInFlight: Math.min(16, Math.max(2, Math.round(Number(e.framesInFlight.value)) || 6)),
+      encoders: e.encoders.value === '1' ? 1 : 2,
       codec: e.codec.value as RunSettings['codec'],
       pacing: e.pacing.value as RunSettings['pacing'],
       schedule: scheduleFrom(e.switching.value, e.everyN.value, e.seed.value),
@@ -247,7 +252,7 @@ export class App implements Dashboard {
   private syncControls(): void {
     const e = this.el;
     const running = this.busy;
-    for (const c of [e.mode, e.codec, e.pacing, e.switching, e.everyN, e.seed, e.fileInput, e.sampleButton]) c.disabled = running;
+    for (const c of [e.mode, e.codec, e.pacing, e.switching, e.everyN, e.seed, e.framesInFlight, e.encoders, e.fileInput, e.sampleButton]) c.disabled = running;
     e.start.disabled = running || !this.info;
     this.compare.setDisabled(running || !this.info);
     e.stop.disabled = !this.current || this.probing || this.stopRequested;

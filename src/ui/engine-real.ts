@@ -26,7 +26,8 @@ class RealRun extends EventTarget implements UiRun {
   constructor(input: File, settings: RunSettings) {
     super();
     this.settings = settings;
-    this.inner = new PipelineRun(browserHost, input, { ...settings });
+    const { framesInFlight, ...options } = settings;
+    this.inner = new PipelineRun(browserHost, input, { ...options, linkCapacity: framesInFlight });
     this.inner.addEventListener('phase', (e) => this.forward('phase', (e as CustomEvent).detail));
     this.inner.addEventListener('info', (e) => this.forward('info', (e as CustomEvent).detail));
     this.inner.addEventListener('segment', (e) => {
@@ -34,7 +35,7 @@ class RealRun extends EventTarget implements UiRun {
       const view: SegmentView = {
         index: s.index, width: s.width, height: s.height, frames: s.frames,
         data: new Blob(s.chunks as Uint8Array<ArrayBuffer>[], { type: s.mimeType }), byteLength: s.byteLength,
-        fileName: s.fileName, mimeType: s.mimeType, reinitMs: s.reinitMs,
+        fileName: s.fileName, mimeType: s.mimeType, reinitMs: s.reinitMs, gapMs: s.gapMs,
       };
       this.segmentViews.push(view);
       this.forward('segment', view);
@@ -116,6 +117,12 @@ class RealRun extends EventTarget implements UiRun {
 
   report(series: Record<string, ArrayLike<number>>) {
     return buildRunReport(this.inner, series);
+  }
+
+  sourceClock() {
+    const startedAt = this.inner.control?.startedAt ?? 0;
+    const rate = this.inner.info?.frameRate ?? 0;
+    return startedAt > 0 && rate > 0 ? { startedAt, intervalMs: 1000 / rate } : null;
   }
 
   takePreview(): PreviewFrame | null {

@@ -12,11 +12,16 @@ import type { SwitchEvent } from '../pipeline/switch-log.ts';
 import type { VideoCodecChoice } from '../pipeline/pipeline-shared.ts';
 import type { PacingMode } from '../pipeline/control-block.ts';
 import type { PipelineRunReport } from '../pipeline/run-report.ts';
+import type { AllocationMode } from '../pool/modes/index.ts';
 
-export type AllocationModeChoice = 'pooled' | 'unpooled';
+export type AllocationModeChoice = AllocationMode;
 
 export interface RunSettings {
   mode: AllocationModeChoice;
+  /** Frames each link holds before its producer waits (the same for every mode). */
+  framesInFlight: number;
+  /** Encode workers taking turns at switches (2: the next opens while the last closes). */
+  encoders: 1 | 2;
   codec: VideoCodecChoice;
   pacing: PacingMode;
   schedule: SwitchSchedule;
@@ -35,6 +40,8 @@ export interface SegmentView {
   fileName: string;
   mimeType: string;
   reinitMs: number;
+  /** Encoder-side gap of the switch into this segment, ms (NaN for a first segment). */
+  gapMs: number;
 }
 
 /** Pool memory as seen from the main thread. */
@@ -88,6 +95,11 @@ export interface UiRun extends EventTarget {
   wasmBytes(stage: 'decode' | 'scale' | 'encode'): number;
   /** The engine's run report (JSON-safe) with the given sampled series. */
   report(series: Record<string, ArrayLike<number>>): PipelineRunReport;
+  /**
+   * The source's clock for realtime lateness: shared-clock ms frame 0 was released and the
+   * frame interval; null before the first frame.
+   */
+  sourceClock(): { startedAt: number; intervalMs: number } | null;
   /** Borrows the newest frame from the preview tap, or null (nothing new / no tap). */
   takePreview(): PreviewFrame | null;
   /**

@@ -134,6 +134,8 @@ export class RunTelemetry {
   private latencies = new Float64Array(4096);
   private latencyFrames = new Float64Array(4096);
   private latencyCount = 0;
+  /** Realtime runs: per frame, taken by the encoder − due (start + index × interval), ms. */
+  private readonly lateness: number[] = [];
   /** The chart's rolling p50/p99 come from the last LATENCY_WINDOW_FRAMES frames. */
   private readonly window = new LatencyWindow(LATENCY_WINDOW_FRAMES);
   private firstFrameAt = NaN;
@@ -229,6 +231,10 @@ export class RunTelemetry {
   private drainLatencies(m: Metrics): void {
     const { next, count } = m.readRecent(this.recentCursor, this.recentT, this.recentMs, this.recentFrame);
     this.recentCursor = next;
+    const clock = this.run.settings.pacing === 'realtime' ? this.run.sourceClock() : null;
+    if (clock) {
+      for (let i = 0; i < count; i++) this.lateness.push(this.recentT[i]! - (clock.startedAt + this.recentFrame[i]! * clock.intervalMs));
+    }
     for (let i = 0; i < count; i++) {
       const at = this.recentT[i]!;
       const ms = this.recentMs[i]!;
@@ -289,6 +295,11 @@ export class RunTelemetry {
       peakMemory,
       switchLatencyMs: switches.map((s) => s.firstOutAt - s.requestedAt).filter((v) => Number.isFinite(v) && v >= 0),
       reinitMs: this.run.segments.filter((s) => s.index > 0).map((s) => s.reinitMs),
+      gapMs: this.run.segments.map((s) => s.gapMs).filter(Number.isFinite),
+      latenessMs: this.lateness.slice(),
+      heldAtEnd: this.run.heldSlotsAtEnd,
+      framesInFlight: settings.framesInFlight,
+      encoders: settings.encoders,
       segments: this.run.segments.length,
       outcome: this.run.failure ? `failed (${this.run.failure.stage}): ${this.run.failure.message}` : this.run.phase,
     };

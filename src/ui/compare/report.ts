@@ -58,6 +58,14 @@ export interface RunRecord {
   switchLatencyMs: readonly number[];
   /** Per encoder re-init after a switch (segments after the first), ms. */
   reinitMs: readonly number[];
+  /** Per switch: last old-size frame into the old encoder → first new-size frame into the new one, ms. */
+  gapMs?: readonly number[];
+  /** Realtime runs: per frame, taken by the encoder − due time, ms (empty otherwise). */
+  latenessMs?: readonly number[];
+  /** Slots stages held when the run ended, before the controller took them back (null: unknown). */
+  heldAtEnd?: number | null;
+  framesInFlight?: number;
+  encoders?: number;
   segments: number;
   outcome: string;
 }
@@ -95,6 +103,11 @@ export interface RunReport {
   switches: number;
   switchLatencyMs: { p50: number; p99: number };
   reinitMs: { p50: number; p99: number };
+  gapMs?: { p50: number; p99: number };
+  latenessMs?: { p50: number; p99: number; max: number };
+  heldAtEnd?: number | null;
+  framesInFlight?: number;
+  encoders?: number;
   segments: number;
 }
 
@@ -166,6 +179,11 @@ export function buildReport(r: RunRecord): RunReport {
     switches: r.switchLatencyMs.length,
     switchLatencyMs: { p50: quantile(r.switchLatencyMs, 0.5), p99: quantile(r.switchLatencyMs, 0.99) },
     reinitMs: { p50: quantile(r.reinitMs, 0.5), p99: quantile(r.reinitMs, 0.99) },
+    gapMs: { p50: quantile(r.gapMs ?? [], 0.5), p99: quantile(r.gapMs ?? [], 0.99) },
+    latenessMs: { p50: quantile(r.latenessMs ?? [], 0.5), p99: quantile(r.latenessMs ?? [], 0.99), max: maxOf(r.latenessMs ?? [], NaN) },
+    heldAtEnd: r.heldAtEnd ?? null,
+    ...(r.framesInFlight ? { framesInFlight: r.framesInFlight } : {}),
+    ...(r.encoders ? { encoders: r.encoders } : {}),
     segments: r.segments,
   };
 }
@@ -187,6 +205,9 @@ export interface ReportRow {
 const MB = 1024 * 1024;
 const LATENCY_SPANS = `decoded → taken by the encoder (after the first ${WARMUP_FRAMES} frames)`;
 const SWITCH_SPANS = 'request → first new-size frame out of the scaler';
+const REINIT_SPANS = "the new encoder's start (exec → its second frame asked), plus the old one's close when one encoder does both";
+const GAP_SPANS = 'last old-size frame into the old encoder → first new-size frame into the new one';
+const LATENESS_SPANS = 'frame taken by the encoder − when it was due (start + index × frame interval); realtime runs only';
 
 /** The comparison table, one column per report. */
 export function reportRows(reports: readonly RunReport[]): ReportRow[] {
@@ -215,11 +236,18 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     row('switches', 'resolution switches', 'switches that reached the scaler', '', 0, (r) => r.switches),
     row('switchP50', 'switch cost p50', SWITCH_SPANS, 'ms', -1, (r) => r.switchLatencyMs.p50),
     row('switchP99', 'switch cost p99', SWITCH_SPANS, 'ms', -1, (r) => r.switchLatencyMs.p99),
-    row('reinitP50', 'encoder re-init p50', 'closing the old encoder + opening the new one, per switch', 'ms', -1, (r) => r.reinitMs.p50),
-    row('reinitP99', 'encoder re-init p99', 'closing the old encoder + opening the new one, per switch', 'ms', -1, (r) => r.reinitMs.p99),
+    row('reinitP50', 'encoder re-init p50', REINIT_SPANS, 'ms', -1, (r) => r.reinitMs.p50),
+    row('reinitP99', 'encoder re-init p99', REINIT_SPANS, 'ms', -1, (r) => r.reinitMs.p99),
+    row('gapP50', 'switch gap at the encoder p50', GAP_SPANS, 'ms', -1, (r) => r.gapMs?.p50 ?? NaN),
+    row('gapP99', 'switch gap at the encoder p99', GAP_SPANS, 'ms', -1, (r) => r.gapMs?.p99 ?? NaN),
+    row('latenessP50', 'lateness p50 (realtime)', LATENESS_SPANS, 'ms', -1, (r) => r.latenessMs?.p50 ?? NaN),
+    row('latenessP99', 'lateness p99 (realtime)', LATENESS_SPANS, 'ms', -1, (r) => r.latenessMs?.p99 ?? NaN),
+    row('heldAtEnd', 'slots held at the end', 'slots the stages still held when the run ended, counted before they were taken back: after a finished run, any is a leak', 'slots', -1, (r) => r.heldAtEnd ?? NaN),
     row('segments', 'segments', 'encoded segments (one per output size run)', '', 0, (r) => r.segments),
   );
-  return rows;
+  // Rows a run may not have at all (lateness at max pacing, a gap without switches): only when some run has them.
+  const optional = new Set(['gapP50', 'gapP99', 'latenessP50', 'latenessP99', 'heldAtEnd']);
+  return rows.filter((r) => !optional.has(r.key) || r.values.some(Number.isFinite));
 }
 
 function csvCell(value: string): string {

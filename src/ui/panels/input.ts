@@ -1,6 +1,8 @@
 /** The input and run-setting pieces of the dashboard: the bundled sample, the file's description, the setting controls, drag and drop. */
 import type { MediaInfo } from '../../codec/probe.ts';
 import { UNAVAILABLE_ENCODERS } from '../../codec/ffmpeg-args.ts';
+import { scalerKind } from '../../pipeline/scale/scaler.ts';
+import { ALLOCATION_MODES } from '../../pool/modes/index.ts';
 import type { SwitchSchedule } from '../../pipeline/switch-schedule.ts';
 import { fill, h } from '../dom.ts';
 import { formatBytes, formatDuration, formatNumber } from '../format.ts';
@@ -35,13 +37,19 @@ export function renderFileInfo(el: HTMLElement, f: File | null, i: MediaInfo | n
   );
 }
 
+/** Which scaler the scale worker runs (the same detection runs here). */
+export const SCALER_LABEL = scalerKind() === 'wasm-simd' ? 'WASM SIMD scaler' : 'TypeScript scaler (no WASM SIMD in this browser)';
+
 const CODEC_LABELS = { h264: 'H.264 (x264)', vp8: 'VP8 (libvpx)', vp9: 'VP9' } as const;
 
 /** The run's setting controls (allocation mode, codec, pacing, switching and its parameters). */
 export function runControls() {
   return {
     mode: h('select', { 'data-testid': 'mode', 'aria-label': 'allocation mode' },
-      h('option', { value: 'pooled' }, 'pooled (recycled slots)'), h('option', { value: 'unpooled' }, 'unpooled (new buffer per frame)')),
+      ...ALLOCATION_MODES.map((m) => h('option', { value: m.name, title: m.summary }, m.label))),
+    framesInFlight: h('input', { type: 'number', min: 2, max: 16, value: 6, 'data-testid': 'frames-in-flight', 'aria-label': 'frames in flight per link', title: 'frames each link holds before its producer waits: the same limit in every mode' }),
+    encoders: h('select', { 'data-testid': 'encoders', 'aria-label': 'encoders at a switch', title: 'two: the next size\'s encoder starts at the switch while the last one closes; one: a switch waits for the close' },
+      h('option', { value: '2' }, 'two encoders (overlap switches)'), h('option', { value: '1' }, 'one encoder')),
     codec: h('select', { 'data-testid': 'codec', 'aria-label': 'codec' },
       ...(['h264', 'vp8', 'vp9'] as const).map((codec) => {
         // The pinned core cannot encode some codecs (VP9: ffmpeg.wasm#679): shown, disabled, with why.
