@@ -82,6 +82,14 @@ async function heapOf(send: () => Promise<HeapUsage>, timeoutMs: number): Promis
   return { used: r.usedSize, total: r.totalSize, backing: r.backingStorageSize ?? 0, ms: performance.now() - t0 };
 }
 
+/** Samples started but not answered, at most. */
+const IN_FLIGHT = 4;
+
+async function isSettled(p: Promise<unknown>): Promise<boolean> {
+  const pending = Symbol('pending');
+  return (await Promise.race([p.then(() => true, () => true), Promise.resolve(pending)])) !== pending;
+}
+
 export class Probe {
   readonly samples: ProbeSample[] = [];
   private readonly listeners = new Set<(s: ProbeSample) => void>();
@@ -122,21 +130,33 @@ export class Probe {
     return { t, page: pageHeap, workers, os, inApp: inApp as LabInApp | null, account: account(pageHeap, workers, os, inApp as LabInApp | null), tookMs: performance.now() - t0 };
   }
 
+  /**
+   * A sample starts every period whether or not the last one has answered (up to IN_FLIGHT at
+   * once): on a loaded machine a worker's answer can take longer than the period (the
+   * inspector interrupts the isolate when its thread gets the CPU), and waiting for it would
+   * halve the rate. Samples are kept and published in the order they started.
+   */
   private async loop(): Promise<void> {
     const period = this.opts.intervalMs ?? 100;
     const keep = this.opts.keep ?? 200_000;
-    let next = performance.now();
-    while (this.running) {
-      const s = await this.sample();
-      if (!this.running) break;
+    const inFlight: Promise<ProbeSample>[] = [];
+    const publish = (s: ProbeSample) => {
       this.samples.push(s);
       if (this.samples.length > keep) this.samples.splice(0, this.samples.length - keep);
       for (const l of this.listeners) l(s);
+    };
+    let next = performance.now();
+    while (this.running) {
+      inFlight.push(this.sample());
+      while (inFlight.length >= IN_FLIGHT) publish(await inFlight.shift()!);
       next += period;
       const wait = next - performance.now();
       if (wait < 0) next = performance.now(); // late: no burst to catch up
       await new Promise((r) => setTimeout(r, Math.max(0, wait)));
+      // Publish whatever has answered, in order.
+      while (inFlight.length > 0 && await isSettled(inFlight[0]!)) publish(await inFlight.shift()!);
     }
+    for (const p of inFlight) publish(await p);
   }
 
   /** Stops sampling; resolves with every sample kept. */
