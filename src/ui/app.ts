@@ -337,6 +337,7 @@ export class App implements Dashboard {
       this.updateProgress(tel, total);
       this.showOutputSize(run, tel);
       this.health.maybeMeasureBrowserMemory(tel);
+      this.health.checkSlowSlots(run);
     }, SAMPLE_INTERVAL_MS);
     this.onPhase(run, status);
     try {

@@ -5,14 +5,19 @@
 import { h } from '../dom.ts';
 import { formatBytes, formatMs } from '../format.ts';
 import type { RunTelemetry } from '../telemetry.ts';
+import type { UiRun } from '../engine.ts';
 
+/** A slot held longer than this by one stage is reported in the status bar (the leak detector's deadline). */
+const SLOW_SLOT_MS = 2000;
 /** measureUserAgentSpecificMemory takes seconds by default: ask rarely, one at a time. */
 const BROWSER_MEMORY_INTERVAL_MS = 15_000;
 
 type MeasureMemory = () => Promise<{ bytes: number }>;
 
 export class PageHealth {
-  readonly element = h('span', { class: 'muted', 'data-testid': 'health' });
+  private readonly slowNote = h('span', { class: 'warn', 'data-testid': 'slow-slots' });
+  private readonly longTaskNote = h('span', { class: 'muted' });
+  readonly element = h('span', { 'data-testid': 'health' }, this.longTaskNote, ' ', this.slowNote);
   readonly memoryNotes = h('details', { class: 'notes' }, h('summary', {}, 'What each memory series covers'), h('ul', {}, ...memoryNoteItems()));
   longTasks = 0;
   longTaskMaxMs = 0;
@@ -21,6 +26,22 @@ export class PageHealth {
   private readonly runWindows: { start: number; end: number }[] = [];
   private measuring = false;
   private lastMeasuredAt = -Infinity;
+
+  /** The slowest slot held past SLOW_SLOT_MS in the current run, for the status bar (once a second). */
+  private lastSlowCheck = 0;
+
+  checkSlowSlots(run: UiRun): void {
+    const now = performance.now();
+    if (now - this.lastSlowCheck < 1000) return;
+    this.lastSlowCheck = now;
+    const slow = run.slowSlots(SLOW_SLOT_MS);
+    if (slow.length === 0) {
+      this.slowNote.textContent = '';
+      return;
+    }
+    const worst = slow.reduce((a, b) => (b.heldForMs > a.heldForMs ? b : a));
+    this.slowNote.textContent = `${slow.length} slot${slow.length === 1 ? '' : 's'} held over ${formatMs(SLOW_SLOT_MS)}: the longest ${formatMs(worst.heldForMs)} by ${worst.stage} (frame ${worst.frameIndex}, link ${worst.link})`;
+  }
 
   /** Starts a run's window; call the returned function when the run ends. */
   runStarted(): () => void {
@@ -38,7 +59,7 @@ export class PageHealth {
         this.longTasks++;
         this.longTaskMaxMs = Math.max(this.longTaskMaxMs, entry.duration);
       }
-      this.element.textContent = `main-thread tasks over 50 ms during runs: ${this.longTasks} (longest ${formatMs(this.longTaskMaxMs)})`;
+      this.longTaskNote.textContent = `main-thread tasks over 50 ms during runs: ${this.longTasks} (longest ${formatMs(this.longTaskMaxMs)})`;
     }).observe({ type: 'longtask', buffered: false });
   }
 
