@@ -164,6 +164,29 @@ export interface CodecCore {
   readonly runs: number;
 }
 
+/**
+ * This thread's running counts of what the codec glue does per frame that makes garbage or
+ * would (WORKERFS reads, log output, views the frame devices had to make). Plain numbers,
+ * bumped where it happens without allocating; a stage resets them when its run starts and
+ * publishes them to the metrics block (Metrics.publishGlue) so the page can show them.
+ */
+export const glueTally = {
+  inputReads: 0,
+  inputReadBytes: 0,
+  logLines: 0,
+  logBytes: 0,
+  viewsMade: 0,
+};
+
+/** Zeroes `glueTally` (a stage's run starts). */
+export function resetGlueTally(): void {
+  glueTally.inputReads = 0;
+  glueTally.inputReadBytes = 0;
+  glueTally.logLines = 0;
+  glueTally.logBytes = 0;
+  glueTally.viewsMade = 0;
+}
+
 /** The loaded build is not the one this wrapper was written for, or the cure failed. */
 export class CoreMismatchError extends Error {
   override name = 'CoreMismatchError';
@@ -284,6 +307,9 @@ export async function loadCodecCore(options: LoadCodecCoreOptions): Promise<Code
   const spRestore = stackRestore as (sp: number) => void;
 
   M.setLogger((event) => {
+    // allocates: Emscripten's tty makes a string per line before this runs; only while a
+    // logger is set (tests, load-time version check), never on a run's per-frame path.
+    glueTally.logLines++;
     if (capture) (event.type === 'stdout' ? capture.stdout : capture.stderr).push(event.message);
     userLogger?.(event.message);
   });
@@ -298,13 +324,18 @@ export async function loadCodecCore(options: LoadCodecCoreOptions): Promise<Code
     // A byte loop, not set(subarray()): the build logs several lines per frame, and a view per
     // write would be garbage on the per-frame path. Log writes are short.
     const start = length > ring.length ? length - ring.length : 0;
+    let lines = 0;
     for (let i = start; i < length; i++) {
-      ring[ringPos++] = buffer[offset + i]!;
+      const b = buffer[offset + i]!;
+      ring[ringPos++] = b;
+      if (b === 10) lines++;
       if (ringPos === ring.length) {
         ringPos = 0;
         ringFull = true;
       }
     }
+    glueTally.logLines += lines;
+    glueTally.logBytes += length;
     return length;
   };
   const ringOps: FsStreamOps = { write: ringWrite };

@@ -11,7 +11,7 @@
  * cleanly; the caught error is kept on the mount (`takeError()`) and rethrown by
  * `rethrowIfFailed()` after `exec` returns.
  */
-import type { CodecCore, FsStream, FsStreamOps } from './core.ts';
+import { glueTally, type CodecCore, type FsStream, type FsStreamOps } from './core.ts';
 
 const EIO = 29;
 
@@ -61,6 +61,9 @@ export class FrameCutter {
         this.filled = 0;
       }
       const take = Math.min(this.frameBytes - this.filled, n - i);
+      // allocates: a view when a write does not hold exactly one frame (a frame cut across
+      // writes); the decode stage has ffmpeg flush after every packet, so none does.
+      if (take !== n || i !== 0) glueTally.viewsMade++;
       dest.set(take === n && i === 0 ? src : src.subarray(i, i + take), this.filled);
       this.filled += take;
       i += take;
@@ -114,6 +117,34 @@ class HeapView {
   }
 }
 
+/** Entries of a ViewCache: ffmpeg reuses a handful of buffers (its packet allocations, avio's buffer). */
+const VIEW_CACHE_ENTRIES = 8;
+
+/**
+ * Views of ranges of one ArrayBuffer, kept for reuse: the same (offset, length) asked again
+ * (ffmpeg writing each frame from a recycled packet buffer) gets the same view, so a device
+ * call makes no garbage in steady state. One writer: the thread running the device.
+ */
+class ViewCache {
+  private readonly views: (Uint8Array | null)[] = new Array<Uint8Array | null>(VIEW_CACHE_ENTRIES).fill(null);
+  private next = 0;
+
+  /** A view of `length` bytes of `whole`'s buffer at `byteOffset`. */
+  view(whole: Uint8Array, byteOffset: number, length: number): Uint8Array {
+    const views = this.views;
+    for (let i = 0; i < VIEW_CACHE_ENTRIES; i++) {
+      const v = views[i]!;
+      if (v !== null && v.byteOffset === byteOffset && v.length === length && v.buffer === whole.buffer) return v;
+    }
+    // allocates: a view for a range not seen lately (first frames, a memory grow, a new size).
+    glueTally.viewsMade++;
+    const v = new Uint8Array(whole.buffer, byteOffset, length);
+    views[this.next] = v;
+    this.next = (this.next + 1) % VIEW_CACHE_ENTRIES;
+    return v;
+  }
+}
+
 function makeMount(core: CodecCore, path: string, errorBox: { error: unknown }): DeviceMount {
   let mounted = true;
   return {
@@ -142,6 +173,7 @@ function makeMount(core: CodecCore, path: string, errorBox: { error: unknown }):
  */
 export function mountFrameSink(core: CodecCore, path: string, cutter: FrameCutter): DeviceMount {
   const heap = new HeapView();
+  const views = new ViewCache();
   const box: { error: unknown } = { error: undefined };
   const ops: FsStreamOps = {
     open() {
@@ -150,8 +182,9 @@ export function mountFrameSink(core: CodecCore, path: string, cutter: FrameCutte
     write(_stream: FsStream, buffer: Int8Array, offset: number, length: number): number {
       if (box.error !== undefined) throw new core.FS.ErrnoError(EIO);
       try {
-        // One small subarray view per write call; frame bytes are copied once, into the destination.
-        cutter.write(heap.of(buffer).subarray(buffer.byteOffset + offset, buffer.byteOffset + offset + length));
+        // A cached view of the written range (no garbage per write); frame bytes are copied
+        // once, into the destination.
+        cutter.write(views.view(heap.of(buffer), buffer.byteOffset + offset, length));
       } catch (e) {
         box.error = e;
         throw new core.FS.ErrnoError(EIO);
@@ -178,6 +211,7 @@ export interface FrameSourceFeed {
  */
 export function mountFrameSource(core: CodecCore, path: string, feed: FrameSourceFeed): DeviceMount {
   const heap = new HeapView();
+  const views = new ViewCache();
   const box: { error: unknown } = { error: undefined };
   let frame: Uint8Array | null = null;
   let pos = 0;
@@ -219,7 +253,8 @@ export function mountFrameSource(core: CodecCore, path: string, feed: FrameSourc
             pos = 0;
           }
           const take = Math.min(frame.length - pos, length - written);
-          heapU8.set(pos === 0 && take === frame.length ? frame : frame.subarray(pos, pos + take), base + written);
+          // A read of part of a frame copies from a cached view of that part (no garbage per read).
+          heapU8.set(pos === 0 && take === frame.length ? frame : views.view(frame, frame.byteOffset + pos, take), base + written);
           pos += take;
           written += take;
           if (pos === frame.length) {
@@ -263,7 +298,9 @@ export function mountByteSink(core: CodecCore, path: string, target: ByteSinkTar
     write(_stream: FsStream, buffer: Int8Array, offset: number, length: number): number {
       if (box.error !== undefined) throw new core.FS.ErrnoError(EIO);
       try {
-        // One view per write (a muxer write is a fragment or up to avio's 32 KiB buffer, not a frame's bytes).
+        // allocates: one view per write (about one per encoded frame, ~60 B); the target copies
+        // the bytes out of WASM memory into a buffer of their own right after, which it must.
+        // (A view cache does not help here: every encoded chunk has its own length.)
         target.write(heap.of(buffer).subarray(buffer.byteOffset + offset, buffer.byteOffset + offset + length));
       } catch (e) {
         box.error = e;

@@ -4,7 +4,7 @@
  * Node: the same WORKERFS, given a `LazyBlob` backed by a file descriptor (see input-node.ts),
  * so tests exercise the browser's read path, seeking included (MP4 index at the end).
  */
-import type { CodecCore, LazyBlob, SyncBlobReader } from './core.ts';
+import { glueTally, type CodecCore, type LazyBlob, type SyncBlobReader } from './core.ts';
 
 /** A synchronously readable blob that is not a DOM Blob (Node: a file descriptor range). */
 export interface SyncReadableBlob extends LazyBlob {
@@ -30,6 +30,11 @@ let fileReaderSync: FileReaderSyncLike | null = null;
 /** WORKERFS's reader: our sync blobs read themselves, DOM Blobs go through FileReaderSync. */
 const dispatchingReader: SyncBlobReader = {
   readAsArrayBuffer(blob) {
+    // allocates: every WORKERFS read (WORKERFS slices the File, then this makes a new
+    // ArrayBuffer of the range, and WORKERFS a view of it); not in the pooled hot path's
+    // control. Counted in glueTally (inputReads, inputReadBytes).
+    glueTally.inputReads++;
+    glueTally.inputReadBytes += blob.size;
     if (isSyncReadable(blob)) return blob.readSync();
     if (!fileReaderSync) {
       const Ctor = (globalThis as { FileReaderSync?: new () => FileReaderSyncLike }).FileReaderSync;

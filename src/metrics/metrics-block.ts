@@ -27,7 +27,14 @@
  *    h=1+s stage s time: producer begin()→commit(), sink next()→done(), preview take()→release()
  *    +0 .. +HIST_BUCKETS-1   bucket counts (see histogram.ts)
  *    +HIST_BUCKETS           max sample in whole µs (CAS-updated; saturates at 2^31-1)
+ * GLUE_BASE + s·4 + g        codec-glue row s  stage s's thread (Atomics.store of its tally)
+ *    g=0 inputReads        WORKERFS reads (each slices the File and makes a new ArrayBuffer)
+ *    g=1 logLines          lines of ffmpeg output (into the log ring: no string made)
+ *    g=2 viewsMade         views the frame devices had to make (a range not in their cache)
+ *    g=3 reserved
  * ```
+ * GLUE_BASE = HIST_BASE + HIST_COUNT·HIST_STRIDE (after the histograms; earlier words keep
+ * their places).
  * ## Layout of `MetricsShared.floats` (Float64Array)
  * ```
  * 0 + s·4 + f                stage row s      stage s's thread ONLY (plain stores)
@@ -37,7 +44,11 @@
  *    f=3 waitMs            time spent blocked in acquire/push/pop
  * RECENT_BASE + i·3          recent ring entry i = cursor % recentCapacity, sink stage only
  *    +0 t (shared clock ms)   +1 latency ms   +2 frame index
+ * GLUE_F_BASE + s·2 + g      codec-glue row s, stage s's thread ONLY (plain stores)
+ *    g=0 inputReadBytes    bytes WORKERFS read (each read's ArrayBuffer, outside the V8 heap)
+ *    g=1 logBytes          bytes of ffmpeg output
  * ```
+ * GLUE_F_BASE = RECENT_BASE + recentCapacity·3 (after the ring).
  * Staleness: readers (the main-thread sampler) use plain loads and may see a value a few
  * updates old. The Float64 fields have one writer each (the thread running that stage), so
  * they never lose updates; the spec allows a racing 64-bit read to tear, which aligned
@@ -82,10 +93,38 @@ export const HIST_E2E = 0;
 export const HIST_COUNT = 1 + STAGE_COUNT;
 export const HIST_STRIDE = HIST_BUCKETS + 2;
 const HIST_BASE = STAGE_INT_BASE + STAGE_COUNT * STAGE_INT_STRIDE;
-const INT_WORDS = HIST_BASE + HIST_COUNT * HIST_STRIDE;
+
+/**
+ * What the codec glue does per frame that makes garbage (or would): counted where it happens
+ * (src/codec) and published by each stage, so the page can show what the stages do not own.
+ */
+export const GlueCounter = {
+  inputReads: 0,
+  logLines: 1,
+  viewsMade: 2,
+} as const;
+export type GlueCounter = (typeof GlueCounter)[keyof typeof GlueCounter];
+export const GlueGauge = {
+  inputReadBytes: 0,
+  logBytes: 1,
+} as const;
+export type GlueGauge = (typeof GlueGauge)[keyof typeof GlueGauge];
+const GLUE_BASE = HIST_BASE + HIST_COUNT * HIST_STRIDE;
+const GLUE_STRIDE = 4;
+const GLUE_F_STRIDE = 2;
+const INT_WORDS = GLUE_BASE + STAGE_COUNT * GLUE_STRIDE;
 
 const RECENT_BASE = STAGE_COUNT * STAGE_FLOAT_STRIDE;
 const RECENT_STRIDE = 3;
+
+/** A thread's running glue counts (see `glueTally` in src/codec/core.ts). */
+export interface GlueTally {
+  readonly inputReads: number;
+  readonly inputReadBytes: number;
+  readonly logLines: number;
+  readonly logBytes: number;
+  readonly viewsMade: number;
+}
 
 export function stageHistogram(stage: StageId): number {
   return 1 + stage;
@@ -104,6 +143,7 @@ export class Metrics {
   readonly ints: Int32Array;
   readonly floats: Float64Array;
   readonly recentCapacity: number;
+  private readonly glueFloatBase: number;
 
   private constructor(shared: MetricsShared) {
     this.shared = shared;
@@ -113,13 +153,14 @@ export class Metrics {
       throw new Error('metrics block layout mismatch');
     }
     this.recentCapacity = this.ints[W_RECENT_CAP] ?? 0;
+    this.glueFloatBase = RECENT_BASE + this.recentCapacity * RECENT_STRIDE;
   }
 
   /** Allocates the shared block (call once, on the controller's thread). */
   static create(options: { recentCapacity?: number } = {}): Metrics {
     const recentCapacity = options.recentCapacity ?? 2048;
     const ints = new SharedArrayBuffer(INT_WORDS * 4);
-    const floats = new SharedArrayBuffer((RECENT_BASE + recentCapacity * RECENT_STRIDE) * 8);
+    const floats = new SharedArrayBuffer((RECENT_BASE + recentCapacity * RECENT_STRIDE + STAGE_COUNT * GLUE_F_STRIDE) * 8);
     const i32 = new Int32Array(ints);
     i32[W_MAGIC] = METRICS_MAGIC;
     i32[W_STAGES] = STAGE_COUNT;
@@ -195,7 +236,30 @@ export class Metrics {
     Atomics.store(this.ints, W_RECENT_CURSOR, cursor + 1); // publishing store
   }
 
+  /**
+   * Publishes this thread's glue tally as stage `stage`'s glue row (the tally only grows; the
+   * stage calls this per frame). Allocation-free: plain reads of the tally, shared stores.
+   */
+  publishGlue(stage: StageId, tally: GlueTally): void {
+    const row = GLUE_BASE + stage * GLUE_STRIDE;
+    Atomics.store(this.ints, row + GlueCounter.inputReads, tally.inputReads);
+    Atomics.store(this.ints, row + GlueCounter.logLines, tally.logLines);
+    Atomics.store(this.ints, row + GlueCounter.viewsMade, tally.viewsMade);
+    const f = this.glueFloatBase + stage * GLUE_F_STRIDE;
+    this.floats[f + GlueGauge.inputReadBytes] = tally.inputReadBytes;
+    this.floats[f + GlueGauge.logBytes] = tally.logBytes;
+  }
+
   // ---- readers ----
+
+  /** Stage `stage`'s glue counter (what its codec glue did, as of its last publish). */
+  glue(stage: StageId, counter: GlueCounter): number {
+    return Atomics.load(this.ints, GLUE_BASE + stage * GLUE_STRIDE + counter);
+  }
+
+  glueGauge(stage: StageId, gauge: GlueGauge): number {
+    return this.floats[this.glueFloatBase + stage * GLUE_F_STRIDE + gauge] ?? 0;
+  }
 
   counter(stage: StageId, counter: StageCounter): number {
     return Atomics.load(this.ints, STAGE_INT_BASE + stage * STAGE_INT_STRIDE + counter);

@@ -275,25 +275,29 @@ export class FramePool {
   acquire(width: number, height: number, stage: StageId, timeoutMs: number): SlotHandle | null {
     const handle = this.acquireOrRegister(width, height, stage, false);
     if (handle > 0) return handle;
+    // One clock read before the wait and one after each wake: a read costs a HeapNumber while
+    // this code is Maglev-compiled (see sharedNow). Whole-ms timeouts (rounded up) reach
+    // Atomics.wait as small integers, never as a boxed double.
     const t0 = performance.now();
-    const deadline = t0 + timeoutMs;
+    let elapsed = 0;
     let registered = false;
     try {
       for (;;) {
         const got = this.acquireOrRegister(width, height, stage, true);
         if (got > 0) {
-          this.metrics?.addWait(stage, performance.now() - t0, false);
+          this.metrics?.addWait(stage, elapsed, false);
           return got;
         }
         registered = true;
-        const remaining = deadline - performance.now();
+        const remaining = timeoutMs - elapsed;
         if (remaining <= 0) {
-          this.metrics?.addWait(stage, performance.now() - t0, true);
+          this.metrics?.addWait(stage, elapsed, true);
           return null;
         }
-        Atomics.wait(this.h, H_SEQ, this.waitSeq, remaining);
+        Atomics.wait(this.h, H_SEQ, this.waitSeq, Math.min(Math.ceil(remaining), 0x3fffffff) | 0);
         Atomics.sub(this.h, H_WAITERS, 1);
         registered = false;
+        elapsed = performance.now() - t0;
       }
     } finally {
       if (registered) Atomics.sub(this.h, H_WAITERS, 1);

@@ -78,18 +78,22 @@ export class SlotWriter implements SlotLinkWriter {
   commit(frame: WritableFrame, timeoutMs: number): CommitResult {
     const f = this.own(frame);
     const pool = this.pool;
-    const deadline = performance.now() + timeoutMs;
+    let pushTimeoutMs = timeoutMs;
     if (f.handle === 0) {
       // copyIn: the fresh buffer crosses into a slot (a counted copy).
+      const t0 = performance.now();
       const h = pool.acquire(f.width, f.height, this.producer, timeoutMs);
       if (h === null) return 'timeout';
       pool.data(h).set(f.data);
       this.metrics.countCopy(this.producer, f.byteLength);
       f.handle = h;
+      pushTimeoutMs = Math.max(0, timeoutMs - (performance.now() - t0));
     }
     const h = f.handle;
+    let now = 0;
     if (!f.handedOver) {
-      f.stamps[this.producer] = sharedNow();
+      now = sharedNow();
+      f.stamps[this.producer] = now;
       // Plain stores, published to the consumer by the queue's head store.
       pool.setFrameIndex(h, f.frameIndex);
       pool.setPtsUs(h, f.ptsUs);
@@ -101,11 +105,13 @@ export class SlotWriter implements SlotLinkWriter {
     }
     if (!this.queue.tryPush(h)) {
       const t0 = performance.now();
-      const ok = this.queue.push(h, Math.max(0, deadline - t0));
+      const ok = this.queue.push(h, pushTimeoutMs);
       this.metrics.addWait(this.producer, performance.now() - t0, !ok);
       if (!ok) return 'timeout';
+      now = 0; // waited: the frame left later than its stamp
     }
-    this.metrics.recordLatency(stageHistogram(this.producer), sharedNow() - f.startedAt);
+    // Pushed at once: the stamp's reading is the time it left (one clock read per commit).
+    this.metrics.recordLatency(stageHistogram(this.producer), (now === 0 ? sharedNow() : now) - f.startedAt);
     this.metrics.count(this.producer, StageCounter.frames);
     f.reset(); // copyIn: the fresh buffer is left for the GC
     return 'ok';

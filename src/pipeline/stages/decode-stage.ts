@@ -1,4 +1,4 @@
-import type { CodecCore } from '../../codec/core.ts';
+import { glueTally, resetGlueTally, type CodecCore } from '../../codec/core.ts';
 import { decodeArgs } from '../../codec/ffmpeg-args.ts';
 import { FrameCutter, mountFrameSink } from '../../codec/frame-devices.ts';
 import { mountInputFile, type InputSource } from '../../codec/input.ts';
@@ -83,13 +83,15 @@ export class DecodeStage {
         frame.ptsUs = Math.round(frameIndex * frameInterval * 1000);
         if (!commitFrame(writer, control, StageId.decode, frame)) throw new StageStopped('stopped'); // commit stamps the decode time
         control.setWasmBytes(StageId.decode, core.wasmMemoryBytes());
+        metrics.publishGlue(StageId.decode, glueTally);
         frameIndex++;
       },
     });
     const sink = mountFrameSink(core, SINK_PATH, cutter);
+    resetGlueTally(); // this run's glue counts only (not the probe's reads)
 
     try {
-      const ret = core.exec(decodeArgs(this.inputPath, info, SINK_PATH));
+      const ret = core.exec(withFlushedPackets(decodeArgs(this.inputPath, info, SINK_PATH)));
       sink.rethrowIfFailed();
       if (control.stopping) throw new StageStopped('stopped');
       if (ret !== 0 && frameIndex === 0) {
@@ -111,6 +113,16 @@ export class DecodeStage {
       throw new StageFailure('decode', describeError(error), { cause: error });
     }
   }
+}
+
+/**
+ * Asks ffmpeg to flush its output after every packet (option before the output path, the last
+ * argument): a frame then reaches the sink as whole avio buffers plus its remainder, and no
+ * write holds the end of one frame and the start of the next, which made the sink cut a view
+ * per piece (issue 11: ~1.3 views a frame at 320×180).
+ */
+function withFlushedPackets(args: string[]): string[] {
+  return [...args.slice(0, -1), '-flush_packets', '1', ...args.slice(-1)];
 }
 
 /** Sleeps (blocking: we are inside exec) until `dueMs` on the shared clock or a stop. */

@@ -42,8 +42,15 @@ export function encodeWorkerApi(loadCore: LoadCore): EncodeWorkerApi {
       const port = ports.output;
       if (!port) throw new StageFailure('encode', 'the encoder was started without an output port');
       // A worker inside exec can send, not receive: output goes out on its own port, in order.
-      // Chunks are moved (transferred), not copied.
-      return stage.run(shared, plan, (message) => port.postMessage(message, message.kind === 'chunk' ? [message.bytes.buffer] : []));
+      // Chunks are moved (transferred), not copied. One transfer list, refilled per chunk
+      // (postMessage reads it at once): no array per frame.
+      const one: ArrayBuffer[] = [new ArrayBuffer(0)];
+      const none: ArrayBuffer[] = [];
+      return stage.run(shared, plan, (message) => {
+        if (message.kind !== 'chunk') return port.postMessage(message, none);
+        one[0] = message.bytes.buffer as ArrayBuffer;
+        port.postMessage(message, one);
+      });
     },
   };
 }
