@@ -104,6 +104,10 @@ export async function launchBrowser(opts: LaunchOptions): Promise<LaunchedBrowse
     throw new LabError(`The browser's DevTools endpoint ${wsEndpoint} is not on loopback; the lab refuses to use it.`);
   }
   child.stderr!.resume();
+  // Whatever way Node ends (a signal before the lab's handlers, an uncaught error), the browser ends with it.
+  const killOnExit = () => { child.kill('SIGKILL'); };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let closed: Promise<void> | null = null;
   return {
     process: child,

@@ -66,11 +66,13 @@ export function parseCli(argv: string[]): Cli {
 
 async function main(): Promise<void> {
   const cli = parseCli(process.argv.slice(2));
-  const lab: Lab = await startLab({ headless: cli.headless, port: cli.port, probe: cli.probe });
+  let lab: Lab | null = null;
   let closing: Promise<void> | null = null;
-  const close = () => (closing ??= lab.close());
-  process.once('SIGINT', () => void close().then(() => process.exit(130)));
-  process.once('SIGTERM', () => void close().then(() => process.exit(143)));
+  const close = () => (closing ??= lab ? lab.close() : Promise.resolve());
+  // Until the lab is up, a signal just exits: the browser is killed by its exit hook (chromium.ts).
+  process.once('SIGINT', () => void close().finally(() => process.exit(130)));
+  process.once('SIGTERM', () => void close().finally(() => process.exit(143)));
+  lab = await startLab({ headless: cli.headless, port: cli.port, probe: cli.probe });
   try {
     if (cli.headless) {
       const report = await runHeadless(lab, { file: cli.file, mode: cli.mode, pacing: cli.pacing, compare: cli.compare, timeoutMs: cli.timeoutMs });
@@ -80,10 +82,11 @@ async function main(): Promise<void> {
       if (/ failed/.test(report.status)) process.exitCode = 1;
       return;
     }
-    await waitForApp(lab.page);
-    if (cli.file) await chooseFile(lab.page, cli.file);
-    await select(lab.page, 'mode', cli.mode);
-    await select(lab.page, 'pacing', cli.pacing);
+    const l = lab;
+    await waitForApp(l.page);
+    if (cli.file) await chooseFile(l.page, cli.file);
+    await select(l.page, 'mode', cli.mode);
+    await select(l.page, 'pacing', cli.pacing);
     console.log(`FramePool Lab: ${lab.server.url}/ is open in the lab's browser (pid ${lab.browser.pid}); the memory panel charts every worker's heap ` +
       `${cli.probe ? 'at 10 Hz' : '(probe off: --no-probe)'}. Close the browser or press Ctrl+C to stop.`);
     await new Promise<void>((resolve) => lab.browser.process.once('exit', () => resolve()));
