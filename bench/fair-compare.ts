@@ -11,6 +11,7 @@ import { markdownTable, speedTable, type CaseFigures } from './report.ts';
 
 const MB = 1024 * 1024;
 const MODES = ['pooled', 'unpooled'] as const satisfies readonly AllocationModeName[];
+type ComparedMode = (typeof MODES)[number];
 
 interface MetricDef {
   name: string;
@@ -40,8 +41,8 @@ export interface FairCompareRow {
   unit: string;
   better: 'lower' | 'higher';
   /** Each mode's value per round, in round order (NaN: failed run or no figure). */
-  values: Record<AllocationModeName, number[]>;
-  spread: Record<AllocationModeName, Spread>;
+  values: Record<ComparedMode, number[]>;
+  spread: Record<ComparedMode, Spread>;
   /** unpooled ÷ pooled of the medians, and its range: min(unpooled) ÷ max(pooled) … max(unpooled) ÷ min(pooled). */
   ratio: { median: number; min: number; max: number };
   verdict: Verdict;
@@ -101,7 +102,7 @@ export function fairCompareResults(figures: CaseFigures[]): FairCompareResult[] 
   return [...groups.entries()].map(([id, runs]) => {
     runs.sort((a, b) => a.spec.fairCompare!.position - b.spec.fairCompare!.position);
     const measured = runs.filter((r) => !r.spec.fairCompare!.warmup);
-    const byMode = (mode: AllocationModeName) => measured.filter((r) => r.spec.mode === mode);
+    const byMode = (mode: ComparedMode) => measured.filter((r) => r.spec.mode === mode);
     const first = runs[0]!.spec;
     const notes: string[] = [];
     const warmup = runs.find((r) => r.spec.fairCompare!.warmup);
@@ -154,7 +155,7 @@ function ratioCell(r: FairCompareRow['ratio'], p: Spread, u: Spread): string {
 
 /** The comparison table: one row per metric. */
 export function fairCompareTable(result: FairCompareResult): string {
-  const n = (mode: AllocationModeName) => Math.max(...result.rows.map((r) => r.spread[mode].n));
+  const n = (mode: ComparedMode) => Math.max(...result.rows.map((r) => r.spread[mode].n));
   const header = ['metric', `pooled median (range), ${n('pooled')} runs`, `unpooled median (range), ${n('unpooled')} runs`, 'unpooled ÷ pooled (range)', 'verdict'];
   const rows = result.rows.map((row) => {
     const digits = METRICS.find((m) => m.name === row.metric)!.digits;

@@ -1,3 +1,4 @@
+import type { AllocationMode } from '../src/pool/modes/index.ts';
 /**
  * The wire between the bench runner (Node, bench/run.ts) and the bench page
  * (bench/page/main.ts): `window.runBenchCase(config)` takes a BenchCaseConfig and resolves
@@ -8,7 +9,8 @@
  * (Date.now()).
  */
 
-export type AllocationModeName = 'pooled' | 'unpooled';
+/** Every allocation mode the app has (src/pool/modes/ is the one list). */
+export type AllocationModeName = AllocationMode;
 export type PacingName = 'max' | 'realtime';
 /**
  * none: no switch. every30: the ladder schedule, a switch every 30 frames. storm: a switch

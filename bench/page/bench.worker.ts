@@ -10,7 +10,7 @@ import { decodeArgs, encodeArgs } from '../../src/codec/ffmpeg-args.ts';
 import { FrameCutter, mountFrameSink, mountFrameSource } from '../../src/codec/frame-devices.ts';
 import { mountInputFile } from '../../src/codec/input.ts';
 import { probeMedia } from '../../src/codec/probe.ts';
-import { I420Scaler } from '../../src/pipeline/scale/bilinear-i420.ts';
+import { createI420Scaler } from '../../src/pipeline/scale/scaler.ts';
 import { i420Layout } from '../../src/pool/frame-format.ts';
 import type { StageAloneFigures } from '../protocol.ts';
 
@@ -97,7 +97,7 @@ async function stageAlone(module: WebAssembly.Module, file: File, targetHeight: 
   const keepSource = Math.min(60, decoded);
   const sourceFrames: Uint8Array[] = [];
   const scaledFrames: Uint8Array[] = [];
-  const scaler = new I420Scaler(src.width, src.height, dst.width, dst.height);
+  const scaler = createI420Scaler(src.width, src.height, dst.width, dst.height); // the pipeline's scaler (WASM SIMD where available)
   const capture = mountFrameSink(core, '/dev/bench-capture', new FrameCutter(srcBytes, {
     begin: () => {
       if (scaledFrames.length >= decoded) throw enough;

@@ -398,7 +398,8 @@ async function apiBaselineCase(config: BenchCaseConfig): Promise<BenchCaseResult
     const ret = await ffmpeg.exec([
       '-i', 'input.mp4', '-map', '0:v:0', '-an', '-vf', 'scale=-2:480:flags=bilinear',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
-      '-movflags', '+faststart', 'output.mp4',
+      // The pipeline's muxing (fragmented, one fragment per frame), so the ratio compares like with like.
+      '-movflags', '+frag_every_frame+empty_moov+default_base_moof', 'output.mp4',
     ]);
     const endedAt = now();
     const output = await ffmpeg.readFile('output.mp4');
