@@ -3,10 +3,12 @@
  * setup that never finishes. No run may hang, lose finished segments, leak a worker or keep
  * a slot held.
  */
+import * as Comlink from 'comlink';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CodecCore } from '../../src/codec/core.ts';
-import { DEFAULT_STALL_TIMEOUT_MS, liveStageWorkers, PipelineRun, probeInput, type PipelineHost, type RunOptions, type StageWorker } from '../../src/pipeline/controller.ts';
-import type { StageKind } from '../../src/pipeline/stage-protocol.ts';
+import { DEFAULT_STALL_TIMEOUT_MS, END_WITHIN_MS, liveStageWorkers, PipelineRun, probeInput, type PipelineHost, type RunOptions, type StageWorker } from '../../src/pipeline/controller.ts';
+import type { EncodeWorkerApi, StageKind } from '../../src/pipeline/stage-protocol.ts';
+import type { EncodePlan, PipelineShared } from '../../src/pipeline/pipeline-shared.ts';
 import { loadCore, md5 } from '../codec/helpers.ts';
 import { nodePipelineHost } from '../support/node-pipeline-host.ts';
 import { StageId } from '../../src/metrics/stages.ts';
@@ -151,6 +153,40 @@ describe('a worker that ends itself without a word', () => {
       expect(heldSlots(run)).toBe(0);
     });
   }
+});
+
+describe('Stop with finished segments still on their way', () => {
+  it('the run ends within a second all the same, and a notice counts the segments that never arrived', async () => {
+    // Encode workers whose output port nobody reads: they finish segments, none reaches the page.
+    const unread: MessagePort[] = [];
+    const host: PipelineHost = {
+      codecModule: () => nodePipelineHost.codecModule(),
+      spawn<K extends StageKind>(kind: K): StageWorker<K> {
+        const worker = nodePipelineHost.spawn(kind);
+        if (kind !== 'encode') return worker;
+        const encoder = worker.api as unknown as Pick<EncodeWorkerApi, 'run'>;
+        const run = (shared: PipelineShared, plan: EncodePlan) => {
+          const channel = new MessageChannel();
+          unread.push(channel.port1);
+          return encoder.run(shared, plan, Comlink.transfer({ output: channel.port2 }, [channel.port2]));
+        };
+        const api = new Proxy(worker.api, { get: (target, key) => (key === 'run' ? run : Reflect.get(target, key)) });
+        return { ...worker, api };
+      },
+    };
+    const run = new PipelineRun(host, { hostPath: clip90 }, { ...baseOptions, pacing: 'realtime', schedule: { kind: 'every', frames: 10 } });
+    const ended = runToEnd(run);
+    await until(() => (run.control?.segmentCount ?? 0) >= 2);
+    const stoppedAt = performance.now();
+    run.stop();
+    const { phase } = await ended;
+    const ms = performance.now() - stoppedAt;
+    for (const port of unread) port.close();
+    expect(phase).toBe('done');
+    expect(ms).toBeLessThan(END_WITHIN_MS); // not the 2 s a run that ended by itself gives late segments
+    expect(run.segments).toEqual([]);
+    expect(run.notice).toMatch(/^(One finished segment|\d+ finished segments) did not reach the page before the run had to end, so (it is|they are) missing from the list\. The segments shown are complete\.$/);
+  });
 });
 
 describe('WASM memory budget', () => {
