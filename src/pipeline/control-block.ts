@@ -38,10 +38,20 @@
  *     10..13 WASM_BYTES  per stage id: that worker's WASM memory size in bytes, updated by
  *                        the worker (per frame or per segment). Reader: sampler. May be stale
  *                        by one frame.
- *     14..15             reserved.
+ *     14 LAST_FRAME_IN_AT  shared-clock ms the encoder that ended the last segment took its
+ *                        last frame. Writer: that encoder, before it passes the turn
+ *                        (published by the TURN store). Reader: the next encoder, for the
+ *                        encoder-side gap of a switch.
+ *     15 ENCODE_LANE_1_WASM  the second encode lane's WASM memory, bytes (see WASM_BYTES).
+ *   Int32 view from byte 128 (the encoders' hand-over; see encode-stage.ts)
+ *     32 TURN            which encode lane consumes link B now (0 or 1). Writer: the lane
+ *                        that holds it, at a segment's end, before its flush (publishing
+ *                        store, notified). Readers: the lanes waiting for their turn.
+ *     33 NEXT_SEGMENT    index of the next segment to open; the lane holding the turn
+ *                        takes one (Atomics.add).
  *   Shared clock everywhere: performance.timeOrigin + performance.now().
  */
-import { sharedNow } from '../metrics/stages.ts';
+import { sharedNow, StageId } from '../metrics/stages.ts';
 
 export const CONTROL_BYTES = 256;
 
@@ -55,7 +65,8 @@ const PROGRESS_STAGES = 3;
 
 export const FaultKind = { throw: 0, stall: 1, close: 2 } as const;
 export type FaultKind = keyof typeof FaultKind;
-const F = { requestedAt: 8, startedAt: 9, wasmBytes: 10 } as const;
+const F = { requestedAt: 8, startedAt: 9, wasmBytes: 10, lastFrameInAt: 14, encodeLane1Wasm: 15 } as const;
+const H = { turn: 0, nextSegment: 1 } as const;
 
 
 /** One size request as the scale stage reads it (a reusable record). */
@@ -72,6 +83,8 @@ export class ControlBlock {
   private readonly f64: Float64Array;
   /** A word to sleep on (see PARKING). */
   readonly parkingWord: Int32Array;
+  /** The encoders' hand-over words (TURN, NEXT_SEGMENT). */
+  private readonly handover: Int32Array;
 
   /** Views an existing block (workers attach to the controller's buffer). */
   constructor(buffer: SharedArrayBuffer) {
@@ -79,6 +92,7 @@ export class ControlBlock {
     this.i32 = new Int32Array(buffer, 0, 16);
     this.f64 = new Float64Array(buffer);
     this.parkingWord = new Int32Array(buffer, 8 * 4, 1);
+    this.handover = new Int32Array(buffer, 128, 2);
   }
 
   /** A fresh block for a new run (controller side). */
@@ -179,8 +193,35 @@ export class ControlBlock {
   get startedAt(): number { return this.f64[F.startedAt]!; }
   set startedAt(ms: number) { this.f64[F.startedAt] = ms; }
 
-  setWasmBytes(stage: number, bytes: number): void { this.f64[F.wasmBytes + stage] = bytes; }
-  wasmBytes(stage: number): number { return this.f64[F.wasmBytes + stage]!; }
+  /** A worker's WASM memory; the second encode lane has a word of its own (ENCODE_LANE_1_WASM). */
+  setWasmBytes(stage: number, bytes: number, lane = 0): void {
+    this.f64[lane === 1 && stage === StageId.encode ? F.encodeLane1Wasm : F.wasmBytes + stage] = bytes;
+  }
+  /** A stage's WASM memory, bytes: both encode lanes together for the encode stage. */
+  wasmBytes(stage: number): number {
+    const own = this.f64[F.wasmBytes + stage]!;
+    return stage === StageId.encode ? own + this.f64[F.encodeLane1Wasm]! : own;
+  }
+
+  /** The encode lane that consumes link B now. */
+  get turn(): number { return Atomics.load(this.handover, H.turn); } // acquiring load
+
+  /** Encoder side: hands link B to `lane` (after the last frame this lane takes) and wakes it. */
+  passTurn(lane: number, lastFrameInAt: number): void {
+    this.f64[F.lastFrameInAt] = lastFrameInAt;
+    Atomics.store(this.handover, H.turn, lane); // publishing: LAST_FRAME_IN_AT, and link B's tail
+    Atomics.notify(this.handover, H.turn);
+  }
+
+  /** Blocks up to `timeoutMs` while the turn is `notLane`'s. */
+  waitTurnChange(notLane: number, timeoutMs: number): void {
+    Atomics.wait(this.handover, H.turn, notLane, timeoutMs);
+  }
+
+  get lastFrameInAt(): number { return this.f64[F.lastFrameInAt]!; }
+
+  /** Encoder holding the turn: the index of the segment it opens now. */
+  takeSegmentIndex(): number { return Atomics.add(this.handover, H.nextSegment, 1); }
 
   get switchCount(): number { return Atomics.load(this.i32, I.switchCount); }
   publishSwitchCount(count: number): void { Atomics.store(this.i32, I.switchCount, count); }

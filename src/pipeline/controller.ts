@@ -65,6 +65,12 @@ export interface RunOptions {
    * worker runs one exec for the whole file and cannot be swapped mid-file.) Default 1 GiB.
    */
   wasmBudgetBytes?: number | null;
+  /**
+   * Encode workers taking turns on link B. With 2 (default), at a switch the next size's
+   * encoder starts at once while the last one flushes and closes; with 1, a switch waits for
+   * the close (one worker and its codec memory fewer).
+   */
+  encoders?: 1 | 2;
   /** Test hook: make a stage throw (or stall) at a frame index, to exercise the failure paths. */
   fault?: { stage: StageKind; frameIndex: number; kind?: FaultKind } | null;
 }
@@ -247,7 +253,7 @@ export class PipelineRun extends EventTarget {
     this.host = host;
     this.input = input;
     this.options = {
-      linkCapacity: DEFAULT_LINK_CAPACITY, fault: null,
+      linkCapacity: DEFAULT_LINK_CAPACITY, fault: null, encoders: 2,
       stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS, setupTimeoutMs: DEFAULT_SETUP_TIMEOUT_MS,
       wasmBudgetBytes: DEFAULT_WASM_BUDGET_BYTES,
       ...options,
@@ -339,21 +345,27 @@ export class PipelineRun extends EventTarget {
     this.shared = shared;
 
     const scale = this.spawn('scale');
-    const encode = this.spawn('encode');
-    if (!await this.setupStep('encode', this.openTimed(encode, whenReady(encode, encode.api.open(module.value)), 'the encode stage loading its codec', 'Try again.'))) return;
+    const encoders = Array.from({ length: this.options.encoders }, () => this.spawn('encode'));
+    for (const encode of encoders) {
+      if (!await this.setupStep('encode', this.openTimed(encode, whenReady(encode, encode.api.open(module.value)), 'the encode stage loading its codec', 'Try again.'))) return;
+    }
     if (!await this.setupStep('scale', this.openTimed(scale, scale.ready, 'the scale stage starting', 'Try again.'))) return;
     if (this.stopRequested()) return;
     this.setPhase('running');
 
     const collector = new SegmentCollector((segment) => {
-      this.segments.push(segment);
+      // Two encoders may close segments out of order (a one-frame segment after a long one).
+      let at = this.segments.length;
+      while (at > 0 && this.segments[at - 1]!.index > segment.index) at--;
+      this.segments.splice(at, 0, segment);
       this.dispatchEvent(new CustomEvent('segment', { detail: segment }));
     });
     // A mode that moves frames to the scaler by message gets link A a channel, one end each.
     const channel = shared.linkA.transport === 'transfer' ? new MessageChannel() : null;
     const ports = (port: MessagePort | undefined): StagePorts => (port ? Comlink.transfer({ linkA: port }, [port]) : {});
     const settled = [
-      this.settle('encode', this.encodeAll(encode, module.value, shared, info.frameRate, collector)),
+      this.settle('encode', Promise.all(encoders.map((encode, lane) => this.encodeAll(encode, module.value, shared, info.frameRate, collector, lane)))
+        .then((lanes) => lanes.reduce((sum, r) => ({ frames: sum.frames + r.frames, segments: sum.segments + r.segments, endedBy: r.endedBy === 'end' ? sum.endedBy : r.endedBy, wasmBytes: Math.max(sum.wasmBytes, r.wasmBytes) })))),
       this.settle('scale', call(scale, scale.api.run(shared, { source, rungs, startRung: this.options.startRung, schedule: this.options.schedule }, ports(channel?.port2)))),
       this.settle('decode', call(decode, decode.api.run(shared, ports(channel?.port1)))),
     ];
@@ -395,11 +407,11 @@ export class PipelineRun extends EventTarget {
    * queued on link B (it peeks before it takes), so the fresh worker starts at that frame.
    */
   private async encodeAll(first: TrackedWorker<'encode'>, module: WebAssembly.Module, shared: PipelineShared,
-    frameRate: number, collector: SegmentCollector): Promise<EncodeResult> {
+    frameRate: number, collector: SegmentCollector, lane: number): Promise<EncodeResult> {
     let worker = first;
     const total: EncodeResult = { frames: 0, segments: 0, endedBy: 'end', wasmBytes: 0 };
     for (;;) {
-      const plan = { codec: this.options.codec, frameRate, segmentIndexBase: total.segments, wasmBudgetBytes: this.options.wasmBudgetBytes };
+      const plan = { codec: this.options.codec, frameRate, segmentIndexBase: total.segments, wasmBudgetBytes: this.options.wasmBudgetBytes, lanes: this.options.encoders, lane };
       // Each encode worker sends its output on a channel of its own, read in order here.
       const output = new MessageChannel();
       output.port1.onmessage = (event: MessageEvent<EncoderOutput>) => collector.take(event.data);

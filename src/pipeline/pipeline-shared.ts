@@ -45,8 +45,15 @@ export type VideoCodecChoice = 'h264' | 'vp8' | 'vp9';
 export interface EncodePlan {
   codec: VideoCodecChoice;
   frameRate: number;
-  /** Index of this encoder's first segment (an encoder that replaces another continues the count). */
+  /** Index of this encoder's first segment (an encoder that replaces another continues the count; one lane only). */
   segmentIndexBase: number;
+  /**
+   * Encoders taking turns on link B (1 or 2), and which one this is. With two, the next
+   * segment's encoder starts at the switch while the last one flushes (control block TURN);
+   * segment indices then come from the control block.
+   */
+  lanes: number;
+  lane: number;
   /**
    * WASM memory budget of the encode worker, bytes (null = none). Over budget after a
    * segment, the encoder returns before its next segment (endedBy 'budget', next frame still

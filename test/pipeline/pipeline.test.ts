@@ -83,6 +83,29 @@ describe('pipeline (real workers, real codec)', () => {
     for (const segment of run.segments.slice(1)) expect(segment.reinitMs).toBeGreaterThan(0);
   });
 
+  it('two encoders: the next segment opens while the last one closes, and every frame still arrives once, in order', async () => {
+    const path = clipOnDisk('lanes.mp4', '320x240', 100);
+    const run = new PipelineRun(nodePipelineHost, { hostPath: path }, { ...base, schedule: { kind: 'every', frames: 10 }, encoders: 2 });
+    expect(await run.run()).toBe('done');
+    const segments = run.segments;
+    expect(segments.map((s) => s.index)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    // Exactly once and in order: each segment starts where the previous one ended.
+    let next = 0;
+    for (const s of segments) {
+      expect([s.firstFrameIndex, s.frames]).toEqual([next, 10]);
+      next += s.frames;
+      expect(probeSegment(s.bytes, s.fileName)).toEqual({ codec: 'h264', width: s.width, height: s.height, frames: 10 });
+    }
+    // Overlap, not a timing threshold: a segment's exec started before the previous one returned.
+    const overlapped = segments.slice(1).filter((s, k) => s.openedAt < segments[k]!.closedAt).length;
+    expect(overlapped).toBeGreaterThan(0);
+    for (const s of segments.slice(1)) expect(s.gapMs).toBeGreaterThan(0);
+    // One encoder: never overlapped.
+    const single = new PipelineRun(nodePipelineHost, { hostPath: path }, { ...base, schedule: { kind: 'every', frames: 10 }, encoders: 1 });
+    expect(await single.run()).toBe('done');
+    expect(single.segments.slice(1).every((s, k) => s.openedAt >= single.segments[k]!.closedAt)).toBe(true);
+  });
+
   it('VP8 segments probe as VP8', async () => {
     const path = clipOnDisk('vp8.mp4', '320x240', 40);
     const run = new PipelineRun(nodePipelineHost, { hostPath: path }, { ...base, codec: 'vp8', schedule: { kind: 'every', frames: 20 } });

@@ -117,8 +117,9 @@ describe('a codec worker killed mid-run', () => {
   it('an encoder killed while frames wait for it: the slots queued for it and the one it held come back', async () => {
     const host = killableHost();
     const path = makeFixture(core, dir, 'backlog.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-frames:v', '60', '-c:v', 'libx264', '-preset', 'ultrafast']);
-    // The encoder hangs at frame 20 (deaf to everything), so link B fills up behind it; then its worker dies.
-    const run = new PipelineRun(host, { hostPath: path }, { ...baseOptions, fault: { stage: 'encode', frameIndex: 20, kind: 'stall' } });
+    // The encoder hangs at frame 20 (deaf to everything), so link B fills up behind it; then its
+    // worker dies. One encoder, so the worker killed is the one holding the frames.
+    const run = new PipelineRun(host, { hostPath: path }, { ...baseOptions, encoders: 1, fault: { stage: 'encode', frameIndex: 20, kind: 'stall' } });
     const ended = runToEnd(run);
     // The stuck encoder holds frame 20; link B (6) and link A (6) fill up behind it.
     await until(() => run.shared !== null && heldSlots(run) >= 12);
@@ -199,8 +200,9 @@ describe('WASM memory budget', () => {
     expect(await reference.run()).toBe('done');
     expect(reference.encoderReplacements).toEqual([]);
 
-    // 1 byte: every encoder is over budget after its first segment.
-    const run = new PipelineRun(nodePipelineHost, { hostPath: clip90 }, options({ wasmBudgetBytes: 1 }));
+    // 1 byte: every encoder is over budget after its first segment. One encoder lane here, so
+    // each segment after the first is made by a fresh worker.
+    const run = new PipelineRun(nodePipelineHost, { hostPath: clip90 }, options({ wasmBudgetBytes: 1, encoders: 1 }));
     expect(await run.run()).toBe('done');
     expect(run.failure).toBeNull();
     const counts = run.segments.map((s) => [s.index, s.firstFrameIndex, s.frames]);
@@ -211,6 +213,18 @@ describe('WASM memory budget', () => {
     // Byte for byte what one long-lived encoder made: the same frames in the same segments.
     expect(run.segments.map((s) => md5(s.bytes))).toEqual(reference.segments.map((s) => md5(s.bytes)));
     expect(liveStageWorkers()).toBe(before);
+    expect(heldSlots(run)).toBe(0);
+  });
+
+  it('two encoder lanes over budget: each lane is replaced between its segments, output identical', async () => {
+    const reference = new PipelineRun(nodePipelineHost, { hostPath: clip90 }, options({ wasmBudgetBytes: null, encoders: 1 }));
+    expect(await reference.run()).toBe('done');
+    const run = new PipelineRun(nodePipelineHost, { hostPath: clip90 }, options({ wasmBudgetBytes: 1, encoders: 2 }));
+    expect(await run.run()).toBe('done');
+    expect(run.segments.map((s) => [s.index, s.firstFrameIndex, s.frames])).toEqual([0, 1, 2, 3, 4, 5].map((i) => [i, i * 15, 15]));
+    // Lanes alternate segments: each makes 3, its 2nd and 3rd in a fresh worker.
+    expect(run.encoderReplacements).toHaveLength(4);
+    expect(run.segments.map((s) => md5(s.bytes))).toEqual(reference.segments.map((s) => md5(s.bytes)));
     expect(heldSlots(run)).toBe(0);
   });
 

@@ -1,4 +1,4 @@
-import type { CodecCore } from '../../codec/core.ts';
+import { glueTally, resetGlueTally, type CodecCore } from '../../codec/core.ts';
 import { encodeArgs, containerFor } from '../../codec/ffmpeg-args.ts';
 import { mountByteSink, mountFrameSource } from '../../codec/frame-devices.ts';
 import { LinkReader, type ReadableFrame } from '../../pool/link.ts';
@@ -7,7 +7,7 @@ import { ControlBlock } from '../control-block.ts';
 import { StageId, sharedNow } from '../../metrics/stages.ts';
 import type { EncodePlan, PipelineShared } from '../pipeline-shared.ts';
 import { StageFailure, describeError } from './stage-errors.ts';
-import { peekFrame } from './link-io.ts';
+import { peekFrame, WAIT_SLICE_MS } from './link-io.ts';
 
 const SOURCE_PATH = '/dev/framepool-scaled';
 const OUTPUT_PATH = '/dev/framepool-encoded';
@@ -34,8 +34,19 @@ export interface SegmentClosed {
   closeMs: number;
   /** exec start → second frame requested (demuxer probe + encoder init + first frame), ms. */
   openMs: number;
-  /** closeMs of the previous segment + openMs: what a switch costs the encoder. */
+  /**
+   * What a switch costs the encoder: openMs, plus the previous segment's closeMs when one
+   * encoder does both (with two lanes the previous encoder closes while this one opens).
+   */
   reinitMs: number;
+  /**
+   * Encoder-side gap of the switch into this segment: the last old-size frame taken by the
+   * old encoder → the first new-size frame taken by this one, ms (NaN for a first segment).
+   */
+  gapMs: number;
+  /** Shared-clock ms this segment's exec started and returned (with two lanes, segments overlap). */
+  openedAt: number;
+  closedAt: number;
   /** This worker's WASM memory when the segment closed, bytes. */
   wasmBytesAfter: number;
 }
@@ -44,6 +55,19 @@ export interface SegmentClosed {
 export type EncoderOutput =
   | { kind: 'chunk'; segment: number; bytes: Uint8Array }
   | { kind: 'segment'; segment: SegmentClosed };
+
+/**
+ * Blocks until link B is this lane's to consume; false on stop. No progress beat here: the
+ * lane holding the turn beats for the encode stage, so a hung encoder is still seen as one.
+ */
+function waitForTurn(control: ControlBlock, lane: number): boolean {
+  for (;;) {
+    const turn = control.turn;
+    if (turn === lane) return true;
+    if (control.stopping) return false;
+    control.waitTurnChange(turn, WAIT_SLICE_MS);
+  }
+}
 
 /** Why an encoder's run returned: its input ended, the run stopped, or it went over its WASM budget. */
 export type EncodeEnd = 'end' | 'stop' | 'budget';
@@ -94,7 +118,11 @@ export class EncodeStage {
       serving: null as ReadableFrame | null, // frame whose bytes ffmpeg is reading now
       execStartedAt: 0, secondRequestAt: 0, eofAt: 0,
       index: 0, byteLength: 0, maxChunkBytes: 0, firstBytesAt: NaN,
+      lastTakenAt: 0, firstTakenAt: 0,
     };
+    const lanes = plan.lanes;
+    const lane = plan.lane;
+    const other = (lane + 1) % lanes;
     const sink = mountByteSink(core, OUTPUT_PATH, {
       open: () => {
         state.byteLength = 0;
@@ -116,12 +144,16 @@ export class EncodeStage {
         const peeked = peekFrame(reader, control, StageId.encode);
         if (peeked === null || peeked.width !== state.width || peeked.height !== state.height) {
           // End of input, stop, or a new size: end this segment exactly here. A new-size frame
-          // stays queued and opens the next segment.
+          // stays queued and opens the next segment — in the other lane's encoder, which can
+          // start now, while this one flushes and closes.
           state.eofAt = sharedNow();
+          if (lanes > 1) control.passTurn(other, state.lastTakenAt);
           return null;
         }
-        const frame = reader.next(0); // only this thread takes from link B: the peeked frame is there
+        const frame = reader.next(0); // only the lane holding the turn takes from link B: the peeked frame is there
         if (typeof frame === 'string') throw new Error(`link B: the peeked frame was gone (${frame})`);
+        state.lastTakenAt = sharedNow();
+        if (state.firstTakenAt === 0) state.firstTakenAt = state.lastTakenAt;
         state.serving = frame;
         control.checkFault(StageId.encode, frame.frameIndex);
         if (state.frames === 1 && state.secondRequestAt === 0) state.secondRequestAt = sharedNow();
@@ -133,19 +165,27 @@ export class EncodeStage {
         state.serving = null;
         reader.done(frame); // link B is the sink link: done() records end-to-end latency
         control.beat(StageId.encode);
+        control.setWasmBytes(StageId.encode, core.wasmMemoryBytes(), lane); // sampled during the segment too
+        metrics.publishGlue(StageId.encode, glueTally);
         state.frames++;
       },
     });
 
+    resetGlueTally();
     let totalFrames = 0;
     let segments = 0;
     let previousCloseMs = 0;
     let endedBy: EncodeEnd = 'end';
     try {
       while (true) {
+        if (lanes > 1 && !waitForTurn(control, lane)) {
+          endedBy = 'stop';
+          break;
+        }
         const first = peekFrame(reader, control, StageId.encode);
         if (first === null) {
           endedBy = control.stopping ? 'stop' : 'end';
+          if (lanes > 1) control.passTurn(other, state.lastTakenAt); // the other lane sees the end too
           break;
         }
         // Between segments, with the next frame still queued, is where a worker over its
@@ -160,8 +200,10 @@ export class EncodeStage {
         state.height = height;
         state.frames = 0;
         state.secondRequestAt = 0;
-        const index = plan.segmentIndexBase + segments;
+        const index = lanes > 1 ? control.takeSegmentIndex() : plan.segmentIndexBase + segments;
         state.index = index;
+        state.firstTakenAt = 0;
+        const previousLastFrameAt = lanes > 1 ? control.lastFrameInAt : state.lastTakenAt;
         const container = containerFor(plan.codec);
         const fileName = `segment-${String(index).padStart(4, '0')}-${width}x${height}.${container.extension}`;
 
@@ -179,12 +221,14 @@ export class EncodeStage {
         }
         const openMs = (state.secondRequestAt || returnedAt) - state.execStartedAt;
         const wasmBytesAfter = core.wasmMemoryBytes();
-        control.setWasmBytes(StageId.encode, wasmBytesAfter);
+        control.setWasmBytes(StageId.encode, wasmBytesAfter, lane);
         output({ kind: 'segment', segment: {
           index, width, height, frames: state.frames, firstFrameIndex,
           fileName, mimeType: container.mimeType,
           byteLength: state.byteLength, maxChunkBytes: state.maxChunkBytes, firstBytesAt: state.firstBytesAt,
-          closeMs: previousCloseMs, openMs, reinitMs: previousCloseMs + openMs, wasmBytesAfter,
+          closeMs: lanes > 1 ? 0 : previousCloseMs, openMs, reinitMs: (lanes > 1 ? 0 : previousCloseMs) + openMs, wasmBytesAfter,
+          openedAt: state.execStartedAt, closedAt: returnedAt,
+          gapMs: previousLastFrameAt > 0 && state.firstTakenAt > 0 ? state.firstTakenAt - previousLastFrameAt : NaN,
         } });
         control.noteSegmentClosed();
         control.beat(StageId.encode);
