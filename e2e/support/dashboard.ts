@@ -59,7 +59,7 @@ export function tableText(page: Page, testId = 'report'): Promise<string> {
 
 /** Waits for the run's end and returns the status text. */
 export async function waitForRunEnd(page: Page, timeout = 100_000): Promise<string> {
-  await expect(page.getByTestId('status')).toHaveText(/ done: | failed: /, { timeout });
+  await expect(page.getByTestId('status')).toHaveText(/ done: | stopped: | failed: /, { timeout });
   await expect(page.getByTestId('start')).toBeEnabled({ timeout: 10_000 });
   return (await page.getByTestId('status').textContent()) ?? '';
 }

@@ -215,6 +215,8 @@ export class PipelineRun extends EventTarget {
    * is a leak (the preview's one mailbox frame is not counted). Null before the end.
    */
   heldAtEnd: Record<StageKind, number> | null = null;
+  /** Slots still held after the reclaim (0 unless the reclaim itself is broken). Null before the end. */
+  heldAfterReclaim: number | null = null;
   /** The pool was thrown away instead of reclaimed (a worker died holding its lock). */
   poolDiscarded = false;
   readonly options: Required<RunOptions>;
@@ -633,6 +635,8 @@ export class PipelineRun extends EventTarget {
       for (const kind of STAGE_KINDS) this.reclaimedRefs += pool.reclaimHeldBy(StageId[kind]);
       if (link.preview) PreviewReader.attach(link, Metrics.attach(shared.metrics), { arena }).clear();
     }
+    this.heldAfterReclaim = [shared.linkA, shared.linkB]
+      .reduce((n, link) => n + FramePool.attach(link.pool, null, { countReuse: false, arena }).stats().heldSlots, 0);
   }
 
   private setPhase(phase: RunPhase): void {

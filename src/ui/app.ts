@@ -352,7 +352,7 @@ export class App implements Dashboard {
     this.preview.attach(null);
     if (run.failure) this.showError(`The run failed in the ${run.failure.stage} stage: ${run.failure.message}`);
     if (run.notice) this.showNotice(run.notice);
-    this.lastRun = { phase: run.phase, heldSlotsAtEnd: run.heldSlotsAtEnd, notice: run.notice, failure: run.failure };
+    this.lastRun = { phase: run.phase, heldSlotsAtEnd: run.heldSlotsAtEnd, heldAfterReclaim: run.heldAfterReclaim, notice: run.notice, failure: run.failure };
     if (run.phase === 'done') this.completedRuns++;
     run.release(); // sampled for the last time: its frame memory can go
     return tel;
@@ -365,7 +365,7 @@ export class App implements Dashboard {
       case 'starting': this.setStatus(`${label}: loading the codec and opening the file…`); break;
       case 'running': this.setStatus(`${label}: decoding → scaling → encoding (${run.settings.codec}, ${run.settings.pacing} pacing)…`); break;
       case 'stopping': this.setStatus(`${label}: stopping…`); break;
-      case 'done': this.setStatus(`${label} done: ${frames} frames, ${run.segments.length} segment${run.segments.length === 1 ? '' : 's'} in ${formatMs(run.endedAt - run.startedAt)}.${run.notice ? ' The file ended early: see the note below.' : ''}`); break;
+      case 'done': this.setStatus(`${label} ${this.stopRequested ? 'stopped' : 'done'}: ${frames} frames, ${run.segments.length} segment${run.segments.length === 1 ? '' : 's'} in ${formatMs(run.endedAt - run.startedAt)}.${run.notice ? ' See the note below.' : ''}`); break;
       case 'failed': this.setStatus(`${label} failed: ${run.failure?.message ?? 'unknown error'}`); break;
     }
     this.syncControls();

@@ -58,6 +58,7 @@ class RealRun extends EventTarget implements UiRun {
   run() { return this.inner.run(); }
 
   get heldAtEnd() { return this.inner.heldAtEnd; }
+  get heldAfterReclaim() { return this.inner.heldAfterReclaim; }
   get heldSlotsAtEnd() {
     const held = this.inner.heldAtEnd;
     return held ? held.decode + held.scale + held.encode : null;

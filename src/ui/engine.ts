@@ -108,6 +108,8 @@ export interface UiRun extends EventTarget {
    * were in flight). Null before the end.
    */
   readonly heldSlotsAtEnd: number | null;
+  /** Slots still held after the controller took everything back (0, unless the reclaim is broken). */
+  readonly heldAfterReclaim: number | null;
   /** The same per stage. */
   readonly heldAtEnd: Readonly<Record<'decode' | 'scale' | 'encode', number>> | null;
   /** Slots some stage has held longer than `deadlineMs` right now (allocates: sample it rarely). */
