@@ -620,7 +620,12 @@ export class PipelineRun extends EventTarget {
    */
   private reclaimSlots(): void {
     const shared = this.shared;
-    if (!shared) return;
+    if (!shared) {
+      // Ended before its shared memory was built: no slot was ever carved.
+      this.heldAtEnd = { decode: 0, scale: 0, encode: 0 };
+      this.heldAfterReclaim = 0;
+      return;
+    }
     const arena = FrameArena.attach(shared.arena);
     const held: Record<StageKind, number> = { decode: 0, scale: 0, encode: 0 };
     for (const link of [shared.linkA, shared.linkB]) {

@@ -233,6 +233,9 @@ describe('WASM memory budget', () => {
     expect(await run.run()).toBe('done');
     expect(run.segments.map((s) => s.frames)).toEqual([15, 15, 15, 15, 15, 15]);
     expect(run.segments.map((s) => probeBytes(core, s.bytes, s.fileName).frames)).toEqual([15, 15, 15, 15, 15, 15]);
+    // Bug: this test never checked that an encoder was replaced. Two lanes, three segments each:
+    // each lane's 2nd and 3rd segments come from fresh workers.
+    expect(run.encoderReplacements).toHaveLength(4);
 
     const roomy = new PipelineRun(nodePipelineHost, { hostPath: clip90 }, options({ wasmBudgetBytes: 1024 * 1024 * 1024 }));
     expect(await roomy.run()).toBe('done');

@@ -173,5 +173,13 @@ function parseRun(r: Json): RunReport {
   if (typeof r['startRung'] === 'string') out.startRung = r['startRung'];
   if (typeof r['round'] === 'number') out.round = r['round'];
   if ('detail' in r) out.detail = r['detail'];
+  // Rows added after version 2 first shipped: kept when present (JSON has null for NaN).
+  const gap = isObject(r['gapMs']) ? r['gapMs'] : null;
+  if (gap) out.gapMs = { p50: num(gap['p50']), p99: num(gap['p99']) };
+  const late = isObject(r['latenessMs']) ? r['latenessMs'] : null;
+  if (late) out.latenessMs = { p50: num(late['p50']), p99: num(late['p99']), max: num(late['max']) };
+  if ('heldAtEnd' in r) out.heldAtEnd = r['heldAtEnd'] === null ? null : num(r['heldAtEnd']);
+  if (typeof r['framesInFlight'] === 'number') out.framesInFlight = r['framesInFlight'];
+  if (typeof r['encoders'] === 'number') out.encoders = r['encoders'];
   return out;
 }
