@@ -372,8 +372,10 @@ test('20 start/stop cycles (stops while switching included): workers, pool memor
   // No stage worker left, idle or stuck (a stuck one would make the measurement time out).
   expect(after.workers).toBe(0);
   expect(after.ms).toBeLessThan(10_000);
-  // No frame pool left: each run's arena here is ~50 MB of shared memory.
-  expect(after.bytes - idle.bytes).toBeLessThan(16 * MB);
+  // No frame pool left: each run's arena here is ≥ 39 MB of shared memory (every ladder size is
+  // carved before frame 0). The page keeps each run's report (up to 16, with their series and
+  // ~50 switches each): about 10 MB after 20 runs, measured.
+  expect(after.bytes - idle.bytes).toBeLessThan(32 * MB);
   // No codec instance left: each codec worker's WASM memory is tens of MB (visible only to the OS).
   expect(afterOs - idleOs).toBeLessThan(64 * MB);
 });

@@ -32,9 +32,13 @@ class RealRun extends EventTarget implements UiRun {
     this.inner.addEventListener('info', (e) => this.forward('info', (e as CustomEvent).detail));
     this.inner.addEventListener('segment', (e) => {
       const s = (e as CustomEvent).detail as (typeof this.inner.segments)[number];
+      // The bytes go into a Blob (the browser keeps its data outside this page's heap, on disk
+      // when large) and the chunks are let go, so the page does not hold the output twice.
+      const data = new Blob(s.chunks as Uint8Array<ArrayBuffer>[], { type: s.mimeType });
+      s.chunks.length = 0;
       const view: SegmentView = {
         index: s.index, width: s.width, height: s.height, frames: s.frames,
-        data: new Blob(s.chunks as Uint8Array<ArrayBuffer>[], { type: s.mimeType }), byteLength: s.byteLength,
+        data, byteLength: s.byteLength,
         fileName: s.fileName, mimeType: s.mimeType, reinitMs: s.reinitMs, gapMs: s.gapMs,
       };
       this.segmentViews.push(view);
