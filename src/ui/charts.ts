@@ -296,7 +296,7 @@ export class ChartBoard {
 
   private fit(): void {
     for (const c of this.charts) {
-      const width = Math.max(280, Math.floor(c.box.clientWidth - 4));
+      const width = Math.max(200, Math.floor(c.box.clientWidth - 4));
       if (Math.abs(c.plot.width - width) > 2) c.plot.setSize({ width, height: 220 });
     }
   }

@@ -49,7 +49,7 @@ export function runControls() {
       ...ALLOCATION_MODES.map((m) => h('option', { value: m.name, title: m.summary }, m.label))),
     framesInFlight: h('input', { type: 'number', min: 2, max: 16, value: 6, 'data-testid': 'frames-in-flight', 'aria-label': 'frames in flight per link', title: 'frames each link holds before its producer waits: the same limit in every mode' }),
     encoders: h('select', { 'data-testid': 'encoders', 'aria-label': 'encoders at a switch', title: 'two: the next size\'s encoder starts at the switch while the last one closes; one: a switch waits for the close' },
-      h('option', { value: '2' }, 'two encoders (overlap switches)'), h('option', { value: '1' }, 'one encoder')),
+      h('option', { value: '2' }, 'two (overlap)'), h('option', { value: '1' }, 'one')),
     codec: h('select', { 'data-testid': 'codec', 'aria-label': 'codec' },
       ...(['h264', 'vp8', 'vp9'] as const).map((codec) => {
         // The pinned core cannot encode some codecs (VP9: ffmpeg.wasm#679): shown, disabled, with why.
