@@ -278,6 +278,10 @@ export class FramePool {
     // One clock read before the wait and one after each wake: a read costs a HeapNumber while
     // this code is Maglev-compiled (see sharedNow). Whole-ms timeouts (rounded up) reach
     // Atomics.wait as small integers, never as a boxed double.
+    // allocates: only here, when the pool is empty and the thread must wait (back-pressure, about
+    // 1% of the decoder's frames at max pacing): V8 makes a few 72–108 B objects on this path
+    // (seen by e2e/gc-allocations.spec.ts's sampling profiler at ~0.5 B/frame; not yet pinned
+    // down). The fast path (acquireOrRegister, above) never waits and makes none.
     const t0 = performance.now();
     let elapsed = 0;
     let registered = false;
