@@ -37,7 +37,8 @@ describe('countStalls', () => {
 
 describe('buildReport', () => {
   it('turns a pooled run into per-frame figures, zero allocations after warm-up', () => {
-    const r = buildReport(record());
+    // 100 re-inits, two slow ones: enough values for a p99.
+    const r = buildReport(record({ reinitMs: [...new Array<number>(98).fill(20), 40, 40] }));
     expect(r.throughputFps).toBe(50);
     expect(r.allocationsPerFrame).toBeCloseTo(0.12);
     expect(r.allocationsPerFrameAfterWarmup).toBe(0);
@@ -76,8 +77,8 @@ describe('buildReport', () => {
   });
 
   it('leaves the first 30 frames (the lead-in) out of latency and stalls', () => {
-    // A cold start: 30 frames of 400 ms, then 70 frames of 10 ms.
-    const latenciesMs = Array.from({ length: 100 }, (_, i) => (i < 30 ? 400 : 10));
+    // A cold start: 30 frames of 400 ms, then 100 frames of 10 ms.
+    const latenciesMs = Array.from({ length: 130 }, (_, i) => (i < 30 ? 400 : 10));
     const r = buildReport(record({ latenciesMs, maxLatencyMs: 400 }));
     expect(r.latencyMs.p99).toBe(10);
     expect(r.latencyMs.max).toBe(10);
@@ -88,6 +89,18 @@ describe('buildReport', () => {
   it('drops the lead-in by frame index when the list has gaps', () => {
     const r = buildReport(record({ latenciesMs: [900, 900, 5, 6], latencyFrames: [0, 29, 30, 31], maxLatencyMs: 900 }));
     expect(r.latencyMs.max).toBe(6);
+  });
+
+  // Bug: with five switches a run's "p99" was the maximum of five values, and Compare named a
+  // winner on it once and "within noise" the next time on the same clip.
+  it('shows no p99 from fewer than 100 values, nor a p95 from fewer than 20', () => {
+    const r = buildReport(record({ switchLatencyMs: [10, 12, 50, 11, 13], reinitMs: new Array<number>(99).fill(30) }));
+    expect(r.switchLatencyMs.p50).toBe(12);
+    expect(r.switchLatencyMs.p99).toBeNaN();
+    expect(r.reinitMs.p99).toBeNaN();
+    const short = buildReport(record({ latenciesMs: new Array<number>(49).fill(10) })); // 19 after the lead-in
+    expect(short.latencyMs.p95).toBeNaN();
+    expect(short.latencyMs.p50).toBe(10);
   });
 
   it('handles latency lists longer than the argument limit', () => {
@@ -121,7 +134,7 @@ describe('table and exports', () => {
   it('says what each latency, switch and reuse row spans', () => {
     const rows = reportRows([a, b]);
     const spans = (key: string) => rows.find((r) => r.key === key)?.spans;
-    expect(spans('latencyP99')).toBe('decoded → taken by the encoder (after the first 30 frames)');
+    expect(spans('latencyP99')).toBe('decoded → taken by the encoder (after the first 30 frames); shown from 100 values on (fewer: –)');
     expect(spans('switchP50')).toBe('request → first new-size frame out of the scaler');
     expect(spans('reuseRatio')).toBe('acquisitions served by a slot that held an earlier frame ÷ all acquisitions');
     expect(rows.every((r) => r.spans.length > 0)).toBe(true);

@@ -120,6 +120,17 @@ export function quantile(values: readonly number[], q: number): number {
   return sorted[rank - 1]!;
 }
 
+/**
+ * A tail quantile only when there are enough values for it to be one: q = 0.99 needs 100, 0.95
+ * needs 20; with fewer it would just be the maximum of a handful of samples (five switches
+ * make a "p99" that flips a verdict), so it is NaN ("–" in the table).
+ */
+export function tailQuantile(values: readonly number[], q: number): number {
+  let n = 0;
+  for (const v of values) if (Number.isFinite(v)) n++;
+  return n >= Math.ceil(1 / (1 - q) - 1e-9) ? quantile(values, q) : NaN;
+}
+
 /** Frames slower than `factor` × the median latency. */
 export function countStalls(latenciesMs: readonly number[], factor = 3): number {
   const median = quantile(latenciesMs, 0.5);
@@ -164,8 +175,8 @@ export function buildReport(r: RunRecord): RunReport {
     leadInFrames: WARMUP_FRAMES,
     latencyMs: {
       p50: quantile(measured, 0.5),
-      p95: quantile(measured, 0.95),
-      p99: quantile(measured, 0.99),
+      p95: tailQuantile(measured, 0.95),
+      p99: tailQuantile(measured, 0.99),
       max: maxOf(measured, NaN),
       maxWholeRun: maxOf(r.latenciesMs, r.maxLatencyMs),
     },
@@ -177,10 +188,10 @@ export function buildReport(r: RunRecord): RunReport {
     stalls: countStalls(measured),
     reuseRatio: reuseDen > 0 ? t.poolHits / reuseDen : NaN,
     switches: r.switchLatencyMs.length,
-    switchLatencyMs: { p50: quantile(r.switchLatencyMs, 0.5), p99: quantile(r.switchLatencyMs, 0.99) },
-    reinitMs: { p50: quantile(r.reinitMs, 0.5), p99: quantile(r.reinitMs, 0.99) },
-    gapMs: { p50: quantile(r.gapMs ?? [], 0.5), p99: quantile(r.gapMs ?? [], 0.99) },
-    latenessMs: { p50: quantile(r.latenessMs ?? [], 0.5), p99: quantile(r.latenessMs ?? [], 0.99), max: maxOf(r.latenessMs ?? [], NaN) },
+    switchLatencyMs: { p50: quantile(r.switchLatencyMs, 0.5), p99: tailQuantile(r.switchLatencyMs, 0.99) },
+    reinitMs: { p50: quantile(r.reinitMs, 0.5), p99: tailQuantile(r.reinitMs, 0.99) },
+    gapMs: { p50: quantile(r.gapMs ?? [], 0.5), p99: tailQuantile(r.gapMs ?? [], 0.99) },
+    latenessMs: { p50: quantile(r.latenessMs ?? [], 0.5), p99: tailQuantile(r.latenessMs ?? [], 0.99), max: maxOf(r.latenessMs ?? [], NaN) },
     heldAtEnd: r.heldAtEnd ?? null,
     ...(r.framesInFlight ? { framesInFlight: r.framesInFlight } : {}),
     ...(r.encoders ? { encoders: r.encoders } : {}),
@@ -207,6 +218,8 @@ const LATENCY_SPANS = `decoded → taken by the encoder (after the first ${WARMU
 const SWITCH_SPANS = 'request → first new-size frame out of the scaler';
 const REINIT_SPANS = "the new encoder's start (exec → its second frame asked), plus the old one's close when one encoder does both";
 const GAP_SPANS = 'last old-size frame into the old encoder → first new-size frame into the new one';
+/** Tail rows say how many values they need (see tailQuantile). */
+const needs = (spans: string, n: number): string => `${spans}; shown from ${n} values on (fewer: –)`;
 const LATENESS_SPANS = 'frame taken by the encoder − when it was due (start + index × frame interval); realtime runs only';
 
 /** The comparison table, one column per report. */
@@ -217,8 +230,8 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     row('frames', 'frames', 'frames the encoder took', '', 0, (r) => r.frames),
     row('throughputFps', 'throughput', 'frames ÷ first to last frame out', 'fps', 1, (r) => r.throughputFps),
     row('latencyP50', 'latency p50', LATENCY_SPANS, 'ms', -1, (r) => r.latencyMs.p50),
-    row('latencyP95', 'latency p95', LATENCY_SPANS, 'ms', -1, (r) => r.latencyMs.p95),
-    row('latencyP99', 'latency p99', LATENCY_SPANS, 'ms', -1, (r) => r.latencyMs.p99),
+    row('latencyP95', 'latency p95', needs(LATENCY_SPANS, 20), 'ms', -1, (r) => r.latencyMs.p95),
+    row('latencyP99', 'latency p99', needs(LATENCY_SPANS, 100), 'ms', -1, (r) => r.latencyMs.p99),
     row('latencyMax', 'latency max', LATENCY_SPANS, 'ms', -1, (r) => r.latencyMs.max),
     row('allocationsPerFrame', 'allocations / frame', 'frame buffers allocated by all stages ÷ frames, whole run', '', -1, (r) => r.allocationsPerFrame, true),
     row('allocationsPerFrameAfterWarmup', 'allocations / frame after warm-up', `as above, after the first ${WARMUP_FRAMES} frames`, '', -1, (r) => r.allocationsPerFrameAfterWarmup, true),
@@ -235,13 +248,13 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     row('reuseRatio', 'buffer reuse ratio', 'acquisitions served by a slot that held an earlier frame ÷ all acquisitions', '', 1, (r) => r.reuseRatio),
     row('switches', 'resolution switches', 'switches that reached the scaler', '', 0, (r) => r.switches),
     row('switchP50', 'switch cost p50', SWITCH_SPANS, 'ms', -1, (r) => r.switchLatencyMs.p50),
-    row('switchP99', 'switch cost p99', SWITCH_SPANS, 'ms', -1, (r) => r.switchLatencyMs.p99),
+    row('switchP99', 'switch cost p99', needs(SWITCH_SPANS, 100), 'ms', -1, (r) => r.switchLatencyMs.p99),
     row('reinitP50', 'encoder re-init p50', REINIT_SPANS, 'ms', -1, (r) => r.reinitMs.p50),
-    row('reinitP99', 'encoder re-init p99', REINIT_SPANS, 'ms', -1, (r) => r.reinitMs.p99),
+    row('reinitP99', 'encoder re-init p99', needs(REINIT_SPANS, 100), 'ms', -1, (r) => r.reinitMs.p99),
     row('gapP50', 'switch gap at the encoder p50', GAP_SPANS, 'ms', -1, (r) => r.gapMs?.p50 ?? NaN),
-    row('gapP99', 'switch gap at the encoder p99', GAP_SPANS, 'ms', -1, (r) => r.gapMs?.p99 ?? NaN),
+    row('gapP99', 'switch gap at the encoder p99', needs(GAP_SPANS, 100), 'ms', -1, (r) => r.gapMs?.p99 ?? NaN),
     row('latenessP50', 'lateness p50 (realtime)', LATENESS_SPANS, 'ms', -1, (r) => r.latenessMs?.p50 ?? NaN),
-    row('latenessP99', 'lateness p99 (realtime)', LATENESS_SPANS, 'ms', -1, (r) => r.latenessMs?.p99 ?? NaN),
+    row('latenessP99', 'lateness p99 (realtime)', needs(LATENESS_SPANS, 100), 'ms', -1, (r) => r.latenessMs?.p99 ?? NaN),
     row('heldAtEnd', 'slots held at the end', 'slots the stages still held when the run ended, counted before they were taken back: after a finished run, any is a leak', 'slots', -1, (r) => r.heldAtEnd ?? NaN),
     row('segments', 'segments', 'encoded segments (one per output size run)', '', 0, (r) => r.segments),
   );
