@@ -48,3 +48,14 @@ export function makeRotatedClip(core: CodecCore, path: string, width: number, he
   [0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000].forEach((v, i) => matrix.setInt32(i * 4, v));
   core.FS.writeFile(path, bytes);
 }
+
+/** A segment's file in one buffer (the page keeps its chunks; tests probe the whole). */
+export function segmentBytes(segment: { chunks: readonly Uint8Array[] }): Uint8Array {
+  const out = new Uint8Array(segment.chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of segment.chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}

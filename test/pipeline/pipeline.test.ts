@@ -1,3 +1,4 @@
+import { segmentBytes } from '../codec/helpers.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,7 +50,7 @@ describe('pipeline (real workers, real codec)', () => {
     expect(run.segments).toHaveLength(1);
     const segment = run.segments[0]!;
     expect(segment.frames).toBe(45);
-    expect(probeSegment(segment.bytes, segment.fileName)).toEqual({ codec: 'h264', width: 320, height: 240, frames: 45 });
+    expect(probeSegment(segmentBytes(segment), segment.fileName)).toEqual({ codec: 'h264', width: 320, height: 240, frames: 45 });
     expect(run.heldAtEnd).toEqual({ decode: 0, scale: 0, encode: 0 });
     expect(liveStageWorkers()).toBe(workersBefore);
   });
@@ -66,7 +67,7 @@ describe('pipeline (real workers, real codec)', () => {
     expect(segment!.chunks.reduce((n, c) => n + c.byteLength, 0)).toBe(segment!.byteLength);
     expect(segment!.maxChunkBytes).toBeLessThan(segment!.byteLength / 10);
     expect(segment!.firstBytesAt).toBeGreaterThan(run.startedAt);
-    expect(probeSegment(segment!.bytes, segment!.fileName)).toEqual({ codec: 'h264', width: 320, height: 240, frames: 90 });
+    expect(probeSegment(segmentBytes(segment!), segment!.fileName)).toEqual({ codec: 'h264', width: 320, height: 240, frames: 90 });
   });
 
   it('every 30 frames through the ladder: one segment per size, exact frame counts, each probes at its size', async () => {
@@ -76,7 +77,7 @@ describe('pipeline (real workers, real codec)', () => {
     const sizes = run.segments.map((s) => `${s.width}x${s.height}:${s.frames}`);
     expect(sizes).toEqual(['320x240:30', '480x360:30', '640x480:30', '960x720:30']);
     for (const segment of run.segments) {
-      expect(probeSegment(segment.bytes, segment.fileName)).toEqual({ codec: 'h264', width: segment.width, height: segment.height, frames: 30 });
+      expect(probeSegment(segmentBytes(segment), segment.fileName)).toEqual({ codec: 'h264', width: segment.width, height: segment.height, frames: 30 });
     }
     expect(run.switches().map((s) => s.frameIndex)).toEqual([30, 60, 90]);
     // Re-init cost is measured for every segment after the first.
@@ -94,7 +95,7 @@ describe('pipeline (real workers, real codec)', () => {
     for (const s of segments) {
       expect([s.firstFrameIndex, s.frames]).toEqual([next, 10]);
       next += s.frames;
-      expect(probeSegment(s.bytes, s.fileName)).toEqual({ codec: 'h264', width: s.width, height: s.height, frames: 10 });
+      expect(probeSegment(segmentBytes(s), s.fileName)).toEqual({ codec: 'h264', width: s.width, height: s.height, frames: 10 });
     }
     // Overlap, not a timing threshold: a segment's exec started before the previous one returned.
     const overlapped = segments.slice(1).filter((s, k) => s.openedAt < segments[k]!.closedAt).length;
@@ -110,7 +111,7 @@ describe('pipeline (real workers, real codec)', () => {
     const path = clipOnDisk('vp8.mp4', '320x240', 40);
     const run = new PipelineRun(nodePipelineHost, { hostPath: path }, { ...base, codec: 'vp8', schedule: { kind: 'every', frames: 20 } });
     expect(await run.run()).toBe('done');
-    expect(run.segments.map((s) => probeSegment(s.bytes, s.fileName))).toEqual([
+    expect(run.segments.map((s) => probeSegment(segmentBytes(s), s.fileName))).toEqual([
       { codec: 'vp8', width: 320, height: 240, frames: 20 },
       { codec: 'vp8', width: 480, height: 360, frames: 20 },
     ]);
@@ -217,7 +218,7 @@ describe('pipeline failures and stops', () => {
     const segment = run.segments[0]!;
     expect(segment.frames).toBeGreaterThan(5);
     expect(segment.frames).toBeLessThan(300);
-    expect(probeSegment(segment.bytes, segment.fileName).frames).toBe(segment.frames);
+    expect(probeSegment(segmentBytes(segment), segment.fileName).frames).toBe(segment.frames);
     expect(liveStageWorkers()).toBe(before);
   });
 });

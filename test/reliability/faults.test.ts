@@ -1,3 +1,4 @@
+import { segmentBytes } from '../codec/helpers.ts';
 /**
  * Faults: a stage that hangs, a codec worker that dies, a codec worker over its WASM budget,
  * setup that never finishes. No run may hang, lose finished segments, leak a worker or keep
@@ -74,7 +75,7 @@ describe('watchdog', () => {
       // Its neighbours were waiting on it, which is not stalling: only the hung stage is blamed.
       // Frames 0..29 made three whole segments before the hang at frame 35.
       expect(run.segments.map((s) => s.frames).slice(0, 3)).toEqual([10, 10, 10]);
-      for (const s of run.segments.slice(0, 3)) expect(probeBytes(core, s.bytes, s.fileName).frames).toBe(10);
+      for (const s of run.segments.slice(0, 3)) expect(probeBytes(core, segmentBytes(s), s.fileName).frames).toBe(10);
       expect(liveStageWorkers()).toBe(before);
       expect(heldSlots(run)).toBe(0);
     });
@@ -108,7 +109,7 @@ describe('a codec worker killed mid-run', () => {
       expect(run.failure?.stage).toBe(stage);
       expect(run.failure?.message).toMatch(new RegExp(`^the ${stage} worker stopped unexpectedly \\(its thread exited with code 1\\), so the run was ended\\. Segments finished before it are kept; start again to continue\\.$`));
       expect(run.segments.length).toBeGreaterThanOrEqual(2);
-      for (const s of run.segments.slice(0, 2)) expect(probeBytes(core, s.bytes, s.fileName)).toMatchObject({ codec: 'h264', frames: 10 });
+      for (const s of run.segments.slice(0, 2)) expect(probeBytes(core, segmentBytes(s), s.fileName)).toMatchObject({ codec: 'h264', frames: 10 });
       expect(heldSlots(run)).toBe(0);
       expect(liveStageWorkers()).toBe(before);
     });
@@ -211,7 +212,7 @@ describe('WASM memory budget', () => {
     expect(run.encoderReplacements.map((r) => r.afterSegments)).toEqual([1, 2, 3, 4, 5]);
     for (const r of run.encoderReplacements) expect(r.wasmBytes).toBeGreaterThan(1);
     // Byte for byte what one long-lived encoder made: the same frames in the same segments.
-    expect(run.segments.map((s) => md5(s.bytes))).toEqual(reference.segments.map((s) => md5(s.bytes)));
+    expect(run.segments.map((s) => md5(segmentBytes(s)))).toEqual(reference.segments.map((s) => md5(segmentBytes(s))));
     expect(liveStageWorkers()).toBe(before);
     expect(heldSlots(run)).toBe(0);
   });
@@ -224,7 +225,7 @@ describe('WASM memory budget', () => {
     expect(run.segments.map((s) => [s.index, s.firstFrameIndex, s.frames])).toEqual([0, 1, 2, 3, 4, 5].map((i) => [i, i * 15, 15]));
     // Lanes alternate segments: each makes 3, its 2nd and 3rd in a fresh worker.
     expect(run.encoderReplacements).toHaveLength(4);
-    expect(run.segments.map((s) => md5(s.bytes))).toEqual(reference.segments.map((s) => md5(s.bytes)));
+    expect(run.segments.map((s) => md5(segmentBytes(s)))).toEqual(reference.segments.map((s) => md5(segmentBytes(s))));
     expect(heldSlots(run)).toBe(0);
   });
 
@@ -232,7 +233,7 @@ describe('WASM memory budget', () => {
     const run = new PipelineRun(nodePipelineHost, { hostPath: clip90 }, options({ mode: 'unpooled', wasmBudgetBytes: 1 }));
     expect(await run.run()).toBe('done');
     expect(run.segments.map((s) => s.frames)).toEqual([15, 15, 15, 15, 15, 15]);
-    expect(run.segments.map((s) => probeBytes(core, s.bytes, s.fileName).frames)).toEqual([15, 15, 15, 15, 15, 15]);
+    expect(run.segments.map((s) => probeBytes(core, segmentBytes(s), s.fileName).frames)).toEqual([15, 15, 15, 15, 15, 15]);
     // Bug: this test never checked that an encoder was replaced. Two lanes, three segments each:
     // each lane's 2nd and 3rd segments come from fresh workers.
     expect(run.encoderReplacements).toHaveLength(4);

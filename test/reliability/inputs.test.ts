@@ -1,3 +1,4 @@
+import { segmentBytes } from '../codec/helpers.ts';
 /**
  * Whatever a user drops is either processed correctly or refused with a sentence that says
  * what is wrong and what to try — through the real pipeline (PipelineRun, stage workers in
@@ -99,7 +100,7 @@ describe('processed correctly', () => {
     expect(run.notice).toBe(`The file ended early: ${decoded.frames} of the 60 frames it declares could be decoded, so it looks cut short. The frames before the cut were processed; for the rest, use the complete file.`);
     // Everything decoded was encoded.
     expect(run.segments.reduce((n, s) => n + s.frames, 0)).toBe(decoded.frames);
-    expect(probeBytes(core, run.segments[0]!.bytes, 'cut.mp4').frames).toBe(decoded.frames);
+    expect(probeBytes(core, segmentBytes(run.segments[0]!), 'cut.mp4').frames).toBe(decoded.frames);
   });
 
   it('a whole file is not flagged as ended early', async () => {
@@ -115,7 +116,7 @@ describe('processed correctly', () => {
     const run = await runFile(path);
     expect(run.failure).toBeNull();
     expect(run.info?.pixelFormat).toBe('yuv420p10le');
-    expect(run.segments.map((s) => probeBytes(core, s.bytes, s.fileName))).toEqual([{ codec: 'h264', width: 320, height: 240, frames: 20 }]);
+    expect(run.segments.map((s) => probeBytes(core, segmentBytes(s), s.fileName))).toEqual([{ codec: 'h264', width: 320, height: 240, frames: 20 }]);
   });
 
   it('4:4:4 H.264 (High 4:4:4 Predictive): every frame comes out', async () => {
@@ -124,7 +125,7 @@ describe('processed correctly', () => {
     const run = await runFile(path);
     expect(run.failure).toBeNull();
     expect(run.info?.pixelFormat).toBe('yuv444p');
-    expect(run.segments.map((s) => probeBytes(core, s.bytes, s.fileName))).toEqual([{ codec: 'h264', width: 320, height: 240, frames: 20 }]);
+    expect(run.segments.map((s) => probeBytes(core, segmentBytes(s), s.fileName))).toEqual([{ codec: 'h264', width: 320, height: 240, frames: 20 }]);
   });
 
   it('VP8 at odd dimensions (853×481): native and ladder sizes, H.264 and VP8 out, no frame lost', async () => {
@@ -135,9 +136,9 @@ describe('processed correctly', () => {
     expect(h264.info).toMatchObject({ videoCodec: 'vp8', width: 853, height: 481, displayWidth: 853, displayHeight: 481 });
     // 'native' rounds to even for 4:2:0 encoders; the schedule then walks the ladder from the top.
     expect(h264.segments.map((s) => `${s.width}x${s.height}:${s.frames}`)).toEqual(['854x482:10', '426x240:10', '638x360:10']);
-    for (const s of h264.segments) expect(probeBytes(core, s.bytes, s.fileName)).toEqual({ codec: 'h264', width: s.width, height: s.height, frames: 10 });
+    for (const s of h264.segments) expect(probeBytes(core, segmentBytes(s), s.fileName)).toEqual({ codec: 'h264', width: s.width, height: s.height, frames: 10 });
     const vp8 = await runFile(path, { codec: 'vp8', startRung: '360' });
-    expect(vp8.segments.map((s) => probeBytes(core, s.bytes, s.fileName))).toEqual([{ codec: 'vp8', width: 638, height: 360, frames: 30 }]);
+    expect(vp8.segments.map((s) => probeBytes(core, segmentBytes(s), s.fileName))).toEqual([{ codec: 'vp8', width: 638, height: 360, frames: 30 }]);
   });
 
   it('a phone clip with rotation metadata comes out upright (portrait)', async () => {
@@ -146,10 +147,10 @@ describe('processed correctly', () => {
     const run = await runFile(path, { startRung: 'native' });
     expect(run.failure).toBeNull();
     expect(run.info).toMatchObject({ width: 320, height: 240, rotation: 90, displayWidth: 240, displayHeight: 320 });
-    expect(run.segments.map((s) => probeBytes(core, s.bytes, s.fileName))).toEqual([{ codec: 'h264', width: 240, height: 320, frames: 20 }]);
+    expect(run.segments.map((s) => probeBytes(core, segmentBytes(s), s.fileName))).toEqual([{ codec: 'h264', width: 240, height: 320, frames: 20 }]);
     // Turned, not squeezed: the first picture matches the source turned 90° far better than
     // the source squeezed into a portrait frame.
-    const out = firstFrameGray(run.segments[0]!.bytes, []);
+    const out = firstFrameGray(segmentBytes(run.segments[0]!), []);
     const source = new Uint8Array(readFileSync(path));
     const turned = firstFrameGray(source, []);
     const squeezed = firstFrameGray(source, ['-noautorotate'], ['-vf', 'scale=240:320']);
@@ -168,7 +169,7 @@ describe('processed correctly', () => {
     const run = await runFile(path, { startRung: 'native' });
     expect(run.failure).toBeNull();
     expect(run.info).toMatchObject({ width: 320, height: 240 });
-    expect(run.segments.map((s) => probeBytes(core, s.bytes, s.fileName))).toEqual([{ codec: 'h264', width: 320, height: 240, frames: 60 }]);
+    expect(run.segments.map((s) => probeBytes(core, segmentBytes(s), s.fileName))).toEqual([{ codec: 'h264', width: 320, height: 240, frames: 60 }]);
   });
 });
 
