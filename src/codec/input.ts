@@ -27,6 +27,18 @@ interface FileReaderSyncLike {
 
 let fileReaderSync: FileReaderSyncLike | null = null;
 
+/** Told of every read of a mounted input (see `onInputRead`); one per thread. */
+let readListener: (() => void) | null = null;
+
+/**
+ * Calls `listener` on every read ffmpeg makes of a mounted input, until cleared with null.
+ * The decode stage counts reads as progress: a long stretch of a file without video (padding,
+ * null packets, another stream) is read, not stalled on. Nothing is allocated per read.
+ */
+export function onInputRead(listener: (() => void) | null): void {
+  readListener = listener;
+}
+
 /** WORKERFS's reader: our sync blobs read themselves, DOM Blobs go through FileReaderSync. */
 const dispatchingReader: SyncBlobReader = {
   readAsArrayBuffer(blob) {
@@ -35,6 +47,7 @@ const dispatchingReader: SyncBlobReader = {
     // control. Counted in glueTally (inputReads, inputReadBytes).
     glueTally.inputReads++;
     glueTally.inputReadBytes += blob.size;
+    readListener?.();
     if (isSyncReadable(blob)) return blob.readSync();
     if (!fileReaderSync) {
       const Ctor = (globalThis as { FileReaderSync?: new () => FileReaderSyncLike }).FileReaderSync;

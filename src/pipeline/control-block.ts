@@ -27,8 +27,10 @@
  *                        Written before the run starts; read by every stage per frame.
  *     11..13 PROGRESS    per stage id (decode, scale, encode): a counter the stage bumps
  *                        (Atomics.add) for every frame it handles and every wait slice it
- *                        spends blocked on a neighbour. Reader: the controller's watchdog,
- *                        which only compares values; wrap-around is harmless.
+ *                        spends blocked on a neighbour; decode also for every read of the
+ *                        input (a long stretch without video is progress, not a stall).
+ *                        Reader: the controller's watchdog, which only compares values;
+ *                        wrap-around is harmless.
  *     14 FAULT_KIND      how the injected fault fails: 0 = throw, 1 = stall (block without
  *                        progress, ignoring stop, as a hung codec would), 2 = close (the
  *                        worker ends itself without a word). Written with 9/10.
@@ -180,7 +182,7 @@ export class ControlBlock {
     throw new Error(`injected fault at frame ${frameIndex}`);
   }
 
-  /** Stage side: one unit of progress (a frame handled, or a wait slice blocked on a neighbour). */
+  /** Stage side: one unit of progress (a frame handled, an input read, or a wait slice blocked on a neighbour). */
   beat(stage: number): void {
     if (stage < PROGRESS_STAGES) Atomics.add(this.i32, I.progress + stage, 1);
   }

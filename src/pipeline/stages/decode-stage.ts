@@ -1,7 +1,7 @@
 import { glueTally, resetGlueTally, type CodecCore } from '../../codec/core.ts';
 import { decodeArgs } from '../../codec/ffmpeg-args.ts';
 import { FrameCutter, mountFrameSink } from '../../codec/frame-devices.ts';
-import { mountInputFile, type InputSource } from '../../codec/input.ts';
+import { mountInputFile, onInputRead, type InputSource } from '../../codec/input.ts';
 import { probeMedia, type MediaInfo } from '../../codec/probe.ts';
 import { i420Layout } from '../../pool/frame-format.ts';
 import { LinkWriter, type WritableFrame } from '../../pool/link.ts';
@@ -89,6 +89,7 @@ export class DecodeStage {
     });
     const sink = mountFrameSink(core, SINK_PATH, cutter);
     resetGlueTally(); // this run's glue counts only (not the probe's reads)
+    onInputRead(() => control.beat(StageId.decode)); // reading a stretch without video is progress too
 
     try {
       const ret = core.exec(withFlushedPackets(decodeArgs(this.inputPath, info, SINK_PATH)));
@@ -111,6 +112,8 @@ export class DecodeStage {
       writer.fail(FAILURE_CODE);
       if (error instanceof StageFailure) throw error;
       throw new StageFailure('decode', describeError(error), { cause: error });
+    } finally {
+      onInputRead(null);
     }
   }
 }
