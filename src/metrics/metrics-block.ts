@@ -107,11 +107,13 @@ export type GlueCounter = (typeof GlueCounter)[keyof typeof GlueCounter];
 export const GlueGauge = {
   inputReadBytes: 0,
   logBytes: 1,
+  /** Frame bytes the codec glue copied in or out of the codec (not the mode's copies: those are StageGauge.bytesCopied). */
+  codecCopyBytes: 2,
 } as const;
 export type GlueGauge = (typeof GlueGauge)[keyof typeof GlueGauge];
 const GLUE_BASE = HIST_BASE + HIST_COUNT * HIST_STRIDE;
 const GLUE_STRIDE = 4;
-const GLUE_F_STRIDE = 2;
+const GLUE_F_STRIDE = 3;
 const INT_WORDS = GLUE_BASE + STAGE_COUNT * GLUE_STRIDE;
 
 const RECENT_BASE = STAGE_COUNT * STAGE_FLOAT_STRIDE;
@@ -248,6 +250,12 @@ export class Metrics {
     const f = this.glueFloatBase + stage * GLUE_F_STRIDE;
     this.floats[f + GlueGauge.inputReadBytes] = tally.inputReadBytes;
     this.floats[f + GlueGauge.logBytes] = tally.logBytes;
+  }
+
+  /** Adds frame bytes the codec glue copied (one writer per stage). Allocation-free. */
+  addCodecCopy(stage: StageId, bytes: number): void {
+    const at = this.glueFloatBase + stage * GLUE_F_STRIDE + GlueGauge.codecCopyBytes;
+    this.floats[at] = this.floats[at]! + bytes;
   }
 
   // ---- readers ----

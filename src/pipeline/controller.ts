@@ -1,4 +1,5 @@
 import * as Comlink from 'comlink';
+import { codecBackend, DEFAULT_WEBCODECS_OPTIONS, type CodecBackendName, type CodecBackendSetup, type WebCodecsOptions } from '../codec/backends.ts';
 import { UNAVAILABLE_ENCODERS } from '../codec/ffmpeg-args.ts';
 import type { MediaInfo } from '../codec/probe.ts';
 import { FrameArena } from '../pool/arena.ts';
@@ -71,6 +72,10 @@ export interface RunOptions {
    * the close (one worker and its codec memory fewer).
    */
   encoders?: 1 | 2;
+  /** Who decodes and encodes (src/codec/backends.ts). Default ffmpeg.wasm. */
+  backend?: CodecBackendName;
+  /** The WebCodecs backend's options (hold decoded frames, how the encoder switches size). */
+  webcodecs?: WebCodecsOptions;
   /** Test hook: make a stage throw (or stall) at a frame index, to exercise the failure paths. */
   fault?: { stage: StageKind; frameIndex: number; kind?: FaultKind } | null;
 }
@@ -179,12 +184,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Pr
  * Describes a file without running the pipeline: the decode worker loads the codec, mounts
  * the file (lazily) and probes it. Rejects with a message meant for the user.
  */
-export async function probeInput(host: PipelineHost, input: RunInput, timeoutMs = DEFAULT_SETUP_TIMEOUT_MS): Promise<MediaInfo> {
-  const module = await withTimeout(host.codecModule(), timeoutMs,
-    () => new SetupTimeout(`Loading the codec did not finish within ${seconds(timeoutMs)}. Reload the page and try again.`));
+export async function probeInput(host: PipelineHost, input: RunInput, timeoutMs = DEFAULT_SETUP_TIMEOUT_MS,
+  backend: CodecBackendSetup = { name: 'ffmpeg', webcodecs: DEFAULT_WEBCODECS_OPTIONS }): Promise<MediaInfo> {
+  const module = codecBackend(backend.name).usesCodecModule
+    ? await withTimeout(host.codecModule(), timeoutMs,
+      () => new SetupTimeout(`Loading the codec did not finish within ${seconds(timeoutMs)}. Reload the page and try again.`))
+    : null;
   const decode = track(host, 'decode');
   try {
-    return await withTimeout(call(decode, decode.api.open(module, input)), timeoutMs,
+    return await withTimeout(call(decode, decode.api.open(module, input, backend)), timeoutMs,
       () => new SetupTimeout(`Reading this file did not finish within ${seconds(timeoutMs)}. It may be damaged: try another file.`));
   } finally {
     decode.terminate();
@@ -255,11 +263,13 @@ export class PipelineRun extends EventTarget {
     this.host = host;
     this.input = input;
     this.options = {
-      linkCapacity: DEFAULT_LINK_CAPACITY, fault: null, encoders: 2,
+      linkCapacity: DEFAULT_LINK_CAPACITY, fault: null, encoders: 2, backend: 'ffmpeg', webcodecs: DEFAULT_WEBCODECS_OPTIONS,
       stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS, setupTimeoutMs: DEFAULT_SETUP_TIMEOUT_MS,
       wasmBudgetBytes: DEFAULT_WASM_BUDGET_BYTES,
       ...options,
     };
+    // A backend whose encoder does not block its worker switches inside one worker.
+    this.options.encoders = Math.min(this.options.encoders, codecBackend(this.options.backend).maxEncoderLanes) as 1 | 2;
     this.deadline = new Promise((resolve) => { this.endNow = resolve; });
     this.deliveryCutoff = new Promise((resolve) => { this.cutDelivery = resolve; });
   }
@@ -324,15 +334,19 @@ export class PipelineRun extends EventTarget {
   }
 
   private async runStages(): Promise<void> {
-    const unavailable = UNAVAILABLE_ENCODERS[this.options.codec];
+    const backend = codecBackend(this.options.backend);
+    const setup: CodecBackendSetup = { name: backend.name, webcodecs: this.options.webcodecs };
+    const unavailable = backend.name === 'ffmpeg' ? UNAVAILABLE_ENCODERS[this.options.codec] : undefined;
     if (unavailable) throw new Error(unavailable);
     const setupMs = this.options.setupTimeoutMs;
-    const module = await this.setupStep('setup', withTimeout(this.host.codecModule(), setupMs,
-      () => new SetupTimeout(`Loading the codec did not finish within ${seconds(setupMs)}, so the run was ended. Reload the page and try again.`)));
+    const module = backend.usesCodecModule
+      ? await this.setupStep('setup', withTimeout(this.host.codecModule(), setupMs,
+        () => new SetupTimeout(`Loading the codec did not finish within ${seconds(setupMs)}, so the run was ended. Reload the page and try again.`)))
+      : { value: null };
     if (!module) return;
     const decode = this.spawn('decode');
     // A failure here is usually the file (not a video, …): the message is for the user.
-    const opened = await this.setupStep('decode', this.openTimed(decode, whenReady(decode, decode.api.open(module.value, this.input)),
+    const opened = await this.setupStep('decode', this.openTimed(decode, whenReady(decode, decode.api.open(module.value, this.input, setup)),
       'the decode stage opening the file', 'The file may be damaged: try another file.'));
     if (!opened) return;
     const info = opened.value;
@@ -349,7 +363,7 @@ export class PipelineRun extends EventTarget {
     const scale = this.spawn('scale');
     const encoders = Array.from({ length: this.options.encoders }, () => this.spawn('encode'));
     for (const encode of encoders) {
-      if (!await this.setupStep('encode', this.openTimed(encode, whenReady(encode, encode.api.open(module.value)), 'the encode stage loading its codec', 'Try again.'))) return;
+      if (!await this.setupStep('encode', this.openTimed(encode, whenReady(encode, encode.api.open(module.value, setup)), 'the encode stage loading its codec', 'Try again.'))) return;
     }
     if (!await this.setupStep('scale', this.openTimed(scale, scale.ready, 'the scale stage starting', 'Try again.'))) return;
     if (this.stopRequested()) return;
@@ -366,7 +380,7 @@ export class PipelineRun extends EventTarget {
     const channel = shared.linkA.transport === 'transfer' ? new MessageChannel() : null;
     const ports = (port: MessagePort | undefined): StagePorts => (port ? Comlink.transfer({ linkA: port }, [port]) : {});
     const settled = [
-      this.settle('encode', Promise.all(encoders.map((encode, lane) => this.encodeAll(encode, module.value, shared, info.frameRate, collector, lane)))
+      this.settle('encode', Promise.all(encoders.map((encode, lane) => this.encodeAll(encode, module.value, setup, shared, info.frameRate, collector, lane)))
         .then((lanes) => lanes.reduce((sum, r) => ({ frames: sum.frames + r.frames, segments: sum.segments + r.segments, endedBy: r.endedBy === 'end' ? sum.endedBy : r.endedBy, wasmBytes: Math.max(sum.wasmBytes, r.wasmBytes) })))),
       this.settle('scale', call(scale, scale.api.run(shared, { source, rungs, startRung: this.options.startRung, schedule: this.options.schedule }, ports(channel?.port2)))),
       this.settle('decode', call(decode, decode.api.run(shared, ports(channel?.port1)))),
@@ -408,7 +422,7 @@ export class PipelineRun extends EventTarget {
    * over its WASM budget. The worker returns between segments with the next frame still
    * queued on link B (it peeks before it takes), so the fresh worker starts at that frame.
    */
-  private async encodeAll(first: TrackedWorker<'encode'>, module: WebAssembly.Module, shared: PipelineShared,
+  private async encodeAll(first: TrackedWorker<'encode'>, module: WebAssembly.Module | null, setup: CodecBackendSetup, shared: PipelineShared,
     frameRate: number, collector: SegmentCollector, lane: number): Promise<EncodeResult> {
     let worker = first;
     const total: EncodeResult = { frames: 0, segments: 0, endedBy: 'end', wasmBytes: 0 };
@@ -433,7 +447,7 @@ export class PipelineRun extends EventTarget {
       if (this.stopRequested()) return total;
       worker.terminate();
       worker = this.spawn('encode');
-      const opened = await this.setupStep('encode', this.openTimed(worker, whenReady(worker, worker.api.open(module)), 'the replacement encode stage loading its codec', 'Try again.'));
+      const opened = await this.setupStep('encode', this.openTimed(worker, whenReady(worker, worker.api.open(module, setup)), 'the replacement encode stage loading its codec', 'Try again.'));
       this.replacing.delete('encode');
       if (!opened) return total;
       this.encoderReplacements.push({ afterSegments: total.segments, wasmBytes: result.wasmBytes, ms: performance.now() - startedAt });

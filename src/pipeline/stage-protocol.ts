@@ -1,3 +1,4 @@
+import type { CodecBackendSetup } from '../codec/backends.ts';
 import type { MediaInfo } from '../codec/probe.ts';
 import type { DecodeResult } from './stages/decode-stage.ts';
 import type { EncodeResult } from './stages/encode-stage.ts';
@@ -16,8 +17,10 @@ import type { EncodePlan, PipelineShared, ScalePlan, StagePorts } from './pipeli
 export type RunInput = Blob | { hostPath: string };
 
 export interface DecodeWorkerApi {
-  open(module: WebAssembly.Module, input: RunInput): Promise<MediaInfo>;
-  run(shared: PipelineShared, ports?: StagePorts): DecodeResult;
+  /** `module` is the compiled ffmpeg.wasm (null for a backend that does not use it); backend defaults to ffmpeg.wasm. */
+  open(module: WebAssembly.Module | null, input: RunInput, backend?: CodecBackendSetup): Promise<MediaInfo>;
+  /** ffmpeg.wasm blocks its worker until the end; WebCodecs returns to its event loop and resolves at the end. */
+  run(shared: PipelineShared, ports?: StagePorts): DecodeResult | Promise<DecodeResult>;
 }
 
 export interface ScaleWorkerApi {
@@ -25,10 +28,9 @@ export interface ScaleWorkerApi {
 }
 
 export interface EncodeWorkerApi {
-  open(module: WebAssembly.Module): Promise<void>;
-  /** `onSegment` is a comlink proxy; the worker transfers each segment's bytes to it. */
+  open(module: WebAssembly.Module | null, backend?: CodecBackendSetup): Promise<void>;
   /** `ports.output` receives the encoder's output as it is written (EncoderOutput messages). */
-  run(shared: PipelineShared, plan: EncodePlan, ports: StagePorts): EncodeResult;
+  run(shared: PipelineShared, plan: EncodePlan, ports: StagePorts): EncodeResult | Promise<EncodeResult>;
 }
 
 export type StageKind = 'decode' | 'scale' | 'encode';

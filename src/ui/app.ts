@@ -10,7 +10,7 @@ import { formatMs } from './format.ts';
 import type { AllocationModeChoice, Engine, RunSettings, SegmentView, UiRun } from './engine.ts';
 import { OutputPanel } from './panels/output-panel.ts';
 import { PageHealth } from './panels/page-health.ts';
-import { expectedFrames, fetchSample, renderFileInfo, runControls, SCALER_LABEL, scheduleFrom, wireDrop } from './panels/input.ts';
+import { expectedFrames, fetchSample, renderFileInfo, runControls, SCALER_LABEL, scheduleFrom, syncCodecOptions, webCodecsEncodersChecked, wireDrop, type BackendReaders } from './panels/input.ts';
 import { RunTelemetry } from './telemetry.ts';
 import { ChartBoard } from './charts.ts';
 import { LabMemoryPanel } from './panels/lab-memory-panel.ts';
@@ -30,6 +30,7 @@ export class App implements Dashboard {
   private readonly engine: Engine;
   file: File | null = null;
   private info: MediaInfo | null = null;
+  private readers: BackendReaders = {};
   private probing = false;
   private current: UiRun | null = null;
   private currentTel: RunTelemetry | null = null;
@@ -105,6 +106,7 @@ export class App implements Dashboard {
         h('section', { class: 'panel controls' },
           h('h2', {}, '2 · Run'),
           h('div', { class: 'grid2' },
+            h('label', {}, 'Codecs', e.backend),
             h('label', {}, 'Allocation', e.mode),
             h('label', {}, 'Codec', e.codec),
             h('label', {}, 'Pacing', e.pacing),
@@ -112,7 +114,9 @@ export class App implements Dashboard {
             h('label', { class: 'every' }, 'Every N frames', e.everyN),
             h('label', { class: 'seed' }, 'Storm seed', e.seed),
             h('label', {}, 'Frames in flight', e.framesInFlight),
-            h('label', {}, 'Encoders', e.encoders),
+            h('label', { class: 'ffmpeg-only' }, 'Encoders', e.encoders),
+            h('label', { class: 'webcodecs-only' }, 'Hold decoded frames', e.holdFrames),
+            h('label', { class: 'webcodecs-only' }, 'Encoder at a switch', e.encoderSwitch),
           ),
           h('p', { class: 'muted', 'data-testid': 'scaler' }, `Scaling: ${SCALER_LABEL}.`),
           h('div', { class: 'ladder-row' }, h('span', {}, 'Resolution'), e.ladder, e.outputSize),
@@ -146,6 +150,8 @@ export class App implements Dashboard {
     e.start.addEventListener('click', () => void this.startSingle());
     e.stop.addEventListener('click', () => this.stop());
     e.switching.addEventListener('change', () => this.syncControls());
+    e.backend.addEventListener('change', () => this.syncControls());
+    void webCodecsEncodersChecked.then(() => this.syncControls());
 
     wireDrop(e.dropOverlay, (file) => {
       if (this.busy) this.showError('A run is in progress: stop it before choosing another file.');
@@ -184,6 +190,7 @@ export class App implements Dashboard {
     this.clearError();
     this.file = file;
     this.info = null;
+    this.readers = {};
     this.renderFileInfo();
     this.busy = true;
     this.syncControls();
@@ -202,6 +209,7 @@ export class App implements Dashboard {
       this.setStatus('Choose a video to begin.');
     } else {
       this.info = described.info;
+      void this.describeBackends(file);
       this.setStatus(`Ready: ${file.name}. Press Start, or Compare to run both modes.`);
       if (!this.rungAvailable(this.selectedRung)) this.selectedRung = this.availableRungs()[0] ?? '480';
     }
@@ -210,7 +218,16 @@ export class App implements Dashboard {
   }
 
   private renderFileInfo(): void {
-    renderFileInfo(this.el.fileInfo, this.file, this.info);
+    renderFileInfo(this.el.fileInfo, this.file, this.info, this.readers);
+  }
+
+  /** Asks each backend other than ffmpeg.wasm (which described the file) whether it can read it. */
+  private async describeBackends(file: File): Promise<void> {
+    this.readers = { ffmpeg: null };
+    const why = await this.engine.readableBy(file, 'webcodecs');
+    if (this.file !== file) return;
+    this.readers = { ffmpeg: null, webcodecs: why };
+    this.renderFileInfo();
   }
 
   // ---- controls ----
@@ -222,6 +239,11 @@ export class App implements Dashboard {
       framesInFlight: Math.min(16, Math.max(2, Math.round(Number(e.framesInFlight.value)) || 6)),
       encoders: e.encoders.value === '1' ? 1 : 2,
       codec: e.codec.value as RunSettings['codec'],
+      backend: e.backend.value as RunSettings['backend'],
+      webcodecs: {
+        holdDecodedFrames: Math.min(32, Math.max(0, Math.round(Number(e.holdFrames.value)) || 0)),
+        encoderSwitch: e.encoderSwitch.value === 'new-encoder' ? 'new-encoder' : 'reconfigure',
+      },
       pacing: e.pacing.value as RunSettings['pacing'],
       schedule: scheduleFrom(e.switching.value, e.everyN.value, e.seed.value),
       startRung: this.selectedRung,
@@ -252,7 +274,11 @@ export class App implements Dashboard {
   private syncControls(): void {
     const e = this.el;
     const running = this.busy;
-    for (const c of [e.mode, e.codec, e.pacing, e.switching, e.everyN, e.seed, e.framesInFlight, e.encoders, e.fileInput, e.sampleButton]) c.disabled = running;
+    for (const c of [e.backend, e.mode, e.codec, e.pacing, e.switching, e.everyN, e.seed, e.framesInFlight, e.encoders, e.holdFrames, e.encoderSwitch, e.fileInput, e.sampleButton]) c.disabled = running;
+    const webcodecs = e.backend.value === 'webcodecs';
+    e.encoders.closest('label')!.hidden = webcodecs;
+    for (const c of [e.holdFrames, e.encoderSwitch]) c.closest('label')!.hidden = !webcodecs;
+    syncCodecOptions(e.codec, e.backend.value as RunSettings['backend']);
     e.start.disabled = running || !this.info;
     this.compare.setDisabled(running || !this.info);
     e.stop.disabled = !this.current || this.probing || this.stopRequested;

@@ -2,6 +2,7 @@
  * The real engine: `PipelineRun` in module workers, seen through the UI's `UiRun` seam.
  * Reads the run's shared memory (metrics block, arena, control block) from the main thread.
  */
+import { DEFAULT_WEBCODECS_OPTIONS } from '../codec/backends.ts';
 import { Metrics } from '../metrics/metrics-block.ts';
 import { StageId } from '../metrics/stages.ts';
 import { FrameArena } from '../pool/arena.ts';
@@ -153,6 +154,8 @@ class RealRun extends EventTarget implements UiRun {
 export const realEngine: Engine = {
   name: 'pipeline',
   probe: (input) => probeInput(browserHost, input),
+  readableBy: (input, backend) => probeInput(browserHost, input, undefined, { name: backend, webcodecs: DEFAULT_WEBCODECS_OPTIONS })
+    .then(() => null, (error: unknown) => (error instanceof Error ? error.message : String(error))),
   createRun: (input, settings) => new RealRun(input, settings),
   liveStageWorkers,
 };

@@ -13,6 +13,7 @@ import type { VideoCodecChoice } from '../pipeline/pipeline-shared.ts';
 import type { PacingMode } from '../pipeline/control-block.ts';
 import type { PipelineRunReport } from '../pipeline/run-report.ts';
 import type { AllocationMode } from '../pool/modes/index.ts';
+import type { CodecBackendName, WebCodecsOptions } from '../codec/backends.ts';
 
 export type AllocationModeChoice = AllocationMode;
 
@@ -23,6 +24,10 @@ export interface RunSettings {
   /** Encode workers taking turns at switches (2: the next opens while the last closes). */
   encoders: 1 | 2;
   codec: VideoCodecChoice;
+  /** Who decodes and encodes (src/codec/backends.ts). */
+  backend: CodecBackendName;
+  /** WebCodecs only: frames held open, and how the encoder changes size. */
+  webcodecs: WebCodecsOptions;
   pacing: PacingMode;
   schedule: SwitchSchedule;
   startRung: LadderRung;
@@ -122,6 +127,8 @@ export interface Engine {
   readonly name: string;
   /** Describes a file (codec, size, rate…) without running it; rejects with a sentence for the user. */
   probe(input: File): Promise<MediaInfo>;
+  /** Whether `backend` can read the file: null when it can, else the sentence saying why not. */
+  readableBy(input: File, backend: CodecBackendName): Promise<string | null>;
   createRun(input: File, settings: RunSettings): UiRun;
   /** Stage workers alive now, across runs (0 when idle). */
   liveStageWorkers(): number;

@@ -1,11 +1,15 @@
+import { DEFAULT_WEBCODECS_OPTIONS, type CodecBackendSetup } from '../../codec/backends.ts';
 import type { CodecCore } from '../../codec/core.ts';
 import type { InputSource } from '../../codec/input.ts';
 import { ProbeError } from '../../codec/probe.ts';
 import type { DecodeWorkerApi, EncodeWorkerApi, RunInput, ScaleWorkerApi } from '../stage-protocol.ts';
 import { DecodeStage } from './decode-stage.ts';
-import { EncodeStage } from './encode-stage.ts';
+import { EncodeStage, type EncodeResult, type EncoderOutput } from './encode-stage.ts';
+import type { EncodePlan, PipelineShared } from '../pipeline-shared.ts';
 import { ScaleStage } from './scale-stage.ts';
 import { StageFailure } from './stage-errors.ts';
+
+const FFMPEG: CodecBackendSetup = { name: 'ffmpeg', webcodecs: DEFAULT_WEBCODECS_OPTIONS };
 
 type LoadCore = (module: WebAssembly.Module) => Promise<CodecCore>;
 
@@ -14,18 +18,31 @@ type LoadCore = (module: WebAssembly.Module) => Promise<CodecCore>;
  * the Node worker_threads entry used by the integration tests.
  */
 export function decodeWorkerApi(loadCore: LoadCore, resolveInput: (input: RunInput) => InputSource): DecodeWorkerApi {
-  const stage = new DecodeStage(loadCore);
+  let run: DecodeWorkerApi['run'] = () => { throw new StageFailure('decode', 'the decoder was started before a file was opened'); };
   return {
-    async open(module, input) {
+    async open(module, input, backend = FFMPEG) {
       try {
-        return await stage.open(module, resolveInput(input));
+        if (backend.name === 'webcodecs') {
+          if (!(input instanceof Blob)) throw new StageFailure('decode', 'WebCodecs runs in the browser only: this host has no VideoDecoder.');
+          // Loaded only when chosen: ffmpeg.wasm runs do not carry mediabunny.
+          const { WebCodecsDecodeStage } = await import('./webcodecs/decode-stage.ts');
+          const stage = new WebCodecsDecodeStage(backend.webcodecs);
+          const info = await stage.open(input);
+          run = (shared, ports) => stage.run(shared, ports);
+          return info;
+        }
+        if (!module) throw new StageFailure('decode', 'the ffmpeg.wasm decoder was opened without its codec');
+        const stage = new DecodeStage(loadCore);
+        const info = await stage.open(module, resolveInput(input));
+        run = (shared, ports) => stage.run(shared, ports);
+        return info;
       } catch (error) {
         // Only name, message and stack cross the thread: put the user's sentence in the message.
         if (error instanceof ProbeError) throw new StageFailure('decode', error.userMessage, { cause: error });
         throw error;
       }
     },
-    run: (shared, ports) => stage.run(shared, ports),
+    run: (shared, ports) => run(shared, ports),
   };
 }
 
@@ -35,10 +52,23 @@ export function scaleWorkerApi(): ScaleWorkerApi {
 }
 
 export function encodeWorkerApi(loadCore: LoadCore): EncodeWorkerApi {
-  const stage = new EncodeStage(loadCore);
+  let stage: { run(shared: PipelineShared, plan: EncodePlan, output: (message: EncoderOutput) => void): EncodeResult | Promise<EncodeResult> } | null = null;
   return {
-    open: (module) => stage.open(module),
+    async open(module, backend = FFMPEG) {
+      if (backend.name === 'webcodecs') {
+        const { WebCodecsEncodeStage } = await import('./webcodecs/encode-stage.ts');
+        const webcodecs = new WebCodecsEncodeStage(backend.webcodecs);
+        await webcodecs.open();
+        stage = webcodecs;
+        return;
+      }
+      if (!module) throw new StageFailure('encode', 'the ffmpeg.wasm encoder was opened without its codec');
+      const ffmpeg = new EncodeStage(loadCore);
+      await ffmpeg.open(module);
+      stage = ffmpeg;
+    },
     run: (shared, plan, ports) => {
+      if (!stage) throw new StageFailure('encode', 'the encoder was started before its codec was loaded');
       const port = ports.output;
       if (!port) throw new StageFailure('encode', 'the encoder was started without an output port');
       // A worker inside exec can send, not receive: output goes out on its own port, in order.

@@ -1,5 +1,7 @@
 /** The input and run-setting pieces of the dashboard: the bundled sample, the file's description, the setting controls, drag and drop. */
 import type { MediaInfo } from '../../codec/probe.ts';
+import { CODEC_BACKENDS, type CodecBackendName } from '../../codec/backends.ts';
+import { encoderConfig } from '../../codec/webcodecs/encoder-config.ts';
 import { UNAVAILABLE_ENCODERS } from '../../codec/ffmpeg-args.ts';
 import { scalerKind } from '../../pipeline/scale/scaler.ts';
 import { ALLOCATION_MODES } from '../../pool/modes/index.ts';
@@ -16,8 +18,11 @@ export async function fetchSample(): Promise<File> {
   return new File([blob], 'sample.mp4', { type: 'video/mp4' });
 }
 
+/** Per backend: null when it reads the file, the reason when it cannot; absent while unknown. */
+export type BackendReaders = Partial<Record<CodecBackendName, string | null>>;
+
 /** Fills the file's description list (name and size at once, the rest once probed). */
-export function renderFileInfo(el: HTMLElement, f: File | null, i: MediaInfo | null): void {
+export function renderFileInfo(el: HTMLElement, f: File | null, i: MediaInfo | null, readers: BackendReaders = {}): void {
   if (!f) {
     fill(el);
     return;
@@ -33,6 +38,12 @@ export function renderFileInfo(el: HTMLElement, f: File | null, i: MediaInfo | n
       ...row('frame rate', `${formatNumber(i.frameRate, 2)} fps`, 'frame-rate'),
       ...row('duration', `${formatDuration(i.durationSec)}${i.frameCount ? ` · ${i.frameCount} frames` : ''}`, 'duration'),
       ...row('audio', i.hasAudio ? 'present — audio is ignored' : 'none', 'audio'),
+      h('dt', {}, 'read by'),
+      h('dd', { 'data-field': 'backends' }, ...CODEC_BACKENDS.map((b) => {
+        const why = readers[b.name];
+        const state = why === undefined ? 'checking…' : why === null ? 'yes' : 'no';
+        return h('span', { class: `backend-reader ${state === 'no' ? 'muted' : ''}`, title: why ?? '', 'data-backend': b.name, 'data-readable': state }, `${b.label}: ${state}${why ? ` (${why})` : ''}`);
+      })),
     ] : [h('dd', { class: 'muted' }, 'reading…')]),
   );
 }
@@ -41,10 +52,18 @@ export function renderFileInfo(el: HTMLElement, f: File | null, i: MediaInfo | n
 export const SCALER_LABEL = scalerKind() === 'wasm-simd' ? 'WASM SIMD scaler' : 'TypeScript scaler (no WASM SIMD in this browser)';
 
 const CODEC_LABELS = { h264: 'H.264 (x264)', vp8: 'VP8 (libvpx)', vp9: 'VP9' } as const;
+const WEBCODECS_LABELS = { h264: 'H.264', vp8: 'VP8', vp9: 'VP9' } as const;
 
 /** The run's setting controls (allocation mode, codec, pacing, switching and its parameters). */
 export function runControls() {
   return {
+    backend: h('select', { 'data-testid': 'backend', 'aria-label': 'codec backend' },
+      ...CODEC_BACKENDS.map((b) => h('option', { value: b.name, title: b.summary }, b.label))),
+    holdFrames: h('input', { type: 'number', min: 0, max: 32, value: 0, 'data-testid': 'hold-frames', 'aria-label': 'decoded frames held open',
+      title: 'WebCodecs: decoded VideoFrames kept open after they are copied out, before the oldest is closed (code that holds frames; Chromium\'s decoder may stall)' }),
+    encoderSwitch: h('select', { 'data-testid': 'encoder-switch', 'aria-label': 'WebCodecs encoder at a switch',
+      title: 'reconfigure: flush the live encoder and configure() it for the new size; new encoder: a new VideoEncoder starts at once while the old one flushes' },
+      h('option', { value: 'reconfigure' }, 'reconfigure'), h('option', { value: 'new-encoder' }, 'new encoder')),
     mode: h('select', { 'data-testid': 'mode', 'aria-label': 'allocation mode' },
       ...ALLOCATION_MODES.map((m) => h('option', { value: m.name, title: m.summary }, m.label))),
     framesInFlight: h('input', { type: 'number', min: 2, max: 16, value: 6, 'data-testid': 'frames-in-flight', 'aria-label': 'frames in flight per link', title: 'frames each link holds before its producer waits: the same limit in every mode' }),
@@ -64,6 +83,28 @@ export function runControls() {
     everyN: h('input', { type: 'number', min: 1, value: 30, 'data-testid': 'every-n', 'aria-label': 'frames between switches' }),
     seed: h('input', { type: 'number', min: 0, value: 42, 'data-testid': 'seed', 'aria-label': 'storm seed' }),
   };
+}
+
+/** Why WebCodecs cannot encode a codec here (isConfigSupported false at 640×360), or null when it can; filled once at load. */
+const webCodecsEncoders = new Map<string, string | null>();
+export const webCodecsEncodersChecked: Promise<void> = typeof VideoEncoder === 'undefined'
+  ? Promise.resolve().then(() => { for (const c of ['h264', 'vp8', 'vp9']) webCodecsEncoders.set(c, 'This browser has no WebCodecs VideoEncoder.'); })
+  : Promise.all((['h264', 'vp8', 'vp9'] as const).map(async (codec) => {
+    const config = encoderConfig(codec, 640, 360, 30);
+    const supported = await VideoEncoder.isConfigSupported(config).then((r) => r.supported === true, () => false);
+    webCodecsEncoders.set(codec, supported ? null : `This browser's VideoEncoder does not support ${config.codec} (isConfigSupported is false).`);
+  })).then(() => undefined);
+
+/** Enables the codecs `backend` can encode here; each disabled one says why in its tooltip. */
+export function syncCodecOptions(select: HTMLSelectElement, backend: CodecBackendName): void {
+  for (const option of Array.from(select.options)) {
+    const codec = option.value as keyof typeof CODEC_LABELS;
+    const why = backend === 'ffmpeg' ? UNAVAILABLE_ENCODERS[codec] ?? null : webCodecsEncoders.get(codec) ?? null;
+    option.disabled = why !== null;
+    option.title = why ?? '';
+    option.textContent = `${backend === 'ffmpeg' ? CODEC_LABELS[codec] : WEBCODECS_LABELS[codec]}${why ? ' (unavailable)' : ''}`;
+  }
+  if (select.selectedOptions[0]?.disabled) select.value = 'h264';
 }
 
 /** Drag and drop anywhere on the page: shows `overlay` while a file hovers, hands over the dropped file. */

@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { loadCore, probeStream } from '../test/codec/helpers.ts';
+import { testClip } from './support/clips.ts';
+import { chooseFile, expectDescribed, open, setControls, waitForRunEnd } from './support/dashboard.ts';
+
+/** The segments of the page's "Download all" zip, decoded by ffmpeg.wasm in Node (not the browser's decoder). */
+async function segmentsOfZip(zipPath: string): Promise<{ name: string; width: number; height: number; frames: number }[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'framepool-wc-'));
+  try {
+    execFileSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', zipPath, dir]);
+    const core = await loadCore();
+    const runDir = join(dir, readdirSync(dir)[0]!);
+    return readdirSync(runDir).sort().map((name) => {
+      core.FS.writeFile(`/${name}`, readFileSync(join(runDir, name)));
+      const stream = probeStream(core, `/${name}`);
+      return { name, width: stream.width, height: stream.height, frames: stream.frames };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const CASES = [
+  { mode: 'pooled', encoderSwitch: 'reconfigure' },
+  { mode: 'unpooled', encoderSwitch: 'reconfigure' },
+  { mode: 'pooled', encoderSwitch: 'new-encoder' },
+] as const;
+
+for (const { mode, encoderSwitch } of CASES) {
+  test(`WebCodecs, ${mode}, ${encoderSwitch} at a switch: a 60-frame clip switched every 20 frames gives 3 segments whose frames another decoder counts as all 60`, async ({ page }) => {
+    const clip = await testClip('webcodecs', { width: 640, height: 360, fps: 30, seconds: 2 });
+    await open(page);
+    await chooseFile(page, clip);
+    await expectDescribed(page, 'webcodecs-640x360-30-2.mp4', '640×360');
+    await expect(page.locator('[data-backend="webcodecs"]')).toHaveAttribute('data-readable', 'yes', { timeout: 30_000 });
+    await page.getByTestId('backend').selectOption('webcodecs');
+    await page.getByTestId('encoder-switch').selectOption(encoderSwitch);
+    await setControls(page, { mode, pacing: 'max', switching: 'every', everyN: 20 });
+    await page.getByTestId('start').click();
+    expect(await waitForRunEnd(page)).toContain('done');
+    const rows = page.getByTestId('segments').locator('tr');
+    await expect(rows).toHaveCount(3);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-all').click()]);
+    const zip = test.info().outputPath('segments.zip');
+    await download.saveAs(zip);
+    const segments = await segmentsOfZip(zip);
+    expect(segments.map((s) => s.frames)).toEqual([20, 20, 20]);
+    for (const [i, s] of segments.entries()) {
+      expect(s.name).toMatch(/^segment-\d{4}-\d+x\d+\.mp4$/);
+      expect(`${s.width}x${s.height}`).toBe(s.name.match(/(\d+x\d+)\.mp4$/)![1]);
+      expect(Number(await rows.nth(i).getAttribute('data-width'))).toBe(s.width);
+    }
+  });
+}

@@ -1,0 +1,205 @@
+import type { WebCodecsOptions } from '../../../codec/backends.ts';
+import { containerFor } from '../../../codec/ffmpeg-args.ts';
+import { encoderConfig } from '../../../codec/webcodecs/encoder-config.ts';
+import { SegmentWriter } from '../../../codec/webcodecs/segment-writer.ts';
+import { LinkReader, type ReadableFrame } from '../../../pool/link.ts';
+import { Metrics } from '../../../metrics/metrics-block.ts';
+import { StageId, sharedNow } from '../../../metrics/stages.ts';
+import { ControlBlock } from '../../control-block.ts';
+import type { EncodePlan, PipelineShared, VideoCodecChoice } from '../../pipeline-shared.ts';
+import type { EncodeResult, EncoderOutput, SegmentClosed } from '../encode-stage.ts';
+import { nextFrameAsync, WAIT_SLICE_MS } from '../link-io.ts';
+import { StageFailure, describeError } from '../stage-errors.ts';
+import { Wakeup } from './wakeup.ts';
+
+const FAILURE_CODE = 3;
+/** Frames queued in the encoder before taking the next waits (bounds its native memory). */
+const MAX_ENCODE_QUEUE = 3;
+/** The encoder took no frame this long while frames waited in it: it has stalled. */
+const ENCODER_STALL_MS = 2500;
+
+/** A segment being written: its encoder (shared with the next one when reconfiguring) and its file. */
+interface OpenSegment {
+  index: number;
+  width: number;
+  height: number;
+  firstFrameIndex: number;
+  frames: number;
+  writer: SegmentWriter;
+  encoder: VideoEncoder;
+  openedAt: number;
+  /** First chunk out of the encoder (shared clock ms), NaN until then. */
+  firstChunkAt: number;
+  firstTakenAt: number;
+  /** The previous segment's close (flush + finalize), when it delayed this one (reconfigure). */
+  closeMs: number;
+  gapMs: number;
+}
+
+/**
+ * Encode stage, WebCodecs: takes frames from link B without blocking its worker (the
+ * encoder's output arrives on the event loop), wraps each in a VideoFrame made from the
+ * frame's bytes (the constructor copies them out of shared memory: counted as a codec copy),
+ * releases the frame at once and encodes. A new size closes the segment: either the live
+ * encoder is flushed and reconfigured (serial), or a new encoder starts at once while the
+ * old one flushes (overlapped), as the run's options say.
+ */
+export class WebCodecsEncodeStage {
+  constructor(private readonly options: WebCodecsOptions) {}
+
+  async open(): Promise<void> {
+    if (typeof VideoEncoder === 'undefined') throw new StageFailure('encode', 'This browser has no WebCodecs (VideoEncoder). Choose the ffmpeg.wasm backend.');
+  }
+
+  async run(shared: PipelineShared, plan: EncodePlan, output: (message: EncoderOutput) => void): Promise<EncodeResult> {
+    const control = new ControlBlock(shared.control);
+    const metrics = Metrics.attach(shared.metrics);
+    const reader = LinkReader.attach(shared.linkB, metrics);
+    const container = containerFor(plan.codec);
+    const frameDurationUs = Math.round(1_000_000 / plan.frameRate);
+    const keyInterval = Math.max(1, Math.round(plan.frameRate)); // a key frame (and an MP4 fragment) a second
+    const wake = new Wakeup();
+    let failure: unknown = null;
+    const closing: Promise<void>[] = [];
+    let current: OpenSegment | null = null;
+    let segments = 0;
+    let totalFrames = 0;
+    let lastTakenAt = 0;
+    let lastCloseMs = 0;
+
+    // Each encoder's output goes to the segment it serves now (with reconfiguring, one encoder
+    // serves segment after segment, switched over once the last one is flushed).
+    const serving = new Map<VideoEncoder, OpenSegment>();
+    const newEncoder = (): VideoEncoder => {
+      const encoder: VideoEncoder = new VideoEncoder({
+        output: (chunk, meta) => {
+          const segment = serving.get(encoder);
+          if (!segment) return;
+          if (Number.isNaN(segment.firstChunkAt)) segment.firstChunkAt = sharedNow();
+          segment.writer.add(chunk, meta);
+        },
+        error: (error) => { failure ??= error; wake.notify(); },
+      });
+      encoder.addEventListener('dequeue', wake.notify);
+      return encoder;
+    };
+
+    const configure = async (encoder: VideoEncoder, width: number, height: number): Promise<void> => {
+      const config = encoderConfig(plan.codec, width, height, plan.frameRate);
+      const support = await VideoEncoder.isConfigSupported(config);
+      if (!support.supported) throw new StageFailure('encode', `This browser's VideoEncoder cannot encode ${config.codec} at ${width}×${height}. Choose another codec or the ffmpeg.wasm backend.`);
+      encoder.configure(config);
+    };
+
+    const open = async (frame: ReadableFrame, reuse: VideoEncoder | null, closeMs: number): Promise<OpenSegment> => {
+      const index = plan.segmentIndexBase + segments;
+      const writer = new SegmentWriter(plan.codec, plan.frameRate, (bytes) => output({ kind: 'chunk', segment: index, bytes }));
+      const encoder = reuse ?? newEncoder();
+      const segment: OpenSegment = {
+        index, width: frame.width, height: frame.height, firstFrameIndex: frame.frameIndex, frames: 0, writer, encoder,
+        openedAt: sharedNow(), firstChunkAt: NaN, firstTakenAt: 0, closeMs, gapMs: NaN,
+      };
+      serving.set(encoder, segment);
+      await writer.start();
+      await configure(encoder, frame.width, frame.height);
+      segments++;
+      return segment;
+    };
+    const reconfigure = this.options.encoderSwitch === 'reconfigure';
+
+    /** Flushes `segment`'s encoder and finishes its file; then reports it. */
+    const close = async (segment: OpenSegment, andEncoder: boolean): Promise<number> => {
+      const startedAt = sharedNow();
+      await segment.encoder.flush();
+      if (andEncoder) {
+        segment.encoder.close();
+        serving.delete(segment.encoder);
+      }
+      await segment.writer.finish();
+      const closedAt = sharedNow();
+      const openMs = (Number.isNaN(segment.firstChunkAt) ? closedAt : segment.firstChunkAt) - segment.openedAt;
+      const closed: SegmentClosed = {
+        index: segment.index, width: segment.width, height: segment.height, frames: segment.frames, firstFrameIndex: segment.firstFrameIndex,
+        fileName: `segment-${String(segment.index).padStart(4, '0')}-${segment.width}x${segment.height}.${container.extension}`,
+        mimeType: container.mimeType,
+        byteLength: segment.writer.bytes.byteLength, maxChunkBytes: segment.writer.bytes.maxChunkBytes, firstBytesAt: segment.writer.bytes.firstBytesAt,
+        closeMs: segment.closeMs, openMs, reinitMs: segment.closeMs + openMs,
+        gapMs: segment.gapMs, openedAt: segment.openedAt, closedAt, wasmBytesAfter: 0,
+      };
+      output({ kind: 'segment', segment: closed });
+      control.noteSegmentClosed();
+      totalFrames += segment.frames;
+      return closedAt - startedAt;
+    };
+
+    try {
+      for (;;) {
+        const frame = await nextFrameAsync(reader, control, StageId.encode);
+        if (frame === null) break;
+        if (failure !== null) throw failure;
+        try {
+          if (current === null || frame.width !== current.width || frame.height !== current.height) {
+            const previous = current;
+            if (previous && reconfigure) {
+              lastCloseMs = await close(previous, false);
+              current = await open(frame, previous.encoder, lastCloseMs);
+            } else {
+              if (previous) closing.push(close(previous, true).then(() => undefined, (error: unknown) => { failure ??= error; }));
+              current = await open(frame, null, 0);
+            }
+            current.gapMs = lastTakenAt > 0 ? sharedNow() - lastTakenAt : NaN;
+          }
+          const segment: OpenSegment = current;
+          control.checkFault(StageId.encode, frame.frameIndex);
+          lastTakenAt = sharedNow();
+          if (segment.firstTakenAt === 0) segment.firstTakenAt = lastTakenAt;
+          // allocates: a VideoFrame per frame, its bytes copied out of the slot (codec glue).
+          const video = new VideoFrame(frame.data, {
+            format: 'I420', codedWidth: frame.width, codedHeight: frame.height,
+            timestamp: segment.frames * frameDurationUs, duration: frameDurationUs,
+          });
+          metrics.addCodecCopy(StageId.encode, frame.byteLength);
+          reader.done(frame); // link B is the sink link: done() records end-to-end latency
+          segment.encoder.encode(video, { keyFrame: segment.frames % keyInterval === 0 });
+          video.close();
+          segment.frames++;
+        } catch (error) {
+          reader.done(frame);
+          throw error;
+        }
+        await drain(current.encoder);
+        control.beat(StageId.encode);
+      }
+      if (current) await close(current, true);
+      current = null;
+      await Promise.all(closing);
+      if (failure !== null) throw failure;
+      return { frames: totalFrames, segments, endedBy: control.stopping ? 'stop' : 'end', wasmBytes: 0 };
+    } catch (error) {
+      if (control.stopping) return { frames: totalFrames, segments, endedBy: 'stop', wasmBytes: 0 };
+      control.markFailed(StageId.encode);
+      reader.fail(FAILURE_CODE);
+      if (error instanceof StageFailure) throw error;
+      throw new StageFailure('encode', `the browser's encoder failed: ${describeError(error)}`, { cause: error });
+    } finally {
+      const open: OpenSegment | null = current;
+      if (open !== null) {
+        if (open.encoder.state !== 'closed') open.encoder.close();
+        void open.writer.cancel().catch(() => {});
+      }
+    }
+
+    /** Waits while the encoder holds MAX_ENCODE_QUEUE frames; fails if it takes none for ENCODER_STALL_MS. */
+    async function drain(encoder: VideoEncoder): Promise<void> {
+      const since = sharedNow();
+      while (encoder.encodeQueueSize >= MAX_ENCODE_QUEUE) {
+        if (failure !== null) throw failure;
+        if (control.stopping) return;
+        if (sharedNow() - since > ENCODER_STALL_MS) {
+          throw new StageFailure('encode', `The browser's video encoder took no frame for ${(ENCODER_STALL_MS / 1000).toFixed(1)} s with ${encoder.encodeQueueSize} waiting in it. Try again, or choose the ffmpeg.wasm backend.`);
+        }
+        await wake.wait(WAIT_SLICE_MS);
+      }
+    }
+  }
+}
