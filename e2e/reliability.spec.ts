@@ -7,13 +7,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import config from '../playwright.config.ts';
 import { contentSecurityPolicy } from '../vite.config.ts';
 import { loadCodecCoreInNode } from '../src/codec/core-node.ts';
 import type { CodecCore } from '../src/codec/core.ts';
 import { testClip } from './support/clips.ts';
 import { chooseFile, debugState, expectDescribed, open, setControls, waitForRunEnd } from './support/dashboard.ts';
+import { osMemory } from './support/os-memory.ts';
 
 /** The dashboard's debug facts this file relies on. */
 interface LastRun { phase: string; heldSlotsAtEnd: number | null; heldAfterReclaim: number | null }
@@ -91,28 +92,6 @@ interface MemoryFigure {
    * also says no such worker is alive.
    */
   ms: number;
-}
-
-/**
- * What the operating system says all of the browser's processes hold (proportional set size,
- * so shared pages count once): the only figure that includes busy workers and their WASM memory.
- */
-async function osMemory(browser: Browser): Promise<number> {
-  const cdp = await browser.newBrowserCDPSession();
-  try {
-    const { processInfo } = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { id: number }[] };
-    let total = 0;
-    for (const { id } of processInfo) {
-      try {
-        total += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${id}/smaps_rollup`, 'utf8'))?.[1] ?? 0) * 1024;
-      } catch {
-        // the process ended meanwhile
-      }
-    }
-    return total;
-  } finally {
-    await cdp.detach();
-  }
 }
 
 /** Collects garbage, then measures what the browser holds for this page and its workers. */
