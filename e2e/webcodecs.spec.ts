@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { loadCore, probeStream } from '../test/codec/helpers.ts';
 import { testClip } from './support/clips.ts';
-import { chooseFile, expectDescribed, open, setControls, waitForRunEnd } from './support/dashboard.ts';
+import { chooseFile, expectDescribed, open, setControls, tableText, waitForCompareEnd, waitForRunEnd } from './support/dashboard.ts';
 
 /** The segments of the page's "Download all" zip, decoded by ffmpeg.wasm in Node (not the browser's decoder). */
 async function segmentsOfZip(zipPath: string): Promise<{ name: string; width: number; height: number; frames: number }[]> {
@@ -57,3 +57,19 @@ for (const { mode, encoderSwitch } of CASES) {
     }
   });
 }
+
+test('Compare across backends puts ffmpeg.wasm and WebCodecs, pooled and unpooled, side by side in one table, each measured in every round', async ({ page }) => {
+  const clip = await testClip('webcodecs-compare', { width: 640, height: 360, fps: 30, seconds: 1 });
+  await open(page);
+  await chooseFile(page, clip);
+  await expect(page.locator('[data-backend="webcodecs"]')).toHaveAttribute('data-readable', 'yes', { timeout: 30_000 });
+  await page.getByTestId('compare-across').selectOption('backends');
+  await setControls(page, { pacing: 'max', switching: 'every', everyN: 10, rounds: 1 });
+  await page.getByTestId('compare').click();
+  expect(await waitForCompareEnd(page)).toMatch(/^Compare 1 done/);
+  const header = (await tableText(page)).split('\n')[0]!;
+  for (const column of ['ffmpeg.wasm pooled', 'ffmpeg.wasm unpooled', 'WebCodecs pooled', 'WebCodecs unpooled']) expect(header).toContain(column);
+  // Every configuration encoded all 30 frames (cold run first, then one per configuration).
+  const framesRow = (await tableText(page)).split('\n').find((row) => row.startsWith('frames'))!;
+  expect(framesRow.split(' | ').slice(1, 6)).toEqual(['30', '30', '30', '30', '30']);
+});

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { comparePlan, compareSchedule, recordedSwitches } from '../../src/ui/compare/schedule.ts';
+import { comparePlan, compareSchedule, compareVariants, recordedSwitches } from '../../src/ui/compare/schedule.ts';
 import { clampRounds } from '../../src/ui/compare/warmup.ts';
 
 describe('comparePlan', () => {
   it('alternates the modes across rounds, after a cold run of the first mode when the page is cold', () => {
-    expect(comparePlan(3, true).map((s) => `${s.role}:${s.mode}:${s.round}`)).toEqual([
+    expect(comparePlan(3, true).map((s) => `${s.role}:${s.variant.mode}:${s.round}`)).toEqual([
       'cold:pooled:0',
       'measured:pooled:1', 'measured:unpooled:1',
       'measured:unpooled:2', 'measured:pooled:2',
@@ -15,8 +15,26 @@ describe('comparePlan', () => {
   it('has no cold run on a warm page, and each mode once per round', () => {
     const plan = comparePlan(2, false);
     expect(plan.every((s) => s.role === 'measured')).toBe(true);
-    expect(plan.filter((s) => s.mode === 'pooled')).toHaveLength(2);
-    expect(plan.filter((s) => s.mode === 'unpooled')).toHaveLength(2);
+    expect(plan.filter((s) => s.variant.mode === 'pooled')).toHaveLength(2);
+    expect(plan.filter((s) => s.variant.mode === 'unpooled')).toHaveLength(2);
+  });
+});
+
+describe('comparePlan across backends', () => {
+  it('measures the four configurations once per round, reversing the order every other round, so no configuration always runs first', () => {
+    const plan = comparePlan(2, false, compareVariants('ffmpeg', true));
+    expect(plan.map((s) => s.variant.label)).toEqual([
+      'ffmpeg.wasm pooled', 'ffmpeg.wasm unpooled', 'WebCodecs pooled', 'WebCodecs unpooled',
+      'WebCodecs unpooled', 'WebCodecs pooled', 'ffmpeg.wasm unpooled', 'ffmpeg.wasm pooled',
+    ]);
+    expect(new Set(plan.map((s) => s.variant.backend))).toEqual(new Set(['ffmpeg', 'webcodecs']));
+  });
+
+  it('without the backends, compares the two modes on the chosen backend only', () => {
+    expect(compareVariants('webcodecs', false)).toEqual([
+      { backend: 'webcodecs', mode: 'pooled', label: 'pooled' },
+      { backend: 'webcodecs', mode: 'unpooled', label: 'unpooled' },
+    ]);
   });
 });
 

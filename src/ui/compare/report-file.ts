@@ -35,7 +35,8 @@ export interface CompareSetup {
   schedule: SwitchSchedule;
   /** Where the schedule came from, in words. */
   scheduleNote: string;
-  settings: { codec: string; pacing: string; startRung: string };
+  /** `backends`: the codec backends the Compare ran (absent in files from before there was a choice: ffmpeg.wasm). */
+  settings: { codec: string; pacing: string; startRung: string; backends?: string };
 }
 
 export interface ReportFile {
@@ -133,7 +134,7 @@ function parseCompare(c: Json): CompareSetup {
     coldRun: c['coldRun'] === true,
     schedule,
     scheduleNote: str(c['scheduleNote']),
-    settings: { codec: str(settings['codec']), pacing: str(settings['pacing']), startRung: str(settings['startRung']) },
+    settings: { codec: str(settings['codec']), pacing: str(settings['pacing']), startRung: str(settings['startRung']), backends: str(settings['backends'], 'ffmpeg') },
   };
 }
 

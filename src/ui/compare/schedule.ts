@@ -5,6 +5,7 @@
 import type { LadderRung } from '../../pipeline/ladder.ts';
 import type { RecordedSwitch, SwitchSchedule } from '../../pipeline/switch-schedule.ts';
 import { alternatedOrder } from '../../metrics/rounds.ts';
+import { CODEC_BACKENDS, type CodecBackendName } from '../../codec/backends.ts';
 import type { AllocationModeChoice } from '../engine.ts';
 import type { RunRole } from './report.ts';
 
@@ -60,18 +61,35 @@ export function describeSchedule(s: SwitchSchedule): string {
   }
 }
 
+/** One configuration a Compare measures: an allocation mode on a codec backend. */
+export interface CompareVariant {
+  backend: CodecBackendName;
+  mode: AllocationModeChoice;
+  /** Its column title: the mode, prefixed with the backend when backends are compared too. */
+  label: string;
+}
+
 const MODES: readonly AllocationModeChoice[] = ['pooled', 'unpooled'];
 
+/**
+ * What a Compare measures: both allocation modes on `backend`, or (across backends) both
+ * modes on every backend — {ffmpeg.wasm, WebCodecs} × {pooled, unpooled}.
+ */
+export function compareVariants(backend: CodecBackendName, acrossBackends: boolean): CompareVariant[] {
+  if (!acrossBackends) return MODES.map((mode) => ({ backend, mode, label: mode }));
+  return CODEC_BACKENDS.flatMap((b) => MODES.map((mode) => ({ backend: b.name, mode, label: `${b.label} ${mode}` })));
+}
+
 export interface PlanStep {
-  mode: AllocationModeChoice;
+  variant: CompareVariant;
   role: RunRole;
   /** 1-based round of a measured run (0 for the cold run). */
   round: number;
 }
 
-/** The runs of a Compare: the cold run (if any) then the alternated rounds. */
-export function comparePlan(rounds: number, coldRun: boolean): PlanStep[] {
-  const order = alternatedOrder(MODES, rounds);
-  const measured = order.map((mode, i): PlanStep => ({ mode, role: 'measured', round: Math.floor(i / MODES.length) + 1 }));
-  return coldRun ? [{ mode: order[0]!, role: 'cold', round: 0 }, ...measured] : measured;
+/** The runs of a Compare: the cold run (if any) then the alternated rounds (each variant once per round, the order reversed every other round). */
+export function comparePlan(rounds: number, coldRun: boolean, variants: readonly CompareVariant[] = compareVariants('ffmpeg', false)): PlanStep[] {
+  const order = alternatedOrder(variants, rounds);
+  const measured = order.map((variant, i): PlanStep => ({ variant, role: 'measured', round: Math.floor(i / variants.length) + 1 }));
+  return coldRun ? [{ variant: order[0]!, role: 'cold', round: 0 }, ...measured] : measured;
 }

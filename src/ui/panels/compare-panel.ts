@@ -8,7 +8,7 @@
 import { h } from '../dom.ts';
 import { formatMs } from '../format.ts';
 import { buildReport, type RunReport, type RunRole } from '../compare/report.ts';
-import { comparePlan, compareSchedule, type PlanStep } from '../compare/schedule.ts';
+import { comparePlan, compareSchedule, compareVariants, type PlanStep } from '../compare/schedule.ts';
 import { clampRounds, ROUNDS, WARMUP_DESCRIPTION } from '../compare/warmup.ts';
 import type { CompareSetup } from '../compare/report-file.ts';
 import type { RunTelemetry } from '../telemetry.ts';
@@ -23,6 +23,9 @@ export interface CompareDebug {
 
 export class ComparePanel {
   readonly button = h('button', { type: 'button', 'data-testid': 'compare' }, 'Compare pooled vs unpooled');
+  readonly across = h('select', { 'data-testid': 'compare-across', 'aria-label': 'what Compare measures' },
+    h('option', { value: 'modes' }, 'pooled vs unpooled'),
+    h('option', { value: 'backends' }, 'both modes × both codec backends'));
   readonly rounds = h('input', { type: 'number', min: ROUNDS.min, max: ROUNDS.max, value: ROUNDS.default, 'data-testid': 'rounds', 'aria-label': 'rounds per mode' });
   readonly element: HTMLElement;
   private readonly dash: Dashboard;
@@ -36,7 +39,7 @@ export class ComparePanel {
     this.dash = dash;
     this.results = results;
     this.element = h('div', { class: 'compare-controls' },
-      h('div', { class: 'row' }, this.button, h('label', { class: 'rounds' }, 'rounds per mode ', this.rounds)),
+      h('div', { class: 'row' }, this.button, h('label', { class: 'rounds' }, 'rounds per mode ', this.rounds), h('label', { class: 'across' }, 'compare ', this.across)),
       h('p', { class: 'muted compare-note', 'data-testid': 'warmup-note' },
         `Compare alternates the modes (pooled, unpooled, unpooled, pooled, …) and replays one switch schedule in every run. Warm-up: ${WARMUP_DESCRIPTION}.`),
       this.scheduleLine,
@@ -48,6 +51,7 @@ export class ComparePanel {
   setDisabled(disabled: boolean): void {
     this.button.disabled = disabled;
     this.rounds.disabled = disabled;
+    this.across.disabled = disabled;
   }
 
   debug(): CompareDebug | null {
@@ -64,15 +68,16 @@ export class ComparePanel {
     const recording = dash.lastRecording?.file === file ? dash.lastRecording : null;
     const fixed = compareSchedule(base.schedule, base.startRung, recording);
     const coldRun = dash.completedRuns === 0;
-    const plan = comparePlan(rounds, coldRun);
+    const variants = compareVariants(base.backend, this.across.value === 'backends');
+    const plan = comparePlan(rounds, coldRun, variants);
     const n = ++this.counter;
     const setup: CompareSetup = {
       rounds,
-      order: plan.filter((s) => s.role === 'measured').map((s) => s.mode),
+      order: plan.filter((s) => s.role === 'measured').map((s) => s.variant.label),
       coldRun,
       schedule: fixed.schedule,
       scheduleNote: fixed.note,
-      settings: { codec: base.codec, pacing: base.pacing, startRung: fixed.startRung },
+      settings: { codec: base.codec, pacing: base.pacing, startRung: fixed.startRung, backends: [...new Set(variants.map((v) => v.backend))].join(', ') },
     };
     const debug: CompareDebug = { setup, runs: [] };
     this.last = debug;
@@ -86,16 +91,17 @@ export class ComparePanel {
     let failedLabel: string | null = null;
     for (const [i, step] of plan.entries()) {
       if (dash.stopRequested) break;
-      const settings = { ...base, mode: step.mode, schedule: fixed.schedule, startRung: fixed.startRung };
-      const label = step.role === 'cold' ? `compare ${n} cold ${step.mode}` : `compare ${n} round ${step.round} ${step.mode}`;
+      const { variant } = step;
+      const settings = { ...base, backend: variant.backend, mode: variant.mode, schedule: fixed.schedule, startRung: fixed.startRung };
+      const label = step.role === 'cold' ? `compare ${n} cold ${variant.label}` : `compare ${n} round ${step.round} ${variant.label}`;
       const status = step.role === 'cold'
-        ? `Compare ${n}, cold run (not counted): ${step.mode} (run 1 of ${plan.length})`
-        : `Compare ${n}, round ${step.round} of ${rounds}: ${step.mode} (run ${i + 1} of ${plan.length})`;
+        ? `Compare ${n}, cold run (not counted): ${variant.label} (run 1 of ${plan.length})`
+        : `Compare ${n}, round ${step.round} of ${rounds}: ${variant.label} (run ${i + 1} of ${plan.length})`;
       const overlay = done.length > 0 ? [done[done.length - 1]!.tel] : [];
       const tel = await dash.execute(settings, label, overlay, status);
       if (!tel || dash.stopRequested) break; // a run cut short by Stop is not a measurement
       done.push({ tel, step });
-      debug.runs.push({ label, mode: step.mode, role: step.role, round: step.round, phase: tel.run.phase, switches: tel.run.switches().length, frames: tel.framesDone() });
+      debug.runs.push({ label, mode: variant.label, role: step.role, round: step.round, phase: tel.run.phase, switches: tel.run.switches().length, frames: tel.framesDone() });
       if (tel.run.phase === 'failed') {
         failedLabel = label;
         break;
@@ -104,6 +110,7 @@ export class ComparePanel {
 
     const reports: RunReport[] = done.map(({ tel, step }) => {
       const report = buildReport({ ...tel.record(), fileName: file.name });
+      report.mode = step.variant.label; // the table's columns are the variants
       report.detail = tel.detail();
       report.role = step.role;
       if (step.role === 'measured') report.round = step.round;
