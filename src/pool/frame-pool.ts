@@ -70,7 +70,8 @@ import { STAGE_COUNT, sharedNow, stageName, type StageId, type StageName } from 
 import { FrameArena, type ArenaShared } from './arena.ts';
 import { ArenaExhaustedError, ClosedError, FailedError, PoolError, StaleHandleError } from './errors.ts';
 import { PixelFormat, assertFrameSize, i420ByteLength } from './frame-format.ts';
-import { lock, unlock, waitAsync } from './shared-lock.ts';
+import { lock, unlock } from './shared-lock.ts';
+import { waitAsync } from './wait.ts';
 
 export const SLOT_BITS = 10;
 export const MAX_SLOTS = 1 << SLOT_BITS;

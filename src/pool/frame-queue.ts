@@ -31,7 +31,7 @@
  * before waiting on that seq: any event after the read changes the seq, so no wake is lost.
  */
 import { ClosedError, FailedError, QueueStateError } from './errors.ts';
-import { waitAsync } from './shared-lock.ts';
+import { waitAsync } from './wait.ts';
 
 const Q_HEAD = 0;
 const Q_TAIL = 1;

@@ -76,11 +76,18 @@ export type CommitResult = 'ok' | 'timeout';
 export type NextResult = ReadableFrame | 'end' | 'timeout';
 export type PeekResult = PeekedFrame | 'end' | 'timeout';
 
-/** Producer side of a link. Blocking (for workers inside ffmpeg's exec). */
+/** Producer side of a link. Blocking (for workers inside ffmpeg's exec), with an awaitable begin. */
 export interface LinkWriter {
   readonly shared: LinkShared;
   /** A frame of width×height to fill, or 'timeout' (back-pressure lasted timeoutMs). */
   begin(width: number, height: number, timeoutMs: number): BeginResult;
+  /**
+   * Awaitable twin of begin for a producer that must not block (it returns to its event loop
+   * while the link is full). It takes the link's room for the frame (a slot or a credit) before
+   * it resolves, so commit never waits for room; a slot link's commit may still wait briefly on
+   * its handle queue after a size change. Allocates a promise per call.
+   */
+  beginAsync(width: number, height: number, timeoutMs: number): Promise<BeginResult>;
   /** Hands the frame to the consumer (and the preview). 'timeout' leaves it open: retry or abort. */
   commit(frame: WritableFrame, timeoutMs: number): CommitResult;
   /** Drops an open frame without sending it. */
@@ -132,6 +139,8 @@ export class FrameRecord implements WritableFrame, ReadableFrame {
   readonly stamps = new Float64Array(STAGE_COUNT);
   /** Slot handle while this side holds one; 0 when none (a fresh buffer). */
   handle: SlotHandle = 0;
+  /** Room taken by beginAsync for a fresh-buffer frame: a slot handle (copy-in) or 1 (a transfer credit); 0 = none. */
+  room = 0;
   open = false;
   /** commit progress, so a commit that timed out can be retried without redoing steps. */
   handedOver = false;
@@ -140,6 +149,7 @@ export class FrameRecord implements WritableFrame, ReadableFrame {
   reset(): void {
     this.data = EMPTY;
     this.handle = 0;
+    this.room = 0;
     this.open = false;
     this.handedOver = false;
   }

@@ -62,22 +62,3 @@ export function unlock(words: Int32Array, index: number): void {
     Atomics.notify(words, index, 1);
   }
 }
-
-/**
- * Atomics.waitAsync that also keeps the thread alive: Node does not count a pending
- * waitAsync as work, so a worker whose only task is this wait would exit. A timer for the
- * same timeout holds the event loop open; it is cleared when the wait ends.
- * Resolves 'ok' | 'not-equal' | 'timed-out'. Allocates (promise, timer): not for blocking paths.
- */
-export async function waitAsync(words: Int32Array, index: number, value: number, timeoutMs: number): Promise<'ok' | 'not-equal' | 'timed-out'> {
-  const r = Atomics.waitAsync(words, index, value, timeoutMs);
-  if (!r.async) return r.value;
-  const keepAlive = setTimeout(noop, Math.min(timeoutMs + 1, 0x7fffffff));
-  try {
-    return await r.value;
-  } finally {
-    clearTimeout(keepAlive);
-  }
-}
-
-function noop(): void {}

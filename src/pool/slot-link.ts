@@ -33,6 +33,8 @@ export class SlotWriter implements SlotLinkWriter {
   private readonly producer: StageId;
   private readonly consumer: StageId;
   private readonly box: Int32Array | null;
+  /** A beginAsync is awaiting room: a second begin would race it for the one record. */
+  private beginning = false;
 
   constructor(
     readonly shared: LinkShared,
@@ -49,20 +51,41 @@ export class SlotWriter implements SlotLinkWriter {
   }
 
   begin(width: number, height: number, timeoutMs: number): BeginResult {
-    const f = this.frame;
-    if (f.open) throw new PoolError(`link ${this.shared.name}: begin() while a frame is open`);
+    this.checkNoneOpen();
     if (this.copyIn) {
       // A fresh buffer per frame (the HEAPU8.slice pattern); the slot is acquired at commit,
       // where back-pressure is felt.
-      f.handle = 0;
       assertFrameSize(width, height);
-      f.data = allocateFrameBuffer(this.metrics, this.producer, i420ByteLength(width, height));
-    } else {
-      const h = this.pool.acquire(width, height, this.producer, timeoutMs);
-      if (h === null) return 'timeout';
-      f.handle = h;
-      f.data = this.pool.data(h);
+      return this.open(width, height, 0, 0);
     }
+    const h = this.pool.acquire(width, height, this.producer, timeoutMs);
+    return h === null ? 'timeout' : this.open(width, height, h, 0);
+  }
+
+  async beginAsync(width: number, height: number, timeoutMs: number): Promise<BeginResult> {
+    this.checkNoneOpen();
+    this.beginning = true;
+    let h: SlotHandle | null;
+    try {
+      // In every mode the slot is taken here, so commit never waits for one.
+      h = await this.pool.acquireAsync(width, height, this.producer, timeoutMs);
+    } finally {
+      this.beginning = false;
+    }
+    if (h === null) return 'timeout';
+    return this.copyIn ? this.open(width, height, 0, h) : this.open(width, height, h, 0);
+  }
+
+  private checkNoneOpen(): void {
+    if (this.frame.open || this.beginning) throw new PoolError(`link ${this.shared.name}: begin() while a frame is open`);
+  }
+
+  /** The record set up for a new frame: in slot `handle`, or a fresh buffer with `room` reserved for its copy. */
+  private open(width: number, height: number, handle: SlotHandle, room: SlotHandle): WritableFrame {
+    const f = this.frame;
+    f.handle = handle;
+    f.room = room;
+    f.data = handle !== 0 ? this.pool.data(handle) : allocateFrameBuffer(this.metrics, this.producer, i420ByteLength(width, height));
     f.width = width;
     f.height = height;
     f.byteLength = f.data.byteLength;
@@ -80,10 +103,11 @@ export class SlotWriter implements SlotLinkWriter {
     const pool = this.pool;
     let pushTimeoutMs = timeoutMs;
     if (f.handle === 0) {
-      // copyIn: the fresh buffer crosses into a slot (a counted copy).
+      // copyIn: the fresh buffer crosses into a slot (a counted copy), taken by beginAsync or here.
       const t0 = performance.now();
-      const h = pool.acquire(f.width, f.height, this.producer, timeoutMs);
+      const h = f.room !== 0 ? f.room : pool.acquire(f.width, f.height, this.producer, timeoutMs);
       if (h === null) return 'timeout';
+      f.room = 0;
       pool.data(h).set(f.data);
       this.metrics.countCopy(this.producer, f.byteLength);
       f.handle = h;
@@ -120,6 +144,7 @@ export class SlotWriter implements SlotLinkWriter {
   abort(frame: WritableFrame): void {
     const f = this.own(frame);
     if (f.handle !== 0) this.pool.release(f.handle, f.handedOver ? this.consumer : this.producer);
+    if (f.room !== 0) this.pool.release(f.room, this.producer);
     f.reset();
   }
 

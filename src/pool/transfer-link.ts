@@ -6,15 +6,20 @@
  * as a slot link does: the producer (possibly blocked inside ffmpeg's exec, where it can still
  * send) waits for a credit; the consumer gives one back when done with a frame.
  *
- * ## Layout of `LinkShared.credits` (Int32Array[4])
+ * ## Layout of `LinkShared.credits` (Int32Array[8])
  * ```
  * word  field      writer                                  reader
- * 0     inFlight   producer: +1 before posting (CAS);      producer (acquiring load)
- *                  consumer: −1 in done()
+ * 0     inFlight   producer: +1 when it takes a credit     producer (acquiring load)
+ *                  (CAS; at commit, or at beginAsync);
+ *                  consumer: −1 in done(); producer: −1
+ *                  when it aborts a frame holding a credit
  * 1     state      close()/fail() from any thread:         both sides, per frame and per
  *                  0 open, 2 closed, 3 failed              wait slice
  * 2     failCode   fail(), before state
- * 3     seq        bumped by done/close/fail (publishing)  the producer waits on it
+ * 3     seq        bumped by every credit returned and by  the producer waits on it
+ *                  close/fail (publishing)                 (src/pool/wait.ts)
+ * 4     waiters    producer, around its wait               credit returns: notify only if > 0
+ * 5..7  reserved
  * ```
  * Messages carry {width, height, frameIndex, ptsUs, stamps, data} or {end: true}; both are
  * allocated per frame by structured clone: this link is for the modes that allocate per frame.
@@ -30,18 +35,27 @@ import {
   type NextResult, type PeekResult, type ReadableFrame, type WritableFrame,
 } from './frame-record.ts';
 import { recordSinkDone } from './slot-link.ts';
+import { NOT_YET, lastWaitMs, waitBlocking, waitUntilAsync, type Attempt, type WaitSite } from './wait.ts';
 
 const C_IN_FLIGHT = 0;
 const C_STATE = 1;
 const C_FAIL_CODE = 2;
 const C_SEQ = 3;
+const C_WAITERS = 4;
 const OPEN = 0;
 const CLOSED = 2;
 const FAILED = 3;
 
 /** The shared words of a transfer link (controller side). */
 export function createCredits(): SharedArrayBuffer {
-  return new SharedArrayBuffer(4 * 4);
+  return new SharedArrayBuffer(8 * 4);
+}
+
+/** A credit goes back (done, or an aborted frame that held one): wakes a producer waiting for it. */
+function returnCredit(w: Int32Array): void {
+  Atomics.sub(w, C_IN_FLIGHT, 1);
+  Atomics.add(w, C_SEQ, 1); // publishing: a credit is back
+  if (Atomics.load(w, C_WAITERS) > 0) Atomics.notify(w, C_SEQ);
 }
 
 /** Stops a transfer link from any thread: both sides throw ClosedError / FailedError(code). */
@@ -79,19 +93,50 @@ export class TransferWriter implements LinkWriter {
   private readonly port: MessagePort;
   private readonly frame = new FrameRecord();
   private readonly producer: StageId;
+  private readonly site: WaitSite;
+  /** A beginAsync is awaiting a credit: a second begin would race it for the one record. */
+  private beginning = false;
 
   constructor(readonly shared: LinkShared, private readonly metrics: Metrics, options: AttachLinkOptions) {
     this.w = new Int32Array(shared.credits!);
     this.port = portOf(shared, options);
     this.producer = shared.producer;
+    this.site = { words: this.w, seq: C_SEQ, waiters: C_WAITERS };
   }
 
   begin(width: number, height: number): BeginResult {
+    return this.open(width, height, 0);
+  }
+
+  async beginAsync(width: number, height: number, timeoutMs: number): Promise<BeginResult> {
+    this.checkNoneOpen();
+    this.beginning = true;
+    let got: number;
+    try {
+      assertFrameSize(width, height);
+      got = this.tryTakeCredit();
+      if (got === NOT_YET) {
+        got = await waitUntilAsync(this.site, timeoutMs, TransferWriter.takeCredit, this);
+        this.metrics.addWait(this.producer, lastWaitMs(), got === NOT_YET);
+      }
+    } finally {
+      this.beginning = false;
+    }
+    return got === NOT_YET ? 'timeout' : this.open(width, height, got);
+  }
+
+  private checkNoneOpen(): void {
+    if (this.frame.open || this.beginning) throw new PoolError(`link ${this.shared.name}: begin() while a frame is open`);
+  }
+
+  /** A fresh buffer for a new frame; `credit` 1 when beginAsync already took its credit. */
+  private open(width: number, height: number, credit: number): WritableFrame {
     const f = this.frame;
-    if (f.open) throw new PoolError(`link ${this.shared.name}: begin() while a frame is open`);
+    this.checkNoneOpen();
     throwIfStopped(this.w, this.shared.name);
     assertFrameSize(width, height);
     f.data = allocateFrameBuffer(this.metrics, this.producer, i420ByteLength(width, height));
+    f.room = credit;
     f.width = width;
     f.height = height;
     f.byteLength = f.data.byteLength;
@@ -106,7 +151,15 @@ export class TransferWriter implements LinkWriter {
   commit(frame: WritableFrame, timeoutMs: number): CommitResult {
     const f = this.frame;
     if (frame !== f || !f.open) throw new PoolError(`link ${this.shared.name}: frame is not open on this writer`);
-    if (!this.takeCredit(timeoutMs)) return 'timeout';
+    if (f.room === 0) {
+      if (this.tryTakeCredit() === NOT_YET) {
+        const got = waitBlocking(this.site, timeoutMs, TransferWriter.takeCredit, this);
+        this.metrics.addWait(this.producer, lastWaitMs(), got === NOT_YET);
+        if (got === NOT_YET) return 'timeout';
+      }
+      f.room = 1;
+    }
+    throwIfStopped(this.w, this.shared.name);
     f.stamps[this.producer] = sharedNow();
     const message: FrameMessage = {
       width: f.width, height: f.height, frameIndex: f.frameIndex, ptsUs: f.ptsUs, stamps: f.stamps.slice(), data: f.data,
@@ -118,33 +171,25 @@ export class TransferWriter implements LinkWriter {
     return 'ok';
   }
 
-  /** Waits (blocking) until fewer than `capacity` frames are in flight, then takes one credit. */
-  private takeCredit(timeoutMs: number): boolean {
+  /** One attempt at a credit (for the wait loop): 1 when taken, NOT_YET while `capacity` frames are in flight. */
+  private tryTakeCredit(): number {
     const w = this.w;
     const capacity = this.shared.capacity;
-    const t0 = performance.now();
+    throwIfStopped(w, this.shared.name);
     for (;;) {
-      throwIfStopped(w, this.shared.name);
-      const seq = Atomics.load(w, C_SEQ);
       const inFlight = Atomics.load(w, C_IN_FLIGHT);
-      if (inFlight < capacity) {
-        if (Atomics.compareExchange(w, C_IN_FLIGHT, inFlight, inFlight + 1) === inFlight) {
-          if (performance.now() > t0 + 0.05) this.metrics.addWait(this.producer, performance.now() - t0, false);
-          return true;
-        }
-        continue;
-      }
-      const left = t0 + timeoutMs - performance.now();
-      if (left <= 0) {
-        this.metrics.addWait(this.producer, performance.now() - t0, true);
-        return false;
-      }
-      Atomics.wait(w, C_SEQ, seq, left);
+      if (inFlight >= capacity) return NOT_YET;
+      if (Atomics.compareExchange(w, C_IN_FLIGHT, inFlight, inFlight + 1) === inFlight) return 1;
     }
   }
 
-  abort(): void {
-    this.frame.reset();
+  private static readonly takeCredit: Attempt<TransferWriter> = (writer) => writer.tryTakeCredit();
+
+  abort(frame: WritableFrame): void {
+    const f = this.frame;
+    if (frame !== f || !f.open) throw new PoolError(`link ${this.shared.name}: frame is not open on this writer`);
+    if (f.room !== 0) returnCredit(this.w);
+    f.reset();
   }
 
   end(): void {
@@ -220,9 +265,7 @@ export class TransferReader implements LinkReader {
     if (!(frame instanceof FrameRecord) || !frame.open) throw new PoolError('frame already done or not from this reader');
     if (this.shared.sink) recordSinkDone(this.metrics, this.consumer, frame);
     frame.reset(); // the buffer is left for the GC
-    Atomics.sub(this.w, C_IN_FLIGHT, 1);
-    Atomics.add(this.w, C_SEQ, 1); // publishing: a credit is back
-    Atomics.notify(this.w, C_SEQ);
+    returnCredit(this.w);
   }
 
   close(): void {

@@ -32,8 +32,8 @@ export class ScenarioWorker {
   private waiters: (() => void)[] = [];
   private exitError: Error | null = null;
 
-  constructor(scenario: string, data: Record<string, unknown>) {
-    this.worker = new Worker(scenarioWorkerUrl(), { workerData: { scenario, ...data } });
+  constructor(scenario: string, data: Record<string, unknown>, transferList: Transferable[] = []) {
+    this.worker = new Worker(scenarioWorkerUrl(), { workerData: { scenario, ...data }, transferList: transferList as never });
     this.worker.on('message', (m: WorkerMessage) => {
       this.messages.push(m);
       this.wake();

@@ -16,10 +16,12 @@
  */
 import { expect } from 'vitest';
 import type { PoolShared } from '../../src/pool/frame-pool.ts';
+import type { LinkShared } from '../../src/pool/frame-record.ts';
 import type { QueueShared } from '../../src/pool/frame-queue.ts';
-import { waitAsync } from '../../src/pool/shared-lock.ts';
+import { waitAsync } from '../../src/pool/wait.ts';
 import { ScenarioWorker, sleep } from './helpers.ts';
 import {
+  PROBE_HEARTBEAT,
   PROBE_TICK,
   probeArmed,
   probeBytes,
@@ -66,6 +68,12 @@ export function poolSite(p: PoolShared): WaitSite {
   return { name: 'pool releaseSeq', words: new Int32Array(p.header), seq: 3, waiting: 4 };
 }
 
+/** A transfer link's producer waits for a credit on seq (3), counted in waiters (4). */
+export function creditSite(link: LinkShared): WaitSite {
+  if (link.credits === null) throw new Error(`link ${link.name} has no credits (not a transfer link)`);
+  return { name: 'credits seq', words: new Int32Array(link.credits), seq: 3, waiting: 4 };
+}
+
 type WaiterOptions = Omit<BlockingCallsData, 'probe' | 'calls' | 'firstStep'> & { firstStep?: number };
 
 export class WakeProbe {
@@ -83,7 +91,7 @@ export class WakeProbe {
   /** Starts a thread making `calls`; its probed calls are steps firstStep, firstStep + 1, … */
   waiter(calls: BlockingCall[], options: WaiterOptions = {}): ScenarioWorker {
     const data: BlockingCallsData = { ...options, probe: this.shared, firstStep: options.firstStep ?? 0, calls };
-    const worker = new ScenarioWorker('blocking-calls', data);
+    const worker = new ScenarioWorker('blocking-calls', data, data.port === undefined ? [] : [data.port]);
     this.waiters.push(worker);
     return worker;
   }
@@ -105,6 +113,17 @@ export class WakeProbe {
     for (const s of list) expect(Atomics.load(this.w, probeReturned(s)), `step ${s} returned though nothing released it`).toBe(0);
     await until(() => Atomics.load(words, waiting) === n, () => `${site.name}: waiters did not go back to wait after a spurious wake`);
     for (const s of list) expect(Atomics.load(this.w, probeReturned(s)), `step ${s} returned though nothing released it`).toBe(0);
+  }
+
+  /**
+   * Proves the waiter's event loop runs while `step` is pending (a waiter started with
+   * `heartbeat: true`): its interval ticks at least 3 more times before the step returns.
+   * A call that blocks its thread (Atomics.wait) stops the ticks and fails this.
+   */
+  async eventLoopRuns(step: number): Promise<void> {
+    const h0 = Atomics.load(this.w, PROBE_HEARTBEAT);
+    await until(() => Atomics.load(this.w, PROBE_HEARTBEAT) >= h0 + 3, () => `step ${step}: the waiter's event loop did not run while it waited (heartbeat stuck at ${Atomics.load(this.w, PROBE_HEARTBEAT)})`);
+    expect(Atomics.load(this.w, probeReturned(step)), `step ${step} returned though nothing released it`).toBe(0);
   }
 
   /** Runs `wake` as the release of `steps`, stamped with a tick taken just before it. */

@@ -4,9 +4,9 @@ import type { ControlBlock } from '../control-block.ts';
 import type { FrameSize } from '../ladder.ts';
 
 /**
- * Blocking link access for stages, in short waits so a stop is noticed within one slice.
- * (Stages run inside ffmpeg's synchronous exec or a plain loop: blocking is how they wait.)
- * Every slice spent blocked on a neighbour counts as progress for `stage` (control block
+ * Link access for stages, in short waits so a stop is noticed within one slice. Stages inside
+ * ffmpeg's synchronous exec or a plain loop block (nextFrame, beginFrame, …); a stage that must
+ * return to its event loop (a WebCodecs worker) awaits the *Async twins. Every slice spent blocked on a neighbour counts as progress for `stage` (control block
  * PROGRESS): waiting is not stalling, so the watchdog blames the stage nobody is waiting for.
  */
 export const WAIT_SLICE_MS = 50;
@@ -22,27 +22,34 @@ export function nextFrame(reader: LinkReader, control: ControlBlock, stage: Stag
   }
 }
 
+/** Awaitable twin of nextFrame: the thread returns to its event loop while it waits. */
+export async function nextFrameAsync(reader: LinkReader, control: ControlBlock, stage: StageId): Promise<ReadableFrame | null> {
+  for (;;) {
+    const result = await reader.nextAsync(WAIT_SLICE_MS);
+    if (result === 'end') return null;
+    if (result !== 'timeout') return result;
+    control.beat(stage);
+    if (control.stopping) return null;
+  }
+}
+
 /**
  * Calls `handle` for every frame of `reader` until the end, a stop, or `handle` returning
  * false. A blocking reader loops here without yielding or allocating (the pooled hot path);
- * a reader fed by messages is awaited between frames so its worker can receive them.
+ * a reader fed by messages, or any reader when `mayBlock` is false (a consumer that must
+ * return to its event loop), is awaited between frames.
  */
-export async function forEachFrame(reader: LinkReader, control: ControlBlock, stage: StageId, handle: (frame: ReadableFrame) => boolean): Promise<void> {
-  if (reader.blocking) {
+export async function forEachFrame(
+  reader: LinkReader, control: ControlBlock, stage: StageId, handle: (frame: ReadableFrame) => boolean, mayBlock = true,
+): Promise<void> {
+  if (reader.blocking && mayBlock) {
     for (let frame = nextFrame(reader, control, stage); frame !== null; frame = nextFrame(reader, control, stage)) {
       if (!handle(frame)) return;
     }
     return;
   }
-  for (;;) {
-    const result = await reader.nextAsync(WAIT_SLICE_MS);
-    if (result === 'end') return;
-    if (result === 'timeout') {
-      control.beat(stage);
-      if (control.stopping) return;
-      continue;
-    }
-    if (!handle(result)) return;
+  for (let frame = await nextFrameAsync(reader, control, stage); frame !== null; frame = await nextFrameAsync(reader, control, stage)) {
+    if (!handle(frame)) return;
   }
 }
 
@@ -62,6 +69,19 @@ export function beginFrame(writer: LinkWriter, control: ControlBlock, stage: Sta
   while (true) {
     if (control.stopping) return null;
     const frame = writer.begin(size.width, size.height, WAIT_SLICE_MS);
+    if (frame !== 'timeout') return frame;
+    control.beat(stage);
+  }
+}
+
+/**
+ * Awaitable twin of beginFrame: the thread returns to its event loop while the link is full.
+ * Beats progress for `stage` per slice waited, like beginFrame; null on stop.
+ */
+export async function beginFrameAsync(writer: LinkWriter, control: ControlBlock, stage: StageId, size: FrameSize): Promise<WritableFrame | null> {
+  for (;;) {
+    if (control.stopping) return null;
+    const frame = await writer.beginAsync(size.width, size.height, WAIT_SLICE_MS);
     if (frame !== 'timeout') return frame;
     control.beat(stage);
   }

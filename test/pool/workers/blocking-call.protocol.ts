@@ -9,6 +9,8 @@
  * word        field        writer                                   reader
  * 0           tick         both sides, Atomics.add: one total order  -
  *                          of releases and returns across threads
+ * 1           heartbeat    waiter's event loop (a 2 ms interval,     test: the waiter's event loop
+ *                          with `heartbeat: true`), Atomics.add      ran while a call was pending
  * 4 + 4·s     armed s      waiter: 1 just before blocking call s     test (waits on it)
  *                          (Atomics.store + notify)
  * 5 + 4·s     returned s   waiter: 1 just after call s returned or   test (waits on it)
@@ -29,6 +31,7 @@ import type { LinkShared } from '../../../src/pool/link.ts';
 export type ProbeShared = SharedArrayBuffer;
 
 export const PROBE_TICK = 0;
+export const PROBE_HEARTBEAT = 1;
 const STEP_BASE = 4;
 const STEP_STRIDE = 4;
 export const probeArmed = (step: number): number => STEP_BASE + step * STEP_STRIDE;
@@ -49,7 +52,7 @@ export type BlockingCall = { probe: boolean; timeoutMs: number } & (
   /** Reader of `BlockingCallsData.link`; a frame is done() as soon as it is reported. */
   | { kind: 'link-next' | 'link-next-async' | 'link-peek' }
   /** Writer of `BlockingCallsData.link`: begin leaves the frame open for the next link-commit. */
-  | { kind: 'link-begin'; width: number; height: number }
+  | { kind: 'link-begin' | 'link-begin-async'; width: number; height: number }
   | { kind: 'link-commit'; frameIndex: number }
 );
 
@@ -68,6 +71,10 @@ export type BlockingCallsData = {
   /** For link-* calls. */
   link?: LinkShared;
   metrics?: MetricsShared;
+  /** Transfer links: the waiter's end of the link's MessageChannel (in the transfer list). */
+  port?: MessagePort;
+  /** Tick PROBE_HEARTBEAT from the waiter's event loop while its calls run. */
+  heartbeat?: boolean;
   /** Frames the waiter commits (frameIndex 0..count-1) on `link` before it reports ready. */
   produceFirst?: { width: number; height: number; count: number };
 };

@@ -8,6 +8,7 @@ import { FramePool, type PoolShared } from '../../../src/pool/frame-pool.ts';
 import { FrameQueue, QueueResult, type QueueShared } from '../../../src/pool/frame-queue.ts';
 import { LinkReader, LinkWriter, type LinkShared, type WritableFrame } from '../../../src/pool/link.ts';
 import {
+  PROBE_HEARTBEAT,
   PROBE_TICK,
   probeArmed,
   probeReturned,
@@ -48,9 +49,9 @@ async function runBlockingCalls(d: BlockingCallsData): Promise<BlockingCallsResu
   let writer: LinkWriter | null = null;
   let reader: LinkReader | null = null;
   let open: WritableFrame | null = null;
-  const linkArgs = (): [LinkShared, Metrics] => {
+  const linkArgs = (): [LinkShared, Metrics, { port?: MessagePort }] => {
     if (d.link === undefined || metrics === null) throw new Error('link-* calls need link and metrics');
-    return [d.link, metrics];
+    return [d.link, metrics, d.port === undefined ? {} : { port: d.port }];
   };
   const linkWriter = (): LinkWriter => (writer ??= LinkWriter.attach(...linkArgs()));
   const linkReader = (): LinkReader => (reader ??= LinkReader.attach(...linkArgs()));
@@ -101,8 +102,10 @@ async function runBlockingCalls(d: BlockingCallsData): Promise<BlockingCallsResu
         if (typeof p === 'string') return { outcome: p, ms: ms() };
         return { outcome: 'frame', frameIndex: p.frameIndex, width: p.width, height: p.height, ms: ms() };
       }
-      case 'link-begin': {
-        const f = linkWriter().begin(call.width, call.height, call.timeoutMs);
+      case 'link-begin':
+      case 'link-begin-async': {
+        const w = linkWriter();
+        const f = call.kind === 'link-begin' ? w.begin(call.width, call.height, call.timeoutMs) : await w.beginAsync(call.width, call.height, call.timeoutMs);
         if (f === 'timeout') return { outcome: 'timeout', ms: ms() };
         open = f;
         return { outcome: 'begun', ms: ms() };
@@ -117,6 +120,7 @@ async function runBlockingCalls(d: BlockingCallsData): Promise<BlockingCallsResu
     }
   };
 
+  const heartbeat = d.heartbeat === true ? setInterval(() => Atomics.add(probe, PROBE_HEARTBEAT, 1), 2) : null;
   ready();
   const outcomes: CallOutcome[] = [];
   let step = d.firstStep;
@@ -144,6 +148,7 @@ async function runBlockingCalls(d: BlockingCallsData): Promise<BlockingCallsResu
     }
     outcomes.push(outcome);
   }
+  if (heartbeat !== null) clearInterval(heartbeat);
   return outcomes;
 }
 
