@@ -1,6 +1,7 @@
 /** The bench's cases: which runs make up `npm run bench`, `--quick` and `--soak`. */
 import type { CaseKind, PacingName, AllocationModeName, ScheduleName } from './protocol.ts';
 import type { InputId } from './inputs.ts';
+import type { CodecBackendName } from '../src/codec/backends.ts';
 import { alternatedOrder } from '../src/metrics/rounds.ts';
 
 export interface CaseSpec {
@@ -8,6 +9,7 @@ export interface CaseSpec {
   kind: CaseKind;
   input: InputId | 'soak';
   mode?: AllocationModeName;
+  backend?: CodecBackendName;
   pacing?: PacingName;
   schedule?: ScheduleName;
   stormSwitches?: number;
@@ -39,7 +41,8 @@ export interface FairCompareTag {
 const OS_MS = 100;
 
 function pipeline(input: InputId, mode: AllocationModeName, pacing: PacingName, schedule: ScheduleName, extra: Partial<CaseSpec> = {}): CaseSpec {
-  const id = `${mode} ${pacing} ${schedule}${extra.stormSwitches ? `(${extra.stormSwitches})` : ''} @${input}`;
+  const prefix = extra.backend === 'webcodecs' ? 'webcodecs ' : '';
+  const id = `${prefix}${mode} ${pacing} ${schedule}${extra.stormSwitches ? `(${extra.stormSwitches})` : ''} @${input}`;
   return { id, kind: 'pipeline', input, mode, pacing, schedule, osEveryMs: OS_MS, timeoutMs: 10 * 60_000, ...extra };
 }
 
@@ -59,6 +62,7 @@ export function fullCases(): CaseSpec[] {
     cases.push(baseline('baseline-exec', input), baseline('baseline-api', input));
     for (const mode of ['pooled', 'unpooled'] as const) cases.push(pipeline(input, mode, 'max', 'none'));
   }
+  cases.push(...webCodecsCases('720p-10s'), ...webCodecsCases('1080p-10s'));
   for (const mode of ['pooled', 'unpooled'] as const) {
     cases.push(
       pipeline('720p-10s', mode, 'max', 'every30'),
@@ -73,6 +77,11 @@ export function fullCases(): CaseSpec[] {
 }
 
 const MODES = ['pooled', 'unpooled'] as const;
+
+/** The WebCodecs half of the four-way table (ffmpeg.wasm's half: the `max none` cases on the same input). */
+function webCodecsCases(input: InputId): CaseSpec[] {
+  return MODES.map((mode) => pipeline(input, mode, 'max', 'none', { backend: 'webcodecs' }));
+}
 
 /**
  * A fair comparison of the two allocation modes (DESIGN.md, "Comparing fairly"): the same
@@ -109,6 +118,7 @@ export function quickCases(): CaseSpec[] {
     baseline('baseline-api', '720p-10s'),
     pipeline('720p-10s', 'pooled', 'max', 'none'),
     pipeline('720p-10s', 'unpooled', 'max', 'none'),
+    ...webCodecsCases('720p-10s'),
     pipeline('720p-10s', 'pooled', 'realtime', 'clicks', CLICKS),
     pipeline('720p-10s', 'pooled', 'max', 'storm', { stormSwitches: 200 }),
   ];

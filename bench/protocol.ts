@@ -1,3 +1,4 @@
+import type { CodecBackendName } from '../src/codec/backends.ts';
 import type { AllocationMode } from '../src/pool/modes/index.ts';
 /**
  * The wire between the bench runner (Node, bench/run.ts) and the bench page
@@ -30,6 +31,8 @@ export interface BenchCaseConfig {
   /** Output height for every case (pipeline start rung, baselines' scale filter). */
   targetHeight: 480;
   mode?: AllocationModeName;
+  /** Codec backend of a pipeline case (default ffmpeg.wasm). */
+  backend?: CodecBackendName;
   pacing?: PacingName;
   schedule?: ScheduleName;
   stormSwitches?: number;
@@ -84,6 +87,8 @@ export interface CounterTotals {
   allocations: number;
   bytesAllocated: number;
   bytesCopied: number;
+  /** Frame bytes the codec glue copied into or out of the codec (WebCodecs: copyTo and the VideoFrame constructor). */
+  codecBytesCopied: number;
 }
 
 export interface StageAloneFigures {

@@ -58,6 +58,8 @@ export interface CaseFigures {
   warmupFrames: number;
   mbAllocatedPerFrame: number;
   mbCopiedPerFrame: number;
+  /** Frame bytes the codec glue copied in and out of the codec ÷ frames (both backends). */
+  codecMbCopiedPerFrame: number;
   switches: number;
   manualSwitches: number;
   switchP50: number;
@@ -163,6 +165,7 @@ export function caseFigures(spec: CaseSpec, r: BenchCaseResult, os: OsFigures | 
     warmupFrames: w?.frames ?? NaN,
     mbAllocatedPerFrame: t && t.frames > 0 ? t.bytesAllocated / t.frames / MB : NaN,
     mbCopiedPerFrame: t && t.frames > 0 ? t.bytesCopied / t.frames / MB : NaN,
+    codecMbCopiedPerFrame: t && t.frames > 0 ? t.codecBytesCopied / t.frames / MB : NaN,
     switches: r.switches.count,
     manualSwitches: r.switches.manual,
     switchP50: quantile(r.switches.costMs, 0.5),

@@ -36,6 +36,7 @@ import {
   type CaseFigures, type SoakFigures, type StageAlone,
 } from './report.ts';
 import { fairCompareResults, fairCompareSection } from './fair-compare.ts';
+import { fourWayTable } from './four-way.ts';
 import { runScalerComparison, type ScalerComparison } from './scaler-vs-swscale.ts';
 import { startBenchServer } from './server.ts';
 
@@ -129,7 +130,7 @@ async function runCase(spec: CaseSpec, origin: string, inputFile: string): Promi
   const started = performance.now();
   const config: BenchCaseConfig = {
     id: spec.id, kind: spec.kind, inputUrl: `${origin}/inputs/${inputFile}`, inputName: inputFile, targetHeight: 480,
-    mode: spec.mode, pacing: spec.pacing, schedule: spec.schedule, stormSwitches: spec.stormSwitches,
+    mode: spec.mode, backend: spec.backend, pacing: spec.pacing, schedule: spec.schedule, stormSwitches: spec.stormSwitches,
     clickEveryMs: spec.clickEveryMs, stopAfterMs: spec.stopAfterMs ?? 0, stopAfterFrames: spec.stopAfterFrames ?? 0, keepLatencySeries: spec.keepLatencySeries ?? false, stageFrames: spec.stageFrames,
     // Coarser in-app sampling only for long runs (soak); a short stopped run keeps 100 ms.
     sampleEveryMs: (spec.stopAfterMs ?? 0) >= 60_000 ? 500 : 100, settleMs: 400,
@@ -284,6 +285,8 @@ async function main(): Promise<number> {
     '### Cases: speed, allocations, switches\n\n' + speedTable(caseFiguresOnly),
     '### Cases: peak memory, in-app vs OS\n\n' + memoryTable(caseFiguresOnly),
   ];
+  const fourWay = fourWayTable(caseFiguresOnly);
+  if (fourWay) sections.push(fourWay);
   if (fair.length > 0) sections.push(fairCompareSection(fair, fairFigures));
   if (stageRows.length > 0 || scaler) sections.push('### Stages alone\n\n' + stageAloneTable(stageRows, scaler));
   if (handoff) sections.push('### Pool handoff\n\n' + handoffTable(handoff));

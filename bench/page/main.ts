@@ -8,7 +8,7 @@
  * its documentation shows it.
  */
 import { FFmpeg } from '@ffmpeg/ffmpeg';
-import { Metrics, HIST_E2E, StageCounter, StageGauge } from '../../src/metrics/metrics-block.ts';
+import { Metrics, GlueGauge, HIST_E2E, StageCounter, StageGauge } from '../../src/metrics/metrics-block.ts';
 import { STAGE_COUNT, StageId, type StageId as StageIdType } from '../../src/metrics/stages.ts';
 import { browserHost } from '../../src/pipeline/browser-host.ts';
 import { PipelineRun } from '../../src/pipeline/controller.ts';
@@ -112,12 +112,13 @@ function latencySummary(values: number[]): LatencySummary | null {
 }
 
 function counterTotals(m: Metrics): CounterTotals {
-  const t: CounterTotals = { frames: m.counter(StageId.encode, StageCounter.frames), allocations: 0, bytesAllocated: 0, bytesCopied: 0 };
+  const t: CounterTotals = { frames: m.counter(StageId.encode, StageCounter.frames), allocations: 0, bytesAllocated: 0, bytesCopied: 0, codecBytesCopied: 0 };
   for (let s = 0; s < STAGE_COUNT; s++) {
     const stage = s as StageIdType;
     t.allocations += m.counter(stage, StageCounter.allocations);
     t.bytesAllocated += m.gauge(stage, StageGauge.bytesAllocated);
     t.bytesCopied += m.gauge(stage, StageGauge.bytesCopied);
+    t.codecBytesCopied += m.glueGauge(stage, GlueGauge.codecCopyBytes);
   }
   return t;
 }
@@ -165,9 +166,12 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   const result = emptyResult(config);
   const idleUa = await idlePageUa();
   const file = await fetchInput(config);
-  await browserHost.codecModule(); // compiled before the baseline: every case pays it the same way
+  const backend = config.backend ?? 'ffmpeg';
+  // ffmpeg.wasm is compiled before the baseline: every ffmpeg case pays it the same way. A
+  // WebCodecs case never loads it (its 32 MB module would count against WebCodecs' memory).
+  if (backend === 'ffmpeg') await browserHost.codecModule();
   const run = new PipelineRun(browserHost, file, {
-    mode: config.mode ?? 'pooled', codec: 'h264', pacing: config.pacing ?? 'max',
+    mode: config.mode ?? 'pooled', codec: 'h264', pacing: config.pacing ?? 'max', backend,
     schedule: scheduleFor(config), startRung: String(config.targetHeight) as LadderRung,
   });
 

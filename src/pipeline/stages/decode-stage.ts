@@ -82,6 +82,7 @@ export class DecodeStage {
         frame.frameIndex = frameIndex;
         frame.ptsUs = Math.round(frameIndex * frameInterval * 1000);
         if (!commitFrame(writer, control, StageId.decode, frame)) throw new StageStopped('stopped'); // commit stamps the decode time
+        metrics.addCodecCopy(StageId.decode, frameBytes); // the sink device copied it out of ffmpeg's memory
         control.setWasmBytes(StageId.decode, core.wasmMemoryBytes());
         metrics.publishGlue(StageId.decode, glueTally);
         frameIndex++;

@@ -163,6 +163,7 @@ export class EncodeStage {
         const frame = state.serving;
         if (!frame) return;
         state.serving = null;
+        metrics.addCodecCopy(StageId.encode, frame.byteLength); // the source device copied it into ffmpeg's memory
         reader.done(frame); // link B is the sink link: done() records end-to-end latency
         control.beat(StageId.encode);
         control.setWasmBytes(StageId.encode, core.wasmMemoryBytes(), lane); // sampled during the segment too
