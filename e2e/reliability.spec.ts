@@ -11,6 +11,7 @@ import { expect, test, type Page } from '@playwright/test';
 import config from '../playwright.config.ts';
 import { contentSecurityPolicy } from '../vite.config.ts';
 import { loadCodecCoreInNode } from '../src/codec/core-node.ts';
+import { UNAVAILABLE_ENCODERS } from '../src/codec/ffmpeg-args.ts';
 import type { CodecCore } from '../src/codec/core.ts';
 import { testClip } from './support/clips.ts';
 import { chooseFile, debugState, expectDescribed, open, setControls, waitForRunEnd } from './support/dashboard.ts';
@@ -114,6 +115,23 @@ function measureMemory(page: Page): Promise<MemoryFigure> {
     return { bytes: result.bytes, workers, heap: perf.memory.usedJSHeapSize, ms };
   });
 }
+
+// Issue 15: the VP9 refusal was never checked in the page. The ffmpeg.wasm backend cannot
+// encode VP9 (ffmpeg.wasm#679): the page offers no way to pick it, and says why.
+test('ffmpeg.wasm backend: VP9 is listed but cannot be picked, and its tooltip says why and what to choose', async ({ page }) => {
+  await open(page);
+  await page.getByTestId('backend').selectOption('ffmpeg');
+  const codec = page.getByTestId('codec');
+  const vp9 = codec.locator('option[value=vp9]');
+  await expect(vp9).toBeDisabled();
+  await expect(vp9).toHaveText(/\(unavailable\)$/);
+  await expect(vp9).toHaveAttribute('title', UNAVAILABLE_ENCODERS.vp9!);
+  expect(UNAVAILABLE_ENCODERS.vp9).toMatch(/^VP9 encoding is not available: .+ Choose H\.264 or VP8\.$/);
+  // A user's choice of it is refused: the select keeps an encoder that works.
+  await expect(codec.selectOption('vp9', { timeout: 2000 })).rejects.toThrow();
+  await expect(codec).toHaveValue('h264');
+  for (const usable of ['h264', 'vp8']) await expect(codec.locator(`option[value=${usable}]`)).toBeEnabled();
+});
 
 test.describe('inputs through the page', () => {
   test('an MP4 cut mid-stream is decoded as far as it goes, and the page says it ended early', async ({ page }) => {

@@ -15,7 +15,8 @@ import type { CodecCore } from '../../src/codec/core.ts';
 import { liveStageWorkers, PipelineRun, type RunOptions } from '../../src/pipeline/controller.ts';
 import { loadCore, makeRotatedClip, rng, run as runFfmpeg } from '../codec/helpers.ts';
 import { nodePipelineHost } from '../support/node-pipeline-host.ts';
-import { baseOptions, fixtureDir, heldSlots, makeFixture, probeBytes, saveFixture } from './helpers.ts';
+import { baseOptions, fixtureDir, heldSlots, killableHost, makeFixture, probeBytes, saveFixture } from './helpers.ts';
+import { UNAVAILABLE_ENCODERS } from '../../src/codec/ffmpeg-args.ts';
 
 let core: CodecCore;
 const dir = fixtureDir('inputs');
@@ -81,6 +82,21 @@ describe('refused with a sentence that says what is wrong and what to try', () =
       expect(run.segments).toEqual([]);
     });
   }
+});
+
+describe('an output codec the pinned core cannot encode', () => {
+  // Issue 15: the refusal was only a table entry (UNAVAILABLE_ENCODERS), never tried through a run.
+  it('VP9: the run ends at once, before any worker or frame memory exists, with the sentence saying why and what to choose', async () => {
+    const path = makeFixture(core, dir, 'for-vp9.mp4', [...lavfi('160x120', 10), ...x264]);
+    const host = killableHost();
+    const run = new PipelineRun(host, { hostPath: path }, { ...baseOptions, codec: 'vp9' });
+    expect(await run.run()).toBe('failed');
+    expect(run.failure).toEqual({ stage: 'setup', message: UNAVAILABLE_ENCODERS.vp9 });
+    expect(run.failure?.message).toMatch(/^VP9 encoding is not available: .+ Choose H\.264 or VP8\.$/);
+    expect(host.spawned).toEqual([]);
+    expect(run.shared).toBeNull();
+    expect(run.segments).toEqual([]);
+  });
 });
 
 describe('processed correctly', () => {
