@@ -73,3 +73,17 @@ test('Compare across backends puts ffmpeg.wasm and WebCodecs, pooled and unpoole
   const framesRow = (await tableText(page)).split('\n').find((row) => row.startsWith('frames'))!;
   expect(framesRow.split(' | ').slice(1, 6)).toEqual(['30', '30', '30', '30', '30']);
 });
+
+test('WebCodecs holding 16 decoded frames open: every frame still comes out, and the run says this decoder did not stall and that the held memory is native', async ({ page }) => {
+  const clip = await testClip('webcodecs-hold', { width: 640, height: 360, fps: 30, seconds: 2 });
+  await open(page);
+  await chooseFile(page, clip);
+  await expect(page.locator('[data-backend="webcodecs"]')).toHaveAttribute('data-readable', 'yes', { timeout: 30_000 });
+  await page.getByTestId('backend').selectOption('webcodecs');
+  await page.getByTestId('hold-frames').fill('16');
+  await setControls(page, { mode: 'pooled', pacing: 'max', switching: 'manual' });
+  await page.getByTestId('start').click();
+  expect(await waitForRunEnd(page)).toContain('done: 60 frames');
+  await expect(page.getByTestId('notice')).toContainText('held up to 16 decoded frames open and the browser\'s decoder did not stall');
+  await expect(page.getByTestId('notice')).toContainText('native');
+});

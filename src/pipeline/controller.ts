@@ -9,6 +9,7 @@ import { createLink, failLink, PreviewReader, type AllocationMode } from '../poo
 import { Metrics, type MetricsShared } from '../metrics/metrics-block.ts';
 import { StageId } from '../metrics/stages.ts';
 import { ControlBlock, type FaultKind, type PacingMode } from './control-block.ts';
+import { DROP_BOUND_INTERVALS, type LivePolicy } from './stages/live-drop.ts';
 import { distinctRungs, rungSize, type FrameSize, type LadderRung } from './ladder.ts';
 import type { PipelineShared, StagePorts, VideoCodecChoice } from './pipeline-shared.ts';
 import type { RunInput, StageKind, StageWorkerApis } from './stage-protocol.ts';
@@ -76,6 +77,11 @@ export interface RunOptions {
   backend?: CodecBackendName;
   /** The WebCodecs backend's options (hold decoded frames, how the encoder switches size). */
   webcodecs?: WebCodecsOptions;
+  /**
+   * Realtime pacing only: *block* (default) keeps every frame, as for a file; *drop* drops a
+   * frame that would reach the encoders over DROP_BOUND_INTERVALS frame intervals late.
+   */
+  livePolicy?: LivePolicy;
   /** Test hook: make a stage throw (or stall) at a frame index, to exercise the failure paths. */
   fault?: { stage: StageKind; frameIndex: number; kind?: FaultKind } | null;
 }
@@ -263,7 +269,7 @@ export class PipelineRun extends EventTarget {
     this.host = host;
     this.input = input;
     this.options = {
-      linkCapacity: DEFAULT_LINK_CAPACITY, fault: null, encoders: 2, backend: 'ffmpeg', webcodecs: DEFAULT_WEBCODECS_OPTIONS,
+      linkCapacity: DEFAULT_LINK_CAPACITY, fault: null, encoders: 2, livePolicy: 'block', backend: 'ffmpeg', webcodecs: DEFAULT_WEBCODECS_OPTIONS,
       stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS, setupTimeoutMs: DEFAULT_SETUP_TIMEOUT_MS,
       wasmBudgetBytes: DEFAULT_WASM_BUDGET_BYTES,
       ...options,
@@ -290,6 +296,7 @@ export class PipelineRun extends EventTarget {
       this.endedAt = performance.timeOrigin + performance.now();
       this.failure = this.chooseFailure();
       this.noteEndedEarly();
+      this.noteHeldFrames();
       this.setPhase(this.failure ? 'failed' : 'done');
     }
     return this.phase;
@@ -359,6 +366,7 @@ export class PipelineRun extends EventTarget {
     this.ladder = rungs.map((rung) => ({ rung, size: rungSize(rung, source) }));
     const shared = this.createShared(source);
     this.shared = shared;
+    if (this.options.pacing === 'realtime' && this.options.livePolicy === 'drop') this.control!.dropAfterMs = DROP_BOUND_INTERVALS * 1000 / info.frameRate;
 
     const scale = this.spawn('scale');
     const encoders = Array.from({ length: this.options.encoders }, () => this.spawn('encode'));
@@ -599,6 +607,15 @@ export class PipelineRun extends EventTarget {
     this.addNotice(decoded.expectedFrames !== null && decoded.frames < decoded.expectedFrames
       ? `The file ended early: ${decoded.frames} of the ${decoded.expectedFrames} frames it declares could be decoded, so it looks cut short. The frames before the cut were processed; for the rest, use the complete file.`
       : `The file ended early: the decoder stopped at a damaged part after ${decoded.frames} frames. The frames before it were processed; for the rest, use an undamaged copy.`);
+  }
+
+  /** WebCodecs with frames held open: says whether this browser's decoder stalled for it (a stall fails the run with its own sentence). */
+  private noteHeldFrames(): void {
+    const outcome = this.stageResults.decode?.heldFrames;
+    if (!outcome || outcome.held === 0 || this.failure) return;
+    this.addNotice(`This run held up to ${outcome.held} decoded frame${outcome.held === 1 ? '' : 's'} open and the browser's decoder did not stall ` +
+      `(at most ${outcome.maxDecodeQueue} chunk${outcome.maxDecodeQueue === 1 ? '' : 's'} waited in it): on this browser and decoder, holding that many is not the hazard it is where the decoder has a small fixed frame pool (w3c/webcodecs#612). ` +
+      'The held frames\' memory is native: it shows in the OS figures (npm run lab), not in this page\'s charts.');
   }
 
   private addNotice(text: string): void {

@@ -26,6 +26,16 @@ export interface DecodeResult {
    * some frames, or clearly fewer frames came out than the container declares (a truncated file).
    */
   endedEarly: boolean;
+  /** WebCodecs only: the hold-frames hazard as this run saw it (absent for ffmpeg.wasm). */
+  heldFrames?: HeldFramesOutcome;
+}
+
+/** Decoded frames a WebCodecs run kept open, and whether the browser's decoder stalled for it. */
+export interface HeldFramesOutcome {
+  /** Frames held open at once (the run's setting, once that many had been decoded). */
+  held: number;
+  /** Most chunks ever waiting in the decoder (decodeQueueSize): it grows when the decoder cannot get an output buffer. */
+  maxDecodeQueue: number;
 }
 
 /**

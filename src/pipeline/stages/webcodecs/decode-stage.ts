@@ -7,7 +7,7 @@ import { Metrics } from '../../../metrics/metrics-block.ts';
 import { StageId, sharedNow } from '../../../metrics/stages.ts';
 import { ControlBlock } from '../../control-block.ts';
 import type { PipelineShared, StagePorts } from '../../pipeline-shared.ts';
-import type { DecodeResult } from '../decode-stage.ts';
+import type { DecodeResult, HeldFramesOutcome } from '../decode-stage.ts';
 import { beginFrameAsync, commitFrame, WAIT_SLICE_MS } from '../link-io.ts';
 import { StageFailure, StageStopped, describeError } from '../stage-errors.ts';
 import { Wakeup } from './wakeup.ts';
@@ -74,6 +74,7 @@ export class WebCodecsDecodeStage {
     decoder.configure(media.config);
 
     let frameIndex = 0;
+    const hazard: HeldFramesOutcome = { held: 0, maxDecodeQueue: 0 };
     const deliver = async (frame: VideoFrame): Promise<void> => {
       try {
         const rect = frame.visibleRect;
@@ -96,6 +97,7 @@ export class WebCodecsDecodeStage {
       } finally {
         held.push(frame);
         while (held.length > hold) held.shift()!.close();
+        if (held.length > hazard.held) hazard.held = held.length;
       }
     };
 
@@ -120,6 +122,7 @@ export class WebCodecsDecodeStage {
         if (control.stopping) throw new StageStopped('stopped');
         if (decoder.decodeQueueSize === 0) lastOutputAt = sharedNow(); // an idle decoder is not stalling
         decoder.decode(packet.toEncodedVideoChunk());
+        if (decoder.decodeQueueSize > hazard.maxDecodeQueue) hazard.maxDecodeQueue = decoder.decodeQueueSize;
         control.beat(StageId.decode); // a chunk read and fed is progress, frames or not
       }
       let flushed = false;
@@ -128,11 +131,11 @@ export class WebCodecsDecodeStage {
       await flushing;
       while (decoded.length > 0) await deliver(decoded.shift()!);
       writer.end();
-      return { frames: frameIndex, expectedFrames: info.frameCount, endedEarly: false };
+      return { frames: frameIndex, expectedFrames: info.frameCount, endedEarly: false, heldFrames: hazard };
     } catch (error) {
       if (error instanceof StageStopped || control.stopping) {
         writer.end();
-        return { frames: frameIndex, expectedFrames: info.frameCount, endedEarly: false };
+        return { frames: frameIndex, expectedFrames: info.frameCount, endedEarly: false, heldFrames: hazard };
       }
       control.markFailed(StageId.decode);
       writer.fail(FAILURE_CODE);
