@@ -87,7 +87,7 @@ function memoryNoteItems(): HTMLElement[] {
   return [
     ...([
       ['pool committed / reserved / in use', 'The frame arena: shared WASM memory the pool took (committed), carved into slots (reserved), and holding frames now (in use). Invisible to performance.memory.'],
-      ['decode / encode WASM', "Each codec worker's ffmpeg linear memory (memory.buffer.byteLength), reported by the worker. Misses the workers' JS heaps."],
+      ['decode / encode WASM', "Each codec worker's ffmpeg linear memory (memory.buffer.byteLength), reported by the worker. Misses the workers' JS heaps. With the WebCodecs backend there is none: the browser's decoder and encoder keep their frames in native memory (the renderer and GPU processes), which no series here shows: npm run lab shows it as OS memory."],
       ['main JS heap', 'performance.memory.usedJSHeapSize of this page: counts ordinary ArrayBuffers; misses SharedArrayBuffers, WASM memory and all workers; cached ~50 ms.'],
       ['browser-wide', 'performance.measureUserAgentSpecificMemory(): workers and ArrayBuffers, each SharedArrayBuffer once per context holding it, shared WASM at its committed size; ignores non-shared WASM memory. Takes seconds by default, so it is asked at most every 15 s, one at a time: points, not a line.'],
       ['allocated /s', 'Bytes of frame buffers allocated per second by all stages, counted where every allocation goes through. In unpooled mode this is garbage the GC must reclaim later.'],
