@@ -22,8 +22,8 @@
  *                        (0 open, 1 closed, 2 failed)
  * 2     failCode         fail(), before state                     acquirers
  * 3     releaseSeq       bumped (Atomics.add, publishing) under   blocked acquirers wait on it
- *                        lock by every slot return, close, fail
- * 4     acquireWaiters   acquirers (Atomics add/sub)             releasers: notify only if > 0
+ *                        lock by every slot return, close, fail  (src/pool/wait.ts)
+ * 4     acquireWaiters   acquirers, around their wait            releasers: notify only if > 0
  * 5     activeClass      acquirers under lock (-1 = none)        under lock
  * 6     maxSlots         create()
  * 7     maxClasses       create()
@@ -71,7 +71,7 @@ import { FrameArena, type ArenaShared } from './arena.ts';
 import { ArenaExhaustedError, ClosedError, FailedError, PoolError, StaleHandleError } from './errors.ts';
 import { PixelFormat, assertFrameSize, i420ByteLength } from './frame-format.ts';
 import { lock, unlock } from './shared-lock.ts';
-import { waitAsync } from './wait.ts';
+import { NOT_YET, lastWaitMs, waitBlocking, waitUntilAsync, type Attempt, type WaitSite } from './wait.ts';
 
 export const SLOT_BITS = 10;
 export const MAX_SLOTS = 1 << SLOT_BITS;
@@ -214,8 +214,7 @@ export class FramePool {
   private readonly views: (Uint8Array | undefined)[];
   private readonly viewOffset: Float64Array;
   private readonly viewEpoch: Int32Array;
-  /** releaseSeq observed by the last failed acquire attempt (the value to wait on). */
-  private waitSeq = 0;
+  private readonly site: WaitSite;
 
   private constructor(shared: PoolShared, arena: FrameArena, metrics: Metrics | null, options: AttachOptions) {
     this.shared = shared;
@@ -231,6 +230,7 @@ export class FramePool {
     this.views = new Array<Uint8Array | undefined>(this.maxSlots).fill(undefined);
     this.viewOffset = new Float64Array(this.maxSlots).fill(-1);
     this.viewEpoch = new Int32Array(this.maxSlots).fill(-1);
+    this.site = { words: this.h, seq: H_SEQ, waiters: H_WAITERS };
   }
 
   /** Builds a pool's shared state on `arena` (controller thread). */
@@ -274,82 +274,31 @@ export class FramePool {
    * Allocation-free when a slot is idle.
    */
   acquire(width: number, height: number, stage: StageId, timeoutMs: number): SlotHandle | null {
-    const handle = this.acquireOrRegister(width, height, stage, false);
+    const handle = this.acquireOnce(width, height, stage);
     if (handle > 0) return handle;
-    // One clock read before the wait and one after each wake: a read costs a HeapNumber while
-    // this code is Maglev-compiled (see sharedNow). Whole-ms timeouts (rounded up) reach
-    // Atomics.wait as small integers, never as a boxed double.
     // allocates: only here, when the pool is empty and the thread must wait (back-pressure, about
     // 1% of the decoder's frames at max pacing): V8 makes a few 72–108 B objects on this path
     // (seen by e2e/gc-allocations.spec.ts's sampling profiler at ~0.5 B/frame; not yet pinned
-    // down). The fast path (acquireOrRegister, above) never waits and makes none.
-    const t0 = performance.now();
-    let elapsed = 0;
-    let registered = false;
-    try {
-      for (;;) {
-        const got = this.acquireOrRegister(width, height, stage, true);
-        if (got > 0) {
-          this.metrics?.addWait(stage, elapsed, false);
-          return got;
-        }
-        registered = true;
-        const remaining = timeoutMs - elapsed;
-        if (remaining <= 0) {
-          this.metrics?.addWait(stage, elapsed, true);
-          return null;
-        }
-        Atomics.wait(this.h, H_SEQ, this.waitSeq, Math.min(Math.ceil(remaining), 0x3fffffff) | 0);
-        Atomics.sub(this.h, H_WAITERS, 1);
-        registered = false;
-        elapsed = performance.now() - t0;
-      }
-    } finally {
-      if (registered) Atomics.sub(this.h, H_WAITERS, 1);
-    }
+    // down). The fast path (acquireOnce, above) never waits and makes none.
+    const got = waitBlocking(this.site, timeoutMs, FramePool.acquireAttempt, this, width, height, stage);
+    this.metrics?.addWait(stage, lastWaitMs(), got === NOT_YET);
+    return got === NOT_YET ? null : got;
   }
 
-  /** Non-blocking acquire: a handle, or null if the class is at capacity. */
-  tryAcquire(width: number, height: number, stage: StageId): SlotHandle | null {
-    const handle = this.acquireOrRegister(width, height, stage, false);
-    return handle > 0 ? handle : null;
-  }
-
-  /** Awaitable acquire (Atomics.waitAsync; for event-driven threads). Null on timeout. */
+  /** Awaitable acquire (Atomics.waitAsync; for threads that must not block). Null on timeout. */
   async acquireAsync(width: number, height: number, stage: StageId, timeoutMs: number): Promise<SlotHandle | null> {
-    const handle = this.acquireOrRegister(width, height, stage, false);
+    const handle = this.acquireOnce(width, height, stage);
     if (handle > 0) return handle;
-    const t0 = performance.now();
-    const deadline = t0 + timeoutMs;
-    let registered = false;
-    try {
-      for (;;) {
-        const got = this.acquireOrRegister(width, height, stage, true);
-        if (got > 0) {
-          this.metrics?.addWait(stage, performance.now() - t0, false);
-          return got;
-        }
-        registered = true;
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) {
-          this.metrics?.addWait(stage, performance.now() - t0, true);
-          return null;
-        }
-        await waitAsync(this.h, H_SEQ, this.waitSeq, remaining);
-        Atomics.sub(this.h, H_WAITERS, 1);
-        registered = false;
-      }
-    } finally {
-      if (registered) Atomics.sub(this.h, H_WAITERS, 1);
-    }
+    const got = await waitUntilAsync(this.site, timeoutMs, FramePool.acquireAttempt, this, width, height, stage);
+    this.metrics?.addWait(stage, lastWaitMs(), got === NOT_YET);
+    return got === NOT_YET ? null : got;
   }
 
-  /**
-   * One attempt under the lock. Returns a handle (> 0) or 0 when none is available; with
-   * `register`, a failed attempt also counts this thread as a waiter and records the
-   * releaseSeq to wait on, both under the lock so no release can slip between.
-   */
-  private acquireOrRegister(width: number, height: number, stage: StageId, register: boolean): SlotHandle {
+  /** The wait loop's attempt (made once: no closure per wait). */
+  private static readonly acquireAttempt: Attempt<FramePool> = (pool, width, height, stage) => pool.acquireOnce(width, height, stage as StageId);
+
+  /** One attempt under the lock: a handle (> 0), or 0 when the class is at capacity. */
+  private acquireOnce(width: number, height: number, stage: StageId): SlotHandle {
     assertFrameSize(width, height);
     const h = this.h;
     let carvedBytes = -1;
@@ -376,13 +325,7 @@ export class FramePool {
           grew = this.arena.lastAllocGrew;
         }
       }
-      if (slot < 0) {
-        if (register) {
-          Atomics.add(h, H_WAITERS, 1);
-          this.waitSeq = Atomics.load(h, H_SEQ);
-        }
-        return 0;
-      }
+      if (slot < 0) return 0;
       handle = this.holdSlot(slot, c, stage);
     } finally {
       unlock(h, H_LOCK);

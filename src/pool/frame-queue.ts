@@ -27,11 +27,11 @@
  * 16+i  item i            producer (plain store, published by head)
  * ```
  * head and tail wrap at 2^32 with Int32 arithmetic; `(head − tail) | 0` stays correct.
- * A waiter registers (waiting count), then reads the seq word, then re-checks its condition
- * before waiting on that seq: any event after the read changes the seq, so no wake is lost.
+ * Waits go through src/pool/wait.ts: the consumer on (dataSeq, consumerWaiting), the producer
+ * on (spaceSeq, producerWaiting).
  */
 import { ClosedError, FailedError, QueueStateError } from './errors.ts';
-import { waitAsync } from './wait.ts';
+import { NOT_YET, waitBlocking, waitUntilAsync, type Attempt, type WaitSite } from './wait.ts';
 
 const Q_HEAD = 0;
 const Q_TAIL = 1;
@@ -68,13 +68,22 @@ export class FrameQueue {
   readonly capacity: number;
   private readonly w: Int32Array;
   private readonly mask: number;
+  private readonly dataSite: WaitSite;
+  private readonly spaceSite: WaitSite;
 
   private constructor(shared: QueueShared) {
     this.shared = shared;
     this.w = new Int32Array(shared.words);
     this.capacity = this.w[Q_CAPACITY]!;
     this.mask = this.w[Q_MASK]!;
+    this.dataSite = { words: this.w, seq: Q_DATA_SEQ, waiters: Q_CONSUMER_WAITING };
+    this.spaceSite = { words: this.w, seq: Q_SPACE_SEQ, waiters: Q_PRODUCER_WAITING };
   }
+
+  // Attempts for the wait loop (made once: no closure per wait). QueueResult.empty is NOT_YET there.
+  private static readonly pushAttempt: Attempt<FrameQueue> = (q, item) => (q.tryPush(item) ? 1 : NOT_YET);
+  private static readonly popAttempt: Attempt<FrameQueue> = (q) => orNotYet(q.tryPop());
+  private static readonly peekAttempt: Attempt<FrameQueue> = (q) => orNotYet(q.tryPeek());
 
   static create(capacity: number): FrameQueue {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 20) throw new RangeError(`bad capacity ${capacity}`);
@@ -114,21 +123,7 @@ export class FrameQueue {
 
   /** Blocking push (Atomics.wait). True when pushed, false on timeout. */
   push(item: number, timeoutMs: number): boolean {
-    if (this.tryPush(item)) return true;
-    const w = this.w;
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      Atomics.add(w, Q_PRODUCER_WAITING, 1);
-      const seq = Atomics.load(w, Q_SPACE_SEQ);
-      try {
-        if (this.tryPush(item)) return true;
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) return false;
-        Atomics.wait(w, Q_SPACE_SEQ, seq, remaining);
-      } finally {
-        Atomics.sub(w, Q_PRODUCER_WAITING, 1);
-      }
-    }
+    return this.tryPush(item) || waitBlocking(this.spaceSite, timeoutMs, FrameQueue.pushAttempt, this, item) !== NOT_YET;
   }
 
   /** End-of-stream after the items already pushed. Idempotent; no-op once closed/failed. */
@@ -183,63 +178,21 @@ export class FrameQueue {
   peek(timeoutMs: number): number {
     const first = this.tryPeek();
     if (first !== QueueResult.empty) return first;
-    const w = this.w;
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      Atomics.add(w, Q_CONSUMER_WAITING, 1);
-      const seq = Atomics.load(w, Q_DATA_SEQ);
-      try {
-        const r = this.tryPeek();
-        if (r !== QueueResult.empty) return r;
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) return QueueResult.timeout;
-        Atomics.wait(w, Q_DATA_SEQ, seq, remaining);
-      } finally {
-        Atomics.sub(w, Q_CONSUMER_WAITING, 1);
-      }
-    }
+    return orTimeout(waitBlocking(this.dataSite, timeoutMs, FrameQueue.peekAttempt, this));
   }
 
   /** Blocking pop (Atomics.wait): an item, QueueResult.end or QueueResult.timeout. */
   pop(timeoutMs: number): number {
     const first = this.tryPop();
     if (first !== QueueResult.empty) return first;
-    const w = this.w;
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      Atomics.add(w, Q_CONSUMER_WAITING, 1);
-      const seq = Atomics.load(w, Q_DATA_SEQ);
-      try {
-        const r = this.tryPop();
-        if (r !== QueueResult.empty) return r;
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) return QueueResult.timeout;
-        Atomics.wait(w, Q_DATA_SEQ, seq, remaining);
-      } finally {
-        Atomics.sub(w, Q_CONSUMER_WAITING, 1);
-      }
-    }
+    return orTimeout(waitBlocking(this.dataSite, timeoutMs, FrameQueue.popAttempt, this));
   }
 
   /** Awaitable pop (Atomics.waitAsync): an item, QueueResult.end or QueueResult.timeout. */
   async popAsync(timeoutMs: number): Promise<number> {
     const first = this.tryPop();
     if (first !== QueueResult.empty) return first;
-    const w = this.w;
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      Atomics.add(w, Q_CONSUMER_WAITING, 1);
-      const seq = Atomics.load(w, Q_DATA_SEQ);
-      try {
-        const r = this.tryPop();
-        if (r !== QueueResult.empty) return r;
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) return QueueResult.timeout;
-        await waitAsync(w, Q_DATA_SEQ, seq, remaining);
-      } finally {
-        Atomics.sub(w, Q_CONSUMER_WAITING, 1);
-      }
-    }
+    return orTimeout(await waitUntilAsync(this.dataSite, timeoutMs, FrameQueue.popAttempt, this));
   }
 
   // ---------------------------------------------------------------- either side
@@ -296,4 +249,12 @@ export class FrameQueue {
     }
     throw new ClosedError('queue closed');
   }
+}
+
+function orNotYet(r: number): number {
+  return r === QueueResult.empty ? NOT_YET : r;
+}
+
+function orTimeout(r: number): number {
+  return r === NOT_YET ? QueueResult.timeout : r;
 }

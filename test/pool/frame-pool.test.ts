@@ -15,7 +15,7 @@ function makePool(capacity: number, poison = false, initialBytes = 4 * WASM_PAGE
 }
 
 function mustAcquire(pool: FramePool, w: number, h: number, stage: StageId): number {
-  const handle = pool.tryAcquire(w, h, stage);
+  const handle = pool.acquire(w, h, stage, 0);
   if (handle === null) throw new Error('pool empty');
   return handle;
 }
@@ -27,7 +27,7 @@ describe('FramePool', () => {
     const pool = FramePool.create(arena, { capacity: 2 }, metrics);
     const a = mustAcquire(pool, 16, 9, StageId.decode);
     const b = mustAcquire(pool, 16, 9, StageId.decode);
-    expect(pool.tryAcquire(16, 9, StageId.decode)).toBeNull(); // bounded
+    expect(pool.acquire(16, 9, StageId.decode, 0)).toBeNull(); // bounded
     expect(pool.data(a).byteLength).toBe(i420ByteLength(16, 9));
     expect(pool.data(a)).toBe(pool.data(a)); // cached view
     pool.release(a, StageId.decode);
@@ -61,12 +61,12 @@ describe('FramePool', () => {
       open(gates[0]!);
       expect(await readers[0]!.result()).toEqual({ sum, again: sum });
       expect(pool.isLive(h)).toBe(true); // the second consumer still holds it
-      expect(pool.tryAcquire(32, 18, StageId.decode)).toBeNull();
+      expect(pool.acquire(32, 18, StageId.decode, 0)).toBeNull();
       open(gates[1]!);
       expect(await readers[1]!.result()).toEqual({ sum, again: sum });
       expect(pool.isLive(h)).toBe(false);
       expect(pool.stats().heldSlots).toBe(0);
-      expect(pool.tryAcquire(32, 18, StageId.decode)).not.toBeNull();
+      expect(pool.acquire(32, 18, StageId.decode, 0)).not.toBeNull();
     } finally {
       await Promise.all(readers.map((r) => r.terminate()));
     }
@@ -135,7 +135,7 @@ describe('FramePool', () => {
         });
         const outcomes = await Promise.all(probe.waiters.map((w) => WakeProbe.outcomes(w)));
         expect(outcomes).toMatchObject(Array(2).fill([stop === 'close' ? { outcome: error } : { outcome: error, code: 42 }]));
-        expect(() => pool.tryAcquire(16, 16, StageId.decode)).toThrow(stop === 'close' ? ClosedError : FailedError);
+        expect(() => pool.acquire(16, 16, StageId.decode, 0)).toThrow(stop === 'close' ? ClosedError : FailedError);
       } finally {
         await probe.terminate();
       }
@@ -161,7 +161,7 @@ describe('FramePool', () => {
     expect([pool.width(held), pool.height(held), pool.frameIndex(held)]).toEqual([32, 32, 11]);
     // The new class has its own capacity (old held frames do not block it).
     const small2 = mustAcquire(pool, 16, 16, StageId.scale);
-    expect(pool.tryAcquire(16, 16, StageId.scale)).toBeNull();
+    expect(pool.acquire(16, 16, StageId.scale, 0)).toBeNull();
     pool.release(held, StageId.scale);
     pool.release(small, StageId.scale);
     pool.release(small2, StageId.scale);
@@ -232,7 +232,7 @@ describe('FramePool', () => {
     const dead = new ScenarioWorker('dead-holder', { pool: pool.shared, width: 8, height: 8, stage: StageId.encode, count: 2 });
     const handles = (await dead.ready()) as number[];
     await dead.terminate();
-    expect(pool.tryAcquire(8, 8, StageId.decode)).toBeNull();
+    expect(pool.acquire(8, 8, StageId.decode, 0)).toBeNull();
     const leaks = pool.findLeaks(sharedNow() + 10_000, 5000);
     expect(leaks.map((l) => [l.stageName, l.frameIndex])).toEqual([
       ['encode', 100],
@@ -241,7 +241,7 @@ describe('FramePool', () => {
     expect(pool.reclaimHeldBy(StageId.encode)).toBe(2);
     expect(handles.every((h) => !pool.isLive(h))).toBe(true);
     expect(pool.stats().heldSlots).toBe(0);
-    expect(pool.tryAcquire(8, 8, StageId.decode)).not.toBeNull();
+    expect(pool.acquire(8, 8, StageId.decode, 0)).not.toBeNull();
   });
 
   it('arena grow while another thread holds views: it sees the grow and data stays intact', async () => {

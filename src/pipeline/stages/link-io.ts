@@ -6,8 +6,9 @@ import type { FrameSize } from '../ladder.ts';
 /**
  * Link access for stages, in short waits so a stop is noticed within one slice. Stages inside
  * ffmpeg's synchronous exec or a plain loop block (nextFrame, beginFrame, …); a stage that must
- * return to its event loop (a WebCodecs worker) awaits the *Async twins. Every slice spent blocked on a neighbour counts as progress for `stage` (control block
- * PROGRESS): waiting is not stalling, so the watchdog blames the stage nobody is waiting for.
+ * return to its event loop (a WebCodecs worker) awaits the *Async twins. Every slice spent
+ * blocked on a neighbour counts as progress for `stage` (control block PROGRESS): waiting is
+ * not stalling, so the watchdog blames the stage nobody is waiting for.
  */
 export const WAIT_SLICE_MS = 50;
 
