@@ -101,22 +101,3 @@ test('a file that is not a video shows why in the page', async ({ page }) => {
   await expect(error).toContainText('notes.mp4 cannot be used');
   await expect(page.getByTestId('start')).toBeDisabled();
 });
-
-test('during a run the page requests nothing outside its own origin', async ({ page, baseURL }) => {
-  const clip = await testClip('clip', small);
-  const foreign: string[] = [];
-  page.on('request', (request) => {
-    const url = request.url();
-    if (!url.startsWith(baseURL!) && !url.startsWith('blob:') && !url.startsWith('data:')) foreign.push(url);
-  });
-  await open(page);
-  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-  await chooseFile(page, clip);
-  await expectDescribed(page, 'clip-640x360-30-3.mp4', '640×360');
-  await setControls(page, { pacing: 'max', switching: 'every', everyN: 20, rounds: 1 });
-  await page.getByTestId('compare').click();
-  // metric, cold run (not counted), pooled, unpooled, verdict
-  await expect(page.getByTestId('report').locator('thead th')).toHaveCount(5, { timeout: 100_000 });
-  await page.screenshot({ path: test.info().outputPath('dashboard-compare.png'), fullPage: true });
-  expect(foreign).toEqual([]);
-});
