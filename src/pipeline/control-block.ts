@@ -33,7 +33,8 @@
  *                        wrap-around is harmless.
  *     14 FAULT_KIND      how the injected fault fails: 0 = throw, 1 = stall (block without
  *                        progress, ignoring stop, as a hung codec would), 2 = close (the
- *                        worker ends itself without a word). Written with 9/10.
+ *                        worker ends itself without a word), 3 = slow (SLOW_FAULT_MS more
+ *                        per frame from that frame on). Written with 9/10.
  *   Float64 view, from byte 64 (index 8 in Float64 units)
  *     8  REQUESTED_AT    shared-clock ms of the manual request (see TARGET_SEQ).
  *     9  STARTED_AT      shared-clock ms the decode stage released frame 0 (realtime pacing base).
@@ -51,6 +52,11 @@
  *                        store, notified). Readers: the lanes waiting for their turn.
  *     33 NEXT_SEGMENT    index of the next segment to open; the lane holding the turn
  *                        takes one (Atomics.add).
+ *   Float64 index 17 (byte 136) DROP_AFTER_MS   the live *drop* policy's bound: the scaler drops
+ *                        a frame that would reach the encoders later than this after it was
+ *                        due (stages/live-drop.ts); 0 = *block*, never drop. Written before the run.
+ *   Int32 words 36..42 (bytes 144..171) DROPPED  frames the scaler dropped, per ladder rung
+ *                        (LADDER_RUNGS order), then one for sizes off the ladder. Writer: scale.
  *   Shared clock everywhere: performance.timeOrigin + performance.now().
  */
 import { sharedNow, StageId } from '../metrics/stages.ts';
@@ -65,10 +71,15 @@ const I = { runState: 0, targetSeq: 1, targetW: 2, targetH: 3, pacing: 4, failed
 /** Stages with a progress counter (decode, scale, encode). */
 const PROGRESS_STAGES = 3;
 
-export const FaultKind = { throw: 0, stall: 1, close: 2 } as const;
+export const FaultKind = { throw: 0, stall: 1, close: 2, slow: 3 } as const;
 export type FaultKind = keyof typeof FaultKind;
 const F = { requestedAt: 8, startedAt: 9, wasmBytes: 10, lastFrameInAt: 14, encodeLane1Wasm: 15 } as const;
 const H = { turn: 0, nextSegment: 1 } as const;
+const DROP_AFTER_MS = 17;
+/** Dropped-frame counters: one per ladder rung, then one for sizes off the ladder. */
+export const DROP_COUNTERS = 7;
+/** A 'slow' fault makes its stage this much slower per frame (ms): an encoder that cannot keep up. */
+export const SLOW_FAULT_MS = 100;
 
 
 /** One size request as the scale stage reads it (a reusable record). */
@@ -87,6 +98,7 @@ export class ControlBlock {
   readonly parkingWord: Int32Array;
   /** The encoders' hand-over words (TURN, NEXT_SEGMENT). */
   private readonly handover: Int32Array;
+  private readonly dropped: Int32Array;
 
   /** Views an existing block (workers attach to the controller's buffer). */
   constructor(buffer: SharedArrayBuffer) {
@@ -95,6 +107,7 @@ export class ControlBlock {
     this.f64 = new Float64Array(buffer);
     this.parkingWord = new Int32Array(buffer, 8 * 4, 1);
     this.handover = new Int32Array(buffer, 128, 2);
+    this.dropped = new Int32Array(buffer, 144, DROP_COUNTERS);
   }
 
   /** A fresh block for a new run (controller side). */
@@ -167,10 +180,16 @@ export class ControlBlock {
    * worker termination end it), or, for a close, ends this worker as a codec runtime's exit
    * would: close() in a browser worker (which then sends nothing more, see worker-life.ts,
    * and is gone once the throw below unwinds its task), process.exit() in a Node thread.
+   * A slow fault sleeps SLOW_FAULT_MS at every frame from its frame on (an encoder that cannot keep up).
    */
   checkFault(stage: number, frameIndex: number): void {
-    if (Atomics.load(this.i32, I.faultStage) !== stage || Atomics.load(this.i32, I.faultFrame) !== frameIndex) return;
+    if (Atomics.load(this.i32, I.faultStage) !== stage) return;
     const kind = Atomics.load(this.i32, I.faultKind);
+    if (kind === FaultKind.slow) { // from that frame on, every frame
+      if (frameIndex >= Atomics.load(this.i32, I.faultFrame)) Atomics.wait(this.parkingWord, 0, 0, SLOW_FAULT_MS);
+      return;
+    }
+    if (Atomics.load(this.i32, I.faultFrame) !== frameIndex) return;
     if (kind === FaultKind.stall) {
       for (;;) Atomics.wait(this.parkingWord, 0, 0, 1000); // PARKING is never notified
     }
@@ -224,6 +243,14 @@ export class ControlBlock {
 
   /** Encoder holding the turn: the index of the segment it opens now. */
   takeSegmentIndex(): number { return Atomics.add(this.handover, H.nextSegment, 1); }
+
+  /** The live policy's bound, ms (0: block, never drop). */
+  get dropAfterMs(): number { return this.f64[DROP_AFTER_MS]!; }
+  set dropAfterMs(ms: number) { this.f64[DROP_AFTER_MS] = ms; }
+  /** Scale stage: one frame dropped at ladder rung `rungIndex` (DROP_COUNTERS - 1: off the ladder). */
+  noteDropped(rungIndex: number): void { Atomics.add(this.dropped, rungIndex, 1); }
+  /** Frames dropped at ladder rung `rungIndex`. */
+  droppedAt(rungIndex: number): number { return Atomics.load(this.dropped, rungIndex); }
 
   get switchCount(): number { return Atomics.load(this.i32, I.switchCount); }
   publishSwitchCount(count: number): void { Atomics.store(this.i32, I.switchCount, count); }

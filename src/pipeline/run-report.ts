@@ -8,6 +8,8 @@ import { histogramQuantile } from '../metrics/histogram.ts';
 import { HIST_E2E, Metrics, StageCounter, StageGauge, stageHistogram } from '../metrics/metrics-block.ts';
 import { STAGE_NAMES, type StageId } from '../metrics/stages.ts';
 import type { PipelineRun, RunFailure, RunOptions, RunPhase } from './controller.ts';
+import { DROP_COUNTERS, type ControlBlock } from './control-block.ts';
+import { LADDER_RUNGS, type LadderRung } from './ladder.ts';
 
 export interface StageReport {
   frames: number;
@@ -33,6 +35,12 @@ export interface SwitchReport {
   firstOutAt: number;
   /** Request → first new-size frame out of the scaler, ms. */
   switchMs: number;
+  /**
+   * What the switch costs the viewer: request (click, or the schedule's frame taken by the
+   * scaler) → the first encoded bytes of the new-size segment out of its encoder, ms (null if
+   * that segment never produced bytes). Misses the page's and the player's own delay.
+   */
+  toFirstBytesMs: number | null;
   /** The encoder segment this switch opened (null if the run ended before it closed). */
   segment: number | null;
   /** Encoder re-init: previous segment's close + this segment's open, ms. */
@@ -56,6 +64,15 @@ export interface SegmentReport {
   wasmBytesAfter: number;
 }
 
+/** Frames the live *drop* policy dropped (realtime pacing only). */
+export interface DropReport {
+  total: number;
+  /** Per ladder rung in force when dropped ('other': a size off the ladder); rungs with none left out. */
+  byRung: Partial<Record<LadderRung | 'other', number>>;
+  /** The bound: a frame that would reach the encoders later than this after it was due is dropped, ms (null: *block*, nothing dropped). */
+  boundMs: number | null;
+}
+
 export interface PipelineRunReport {
   kind: 'framepool-run';
   version: 1;
@@ -69,6 +86,7 @@ export interface PipelineRunReport {
   endToEndMs: { p50: number | null; p95: number | null; p99: number | null; max: number };
   switches: SwitchReport[];
   segments: SegmentReport[];
+  drops: DropReport;
   /** Sampled time series by column name (the caller's sampler), NaN as null. */
   series: Record<string, (number | null)[]>;
 }
@@ -105,12 +123,14 @@ export function buildRunReport(run: PipelineRun, series: Record<string, ArrayLik
     closeMs: s.closeMs, openMs: s.openMs, reinitMs: s.reinitMs, wasmBytesAfter: s.wasmBytesAfter,
   }));
   const segmentAt = new Map(segments.map((s) => [s.firstFrameIndex, s]));
+  const firstBytesAt = new Map(run.segments.map((s) => [s.index, s.firstBytesAt]));
   const switches: SwitchReport[] = run.switches().map((e) => {
     const segment = segmentAt.get(e.frameIndex) ?? null;
     const previous = segment && segment.index > 0 ? segments[segment.index - 1] : undefined;
     return {
       frameIndex: e.frameIndex, from: e.from, to: e.to, manual: e.manual,
       requestedAt: e.requestedAt, firstOutAt: e.firstOutAt, switchMs: e.firstOutAt - e.requestedAt,
+      toFirstBytesMs: segment ? finite((firstBytesAt.get(segment.index) ?? NaN) - e.requestedAt) : null,
       segment: segment?.index ?? null,
       encoderReinitMs: segment?.reinitMs ?? null,
       encoderWasmBefore: previous?.wasmBytesAfter ?? null,
@@ -128,7 +148,20 @@ export function buildRunReport(run: PipelineRun, series: Record<string, ArrayLik
     kind: 'framepool-run', version: 1, options, input: run.info, phase: run.phase, failure: run.failure,
     startedAt: run.startedAt, endedAt: run.endedAt, stages,
     endToEndMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: metrics?.histogramMaxMs(HIST_E2E) ?? 0 },
-    switches, segments,
+    switches, segments, drops: dropReport(run.control),
     series: Object.fromEntries(Object.entries(series).map(([name, column]) => [name, Array.from(column, finite)])),
   };
+}
+
+/** The drop counters of a run's control block. */
+function dropReport(control: ControlBlock | null): DropReport {
+  const byRung: DropReport['byRung'] = {};
+  let total = 0;
+  for (let i = 0; i < DROP_COUNTERS && control; i++) {
+    const n = control.droppedAt(i);
+    if (n > 0) byRung[LADDER_RUNGS[i] ?? 'other'] = n;
+    total += n;
+  }
+  const bound = control?.dropAfterMs ?? 0;
+  return { total, byRung, boundMs: bound > 0 ? bound : null };
 }

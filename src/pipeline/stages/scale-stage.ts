@@ -1,20 +1,23 @@
 import { LinkReader, LinkWriter, type ReadableFrame } from '../../pool/link.ts';
-import { Metrics } from '../../metrics/metrics-block.ts';
+import { Metrics, StageCounter } from '../../metrics/metrics-block.ts';
 import { createI420Scaler, type FrameScaler } from '../scale/scaler.ts';
-import { rungSize, type FrameSize, type LadderRung } from '../ladder.ts';
+import { LADDER_RUNGS, rungSize, type FrameSize, type LadderRung } from '../ladder.ts';
 import { ScheduleCursor } from '../switch-schedule.ts';
-import { ControlBlock, type TargetRequest } from '../control-block.ts';
+import { ControlBlock, DROP_COUNTERS, type TargetRequest } from '../control-block.ts';
 import { StageId, sharedNow } from '../../metrics/stages.ts';
 import { SwitchLog } from '../switch-log.ts';
 import type { PipelineShared, ScalePlan, StagePorts } from '../pipeline-shared.ts';
 import { StageFailure, describeError } from './stage-errors.ts';
 import { beginFrame, commitFrame, forEachFrame } from './link-io.ts';
+import { LiveDropPolicy } from './live-drop.ts';
 
 const FAILURE_CODE = 2;
 
 export interface ScaleResult {
   frames: number;
   switches: number;
+  /** Frames the live *drop* policy dropped (0 with *block*). */
+  dropped: number;
 }
 
 /**
@@ -22,7 +25,9 @@ export interface ScaleResult {
  * is re-read on every frame — from the control block (a user's click) or the schedule — so a
  * switch takes effect on the very next frame. The stage is one function per frame; how frames
  * arrive (blocking on shared memory, or as messages between which the worker returns to its
- * event loop) is the link's business (forEachFrame).
+ * event loop) is the link's business (forEachFrame). With realtime pacing and the *drop*
+ * policy, a frame that would reach the encoders too late is dropped here (live-drop.ts),
+ * counted per rung; a switch is then logged at the first new-size frame that is kept.
  */
 export class ScaleStage {
   async run(shared: PipelineShared, plan: ScalePlan, ports: StagePorts = {}): Promise<ScaleResult> {
@@ -59,6 +64,16 @@ export class ScaleStage {
     let scheduledRung: LadderRung | null = plan.startRung;
     let frames = 0;
     let switches = 0;
+    let dropped = 0;
+    // Drop counters are per ladder rung; a size record maps to its rung's counter.
+    const counterOf = new Map<FrameSize, number>(plan.rungs.map((rung) => [sizeOf.get(rung)!, LADDER_RUNGS.indexOf(rung)]));
+    const live = control.dropAfterMs > 0 ? new LiveDropPolicy(control.dropAfterMs, shared.linkB.capacity) : null;
+    // A switch not yet logged: decided, but its first new-size frame not yet kept (dropped).
+    let pending = false;
+    let pendingFromW = 0;
+    let pendingFromH = 0;
+    let pendingRequestedAt = 0;
+    let pendingManual = false;
 
     /** One frame: pick the size, scale into link B. False ends the stage (a stop). */
     const scaleOne = (input: ReadableFrame): boolean => {
@@ -81,11 +96,29 @@ export class ScaleStage {
           wanted = sizeOf.get(rung)!;
         }
       }
-      const switching = wanted.width !== target.width || wanted.height !== target.height;
-      const from = target;
-      if (switching) {
+      if (wanted.width !== target.width || wanted.height !== target.height) {
+        if (!pending) {
+          pendingFromW = target.width;
+          pendingFromH = target.height;
+        }
+        pending = true;
+        pendingRequestedAt = requestedAt;
+        pendingManual = manual;
         target = wanted;
         scaler = scalerFor(target.width, target.height);
+      }
+
+      let dueAt = 0;
+      let encoded = 0;
+      if (live !== null) {
+        dueAt = control.startedAt + input.ptsUs / 1000;
+        encoded = metrics.counter(StageId.encode, StageCounter.frames);
+        if (live.shouldDrop(dueAt, takenAt, encoded)) {
+          control.noteDropped(counterOf.get(target) ?? DROP_COUNTERS - 1);
+          dropped++;
+          reader.done(input);
+          return true;
+        }
       }
 
       const output = beginFrame(writer, control, StageId.scale, target);
@@ -102,19 +135,23 @@ export class ScaleStage {
       reader.done(input);
       if (!commitFrame(writer, control, StageId.scale, output)) return false;
       frames++;
-      if (switching) {
-        switchLog.write(switches, input.frameIndex, requestedAt, sharedNow(),
-          from.width, from.height, target.width, target.height, manual);
+      // Switched away and back while dropping: the encoders see no switch.
+      const opens = pending && (pendingFromW !== target.width || pendingFromH !== target.height);
+      live?.queuedFrame(dueAt, takenAt, encoded, frames === 1 || opens);
+      if (opens) {
+        switchLog.write(switches, input.frameIndex, pendingRequestedAt, sharedNow(),
+          pendingFromW, pendingFromH, target.width, target.height, pendingManual);
         switches++;
         control.publishSwitchCount(switches);
       }
+      pending = false;
       return true;
     };
 
     try {
       await forEachFrame(reader, control, StageId.scale, scaleOne);
       writer.end();
-      return { frames, switches };
+      return { frames, switches, dropped };
     } catch (error) {
       if (!control.stopping) {
         control.markFailed(StageId.scale); // before failing the links: neighbours then see a stop
