@@ -62,12 +62,25 @@ export interface RunRecord {
   gapMs?: readonly number[];
   /** Realtime runs: per frame, taken by the encoder − due time, ms (empty otherwise). */
   latenessMs?: readonly number[];
+  /** Frames the live drop policy dropped (see DropFigures); absent: read from the run's detail. */
+  dropped?: DropFigures;
+  /** Per switch: request → first encoded bytes of the new size out of the encoder, ms; absent: read from the run's detail. */
+  viewerSwitchMs?: readonly number[];
   /** Slots stages held when the run ended, before the controller took them back (null: unknown). */
   heldAtEnd?: number | null;
   framesInFlight?: number;
   encoders?: number;
   segments: number;
   outcome: string;
+}
+
+/** Frames the live *drop* policy dropped in a run (realtime pacing). */
+export interface DropFigures {
+  total: number;
+  /** Per ladder rung in force when dropped ('other': off the ladder); rungs with none left out. */
+  byRung: Record<string, number>;
+  /** The policy's bound, ms; null: *block* (never drops). */
+  boundMs: number | null;
 }
 
 /** A run's place in what produced it: a single run, Compare's cold run (not counted), or a measured round. */
@@ -105,6 +118,9 @@ export interface RunReport {
   reinitMs: { p50: number; p99: number };
   gapMs?: { p50: number; p99: number };
   latenessMs?: { p50: number; p99: number; max: number };
+  dropped?: DropFigures;
+  /** Request → first encoded bytes of the new size out of the encoder, ms. */
+  viewerSwitchMs?: { p50: number; p99: number };
   heldAtEnd?: number | null;
   framesInFlight?: number;
   encoders?: number;
@@ -129,6 +145,39 @@ export function tailQuantile(values: readonly number[], q: number): number {
   let n = 0;
   for (const v of values) if (Number.isFinite(v)) n++;
   return n >= Math.ceil(1 / (1 - q) - 1e-9) ? quantile(values, q) : NaN;
+}
+
+const viewerSummary = (values: readonly number[]): { p50: number; p99: number } =>
+  ({ p50: quantile(values, 0.5), p99: tailQuantile(values, 0.99) });
+
+/**
+ * The engine's report of the run (RunReport.detail, a PipelineRunReport as JSON) holds the drop
+ * counters and each switch's first encoded bytes: the table reads them from there when the
+ * report was built without them (reports saved before these rows existed have neither).
+ */
+function detailOf(r: RunReport): { drops?: Partial<DropFigures>; switches?: { toFirstBytesMs?: unknown }[] } | null {
+  return typeof r.detail === 'object' && r.detail !== null ? r.detail as { drops?: Partial<DropFigures>; switches?: { toFirstBytesMs?: unknown }[] } : null;
+}
+
+/** The run's drop figures (its own, else from its detail), or null when it has none. */
+export function dropsOf(r: RunReport): DropFigures | null {
+  if (r.dropped) return r.dropped;
+  const d = detailOf(r)?.drops;
+  if (!d || typeof d.total !== 'number') return null;
+  return { total: d.total, byRung: { ...(d.byRung ?? {}) } as Record<string, number>, boundMs: typeof d.boundMs === 'number' ? d.boundMs : null };
+}
+
+/** Request → first encoded bytes of the new size, per switch (its own summary, else from its detail). */
+export function viewerSwitchOf(r: RunReport): { p50: number; p99: number } {
+  if (r.viewerSwitchMs) return r.viewerSwitchMs;
+  const values = (detailOf(r)?.switches ?? []).map((s) => s.toFirstBytesMs).filter((v): v is number => typeof v === 'number');
+  return viewerSummary(values);
+}
+
+/** "45 (240p: 14, 360p: 15)": a drop count with the rungs it happened at. */
+export function formatDrops(total: number, byRung: Record<string, number>): string {
+  const parts = Object.entries(byRung).filter(([, n]) => n > 0).map(([rung, n]) => `${/^\d+$/.test(rung) ? `${rung}p` : rung}: ${n}`);
+  return parts.length > 0 ? `${total} (${parts.join(', ')})` : String(total);
 }
 
 /** Frames slower than `factor` × the median latency. */
@@ -192,6 +241,8 @@ export function buildReport(r: RunRecord): RunReport {
     reinitMs: { p50: quantile(r.reinitMs, 0.5), p99: tailQuantile(r.reinitMs, 0.99) },
     gapMs: { p50: quantile(r.gapMs ?? [], 0.5), p99: tailQuantile(r.gapMs ?? [], 0.99) },
     latenessMs: { p50: quantile(r.latenessMs ?? [], 0.5), p99: tailQuantile(r.latenessMs ?? [], 0.99), max: maxOf(r.latenessMs ?? [], NaN) },
+    ...(r.dropped ? { dropped: r.dropped } : {}),
+    ...(r.viewerSwitchMs ? { viewerSwitchMs: viewerSummary(r.viewerSwitchMs) } : {}),
     heldAtEnd: r.heldAtEnd ?? null,
     ...(r.framesInFlight ? { framesInFlight: r.framesInFlight } : {}),
     ...(r.encoders ? { encoders: r.encoders } : {}),
@@ -221,6 +272,8 @@ const GAP_SPANS = 'last old-size frame into the old encoder → first new-size f
 /** Tail rows say how many values they need (see tailQuantile). */
 const needs = (spans: string, n: number): string => `${spans}; shown from ${n} values on (fewer: –)`;
 const LATENESS_SPANS = 'frame taken by the encoder − when it was due (start + index × frame interval); realtime runs only';
+const VIEWER_SPANS = "request (the click, or the scheduled frame taken by the scaler) → first encoded bytes of the new size out of its encoder; misses the page's and the player's own delay";
+const DROP_SPANS = 'frames the scaler dropped, realtime with the drop policy: each would have reached the encoders over 3 frame intervals late (block never drops; max pacing always blocks); per rung in force when dropped';
 
 /** The comparison table, one column per report. */
 export function reportRows(reports: readonly RunReport[]): ReportRow[] {
@@ -251,16 +304,21 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     row('switchP99', 'switch cost p99', needs(SWITCH_SPANS, 100), 'ms', -1, (r) => r.switchLatencyMs.p99),
     row('reinitP50', 'encoder re-init p50', REINIT_SPANS, 'ms', -1, (r) => r.reinitMs.p50),
     row('reinitP99', 'encoder re-init p99', needs(REINIT_SPANS, 100), 'ms', -1, (r) => r.reinitMs.p99),
+    row('switchViewerP50', 'switch cost to the viewer p50', VIEWER_SPANS, 'ms', -1, (r) => viewerSwitchOf(r).p50),
+    row('switchViewerP99', 'switch cost to the viewer p99', needs(VIEWER_SPANS, 100), 'ms', -1, (r) => viewerSwitchOf(r).p99),
     row('gapP50', 'switch gap at the encoder p50', GAP_SPANS, 'ms', -1, (r) => r.gapMs?.p50 ?? NaN),
     row('gapP99', 'switch gap at the encoder p99', needs(GAP_SPANS, 100), 'ms', -1, (r) => r.gapMs?.p99 ?? NaN),
     row('latenessP50', 'lateness p50 (realtime)', LATENESS_SPANS, 'ms', -1, (r) => r.latenessMs?.p50 ?? NaN),
     row('latenessP99', 'lateness p99 (realtime)', needs(LATENESS_SPANS, 100), 'ms', -1, (r) => r.latenessMs?.p99 ?? NaN),
+    row('dropped', 'dropped', DROP_SPANS, 'frames', -1, (r) => (r.pacing === 'realtime' ? dropsOf(r)?.total ?? NaN : NaN)),
     row('heldAtEnd', 'slots held at the end', 'slots the stages still held when the run ended, counted before they were taken back: after a finished run, any is a leak', 'slots', -1, (r) => r.heldAtEnd ?? NaN),
     row('segments', 'segments', 'encoded segments (one per output size run)', '', 0, (r) => r.segments),
   );
   // Rows a run may not have at all (lateness at max pacing, a gap without switches): only when some run has them.
-  const optional = new Set(['gapP50', 'gapP99', 'latenessP50', 'latenessP99', 'heldAtEnd']);
-  return rows.filter((r) => !optional.has(r.key) || r.values.some(Number.isFinite));
+  const optional = new Set(['gapP50', 'gapP99', 'switchViewerP50', 'switchViewerP99', 'latenessP50', 'latenessP99', 'heldAtEnd']);
+  // Drops only when some run could drop (the drop policy); a block run beside it shows its 0.
+  const dropping = reports.some((r) => dropsOf(r)?.boundMs != null);
+  return rows.filter((r) => (r.key === 'dropped' ? dropping : !optional.has(r.key) || r.values.some(Number.isFinite)));
 }
 
 function csvCell(value: string): string {

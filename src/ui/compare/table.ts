@@ -7,7 +7,7 @@
  */
 import { spreadOf, verdictOf, type Spread, type Verdict } from '../../metrics/rounds.ts';
 import { formatBytes, formatNumber } from '../format.ts';
-import { bestOf, reportRows, type ReportRow, type RunReport } from './report.ts';
+import { bestOf, dropsOf, formatDrops, reportRows, type ReportRow, type RunReport } from './report.ts';
 
 export interface TableColumn {
   title: string;
@@ -63,6 +63,20 @@ export function formatCell(key: string, v: number): string {
   return formatNumber(v, 1);
 }
 
+/** A run's cell: its number, and for drops the rungs they happened at ("45 (240p: 14, …)"). */
+function runCellText(key: string, v: number, run: RunReport): string {
+  const drops = key === 'dropped' && Number.isFinite(v) ? dropsOf(run) : null;
+  return drops ? formatDrops(drops.total, drops.byRung) : formatCell(key, v);
+}
+
+/** Drops of several rounds by rung, summed: a mode column says where its drops happened. */
+function dropsByRungText(runs: readonly RunReport[]): string {
+  const byRung: Record<string, number> = {};
+  for (const r of runs) for (const [rung, n] of Object.entries(dropsOf(r)?.byRung ?? {})) byRung[rung] = (byRung[rung] ?? 0) + n;
+  const text = formatDrops(0, byRung);
+  return text === '0' ? '' : ` · all rounds by rung${text.slice(1)}`;
+}
+
 /** "median (min–max)"; the median alone for one round; "–" for none. */
 export function formatSpread(key: string, s: Spread): string {
   if (s.n === 0) return '–';
@@ -96,7 +110,7 @@ function plainModel(runs: readonly RunReport[]): TableModel {
   const columns = runs.map((r): TableColumn => ({ title: r.label, note: `${r.mode} · ${r.codec} · ${outcomeWord(r)}`, mode: r.mode, kind: r.role === 'cold' ? 'cold' : 'run' }));
   const rows = reportRows(runs).map((row): TableRow => {
     const best = bestOf(row);
-    return { ...rowHead(row), verdict: null, cells: row.values.map((v, i) => ({ text: formatCell(row.key, v), value: v, best: best[i] ?? false })) };
+    return { ...rowHead(row), verdict: null, cells: row.values.map((v, i) => ({ text: runCellText(row.key, v, runs[i]!), value: v, best: best[i] ?? false })) };
   });
   return { columns, rows, compared: false };
 }
@@ -119,10 +133,13 @@ function compareModel(runs: readonly RunReport[], measured: readonly RunReport[]
   // Rows come from every run (so a memory kind measured only in the cold run still gets its row).
   const all = [...cold, ...measured];
   const rows = reportRows(all).map((row): TableRow => {
-    const coldCells = cold.map((_r, i): TableCell => ({ text: formatCell(row.key, row.values[i]!), value: row.values[i]!, best: false }));
+    const coldCells = cold.map((r, i): TableCell => ({ text: runCellText(row.key, row.values[i]!, r), value: row.values[i]!, best: false }));
     const spreads = byMode.map((group) => spreadOf(group.map((r) => row.values[all.indexOf(r)]!)));
     const verdict = verdictText(verdictOf(spreads, row.better, row.byConstruction), modes, row.better);
-    const modeCells = spreads.map((s, i): TableCell => ({ text: formatSpread(row.key, s), value: s.median, best: verdict.best === modes[i], spread: s }));
+    const modeCells = spreads.map((s, i): TableCell => ({
+      text: formatSpread(row.key, s) + (row.key === 'dropped' ? dropsByRungText(byMode[i]!) : ''),
+      value: s.median, best: verdict.best === modes[i], spread: s,
+    }));
     return { ...rowHead(row), cells: [...coldCells, ...modeCells], verdict };
   });
   return { columns, rows, compared: true };
