@@ -110,6 +110,7 @@ export class App implements Dashboard {
             h('label', {}, 'Allocation', e.mode),
             h('label', {}, 'Codec', e.codec),
             h('label', {}, 'Pacing', e.pacing),
+            h('label', {}, 'Behind', e.livePolicy),
             h('label', {}, 'Switching', e.switching),
             h('label', { class: 'every' }, 'Every N frames', e.everyN),
             h('label', { class: 'seed' }, 'Storm seed', e.seed),
@@ -149,8 +150,7 @@ export class App implements Dashboard {
     e.sampleButton.addEventListener('click', () => void this.useSample());
     e.start.addEventListener('click', () => void this.startSingle());
     e.stop.addEventListener('click', () => this.stop());
-    e.switching.addEventListener('change', () => this.syncControls());
-    e.backend.addEventListener('change', () => this.syncControls());
+    for (const c of [e.switching, e.backend, e.pacing]) c.addEventListener('change', () => this.syncControls());
     void webCodecsEncodersChecked.then(() => this.syncControls());
 
     wireDrop(e.dropOverlay, (file) => {
@@ -245,6 +245,7 @@ export class App implements Dashboard {
         encoderSwitch: e.encoderSwitch.value === 'new-encoder' ? 'new-encoder' : 'reconfigure',
       },
       pacing: e.pacing.value as RunSettings['pacing'],
+      livePolicy: e.pacing.value === 'realtime' && e.livePolicy.value === 'drop' ? 'drop' : 'block',
       schedule: scheduleFrom(e.switching.value, e.everyN.value, e.seed.value),
       startRung: this.selectedRung,
     };
@@ -274,6 +275,7 @@ export class App implements Dashboard {
   private syncControls(): void {
     const e = this.el;
     const running = this.busy;
+    e.livePolicy.disabled = running || e.pacing.value !== 'realtime'; // max speed always blocks
     for (const c of [e.backend, e.mode, e.codec, e.pacing, e.switching, e.everyN, e.seed, e.framesInFlight, e.encoders, e.holdFrames, e.encoderSwitch, e.fileInput, e.sampleButton]) c.disabled = running;
     const webcodecs = e.backend.value === 'webcodecs';
     e.encoders.closest('label')!.hidden = webcodecs;

@@ -14,6 +14,7 @@ import type { PacingMode } from '../pipeline/control-block.ts';
 import type { PipelineRunReport } from '../pipeline/run-report.ts';
 import type { AllocationMode } from '../pool/modes/index.ts';
 import type { CodecBackendName, WebCodecsOptions } from '../codec/backends.ts';
+import type { LivePolicy } from '../pipeline/stages/live-drop.ts';
 
 export type AllocationModeChoice = AllocationMode;
 
@@ -29,6 +30,8 @@ export interface RunSettings {
   /** WebCodecs only: frames held open, and how the encoder changes size. */
   webcodecs: WebCodecsOptions;
   pacing: PacingMode;
+  /** Realtime only: block (keep every frame) or drop (frames over 3 intervals late). Default block. */
+  livePolicy?: LivePolicy;
   schedule: SwitchSchedule;
   startRung: LadderRung;
 }
