@@ -22,7 +22,21 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { build, preview, type PreviewServer } from 'vite';
-import { PageWorkers, type SamplingNode, type SamplingProfile, type WorkerTarget } from './support/cdp.ts';
+import { PlaywrightWorkers, waitForWorker, type WorkerTarget } from '../lab/cdp.ts';
+
+/** One node of V8's sampling heap profile (HeapProfiler.SamplingHeapProfileNode). */
+interface SamplingNode {
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number; scriptId: string };
+  /** Bytes sampled at this node itself (V8 scales each sample by its sampling probability). */
+  selfSize: number;
+  id: number;
+  children: SamplingNode[];
+}
+
+interface SamplingProfile {
+  head: SamplingNode;
+  samples: { size: number; nodeId: number; ordinal: number }[];
+}
 import { testClip } from './support/clips.ts';
 import { chooseFile, expectDescribed, setControls, waitForRunEnd } from './support/dashboard.ts';
 import { SourceMaps } from './support/source-map.ts';
@@ -222,18 +236,18 @@ async function profileRun(page: Page, context: BrowserContext, mode: 'pooled' | 
   await expectDescribed(page, clip.split('/').pop()!, `${CLIP.width}×${CLIP.height}`);
   await setControls(page, { mode, codec: 'h264', pacing: 'max', switching: 'manual' });
   await page.locator('[data-rung="240"]').click();
-  const workers = await PageWorkers.attach(context, page);
+  const workers = await PlaywrightWorkers.attach(await context.newCDPSession(page));
   try {
     await page.getByTestId('start').click();
     const targets = {} as Record<Stage, WorkerTarget>;
-    for (const stage of STAGES) targets[stage] = await workers.waitFor(new RegExp(`/${stage}\\.worker-[^/]*\\.js`));
-    await Promise.all(STAGES.map((s) => workers.send(targets[s], 'HeapProfiler.enable')));
+    for (const stage of STAGES) targets[stage] = await waitForWorker(workers, new RegExp(`/${stage}\\.worker-[^/]*\\.js`));
+    await Promise.all(STAGES.map((s) => workers.sendWorker(targets[s], 'HeapProfiler.enable')));
     const before = await waitForFrames(page, 2, WARMUP, 120_000);
-    await Promise.all(STAGES.map((s) => workers.send(targets[s], 'HeapProfiler.startSampling', {
+    await Promise.all(STAGES.map((s) => workers.sendWorker(targets[s], 'HeapProfiler.startSampling', {
       samplingInterval: SAMPLING_INTERVAL, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
     })));
     await waitForFrames(page, 2, FRAMES - TAIL, 150_000);
-    const profiles = await Promise.all(STAGES.map((s) => workers.send<{ profile: SamplingProfile }>(targets[s], 'HeapProfiler.stopSampling')));
+    const profiles = await Promise.all(STAGES.map((s) => workers.sendWorker<{ profile: SamplingProfile }>(targets[s], 'HeapProfiler.stopSampling')));
     const after = (await counters(page))!;
     await waitForRunEnd(page, 60_000);
     const maps = new SourceMaps(DIST, ROOT);

@@ -1,34 +1,55 @@
 /**
- * Counting each byte of the page's renderer once. Measured (lab/experiments/backing-store.ts,
- * README "Lab"): backingStorageSize counts an isolate's ordinary ArrayBuffers only — not
- * SharedArrayBuffers, not WebAssembly.Memory, shared or not. So the kinds are disjoint:
+ * Counting each byte of the page's renderer once. Measured (lab/experiments/, README "Lab"):
+ * backingStorageSize counts an isolate's ordinary ArrayBuffers only — not SharedArrayBuffers,
+ * not WebAssembly.Memory, shared or not; embedderHeapUsedSize is that isolate's Oilpan heap,
+ * outside V8's; WebAssembly memories are mappings of their own (lab/smaps.ts). So the kinds
+ * are disjoint:
  *
  *   V8 heaps (page + each worker, totalSize: committed heap pages)
- *   + backing stores (page + each worker: each ArrayBuffer belongs to one isolate)
- *   + the pool's arena (one shared WebAssembly.Memory, counted once, from the app)
- *   + each codec worker's WASM memory (from the app)
+ *   + backing stores + Oilpan heaps (page + each worker)
+ *   + the pool's arena and the codecs' WASM memories (resident, from smaps; else committed, from the app)
+ *   + binary and libraries + shared memory + JIT code (smaps)
  *   = measured;  unaccounted = renderer PSS − measured, no fitted constant.
+ *
+ * One overlap is known and small: V8's code space pages are in the heaps' totalSize and in
+ * the JIT code mappings (memory-infra: v8/*\/heap/code_space, ≈ 0.5–1 MB per isolate).
  */
 import type { LabAccount, LabHeap, LabInApp, LabOs, LabWorker } from './protocol.ts';
+import type { RendererSplit } from './smaps.ts';
 
 const orZero = (v: number | null | undefined) => (v !== null && v !== undefined && Number.isFinite(v) ? v : 0);
 
-export function account(page: LabHeap | null, workers: readonly LabWorker[], os: LabOs | null, inApp: LabInApp | null): LabAccount {
+/** `accountable` false: the sample has no split of its own, so no `unaccounted` (see probe.ts SPLIT_EVERY). */
+export function account(page: LabHeap | null, workers: readonly LabWorker[], os: LabOs | null, inApp: LabInApp | null, split: RendererSplit | null = null, accountable = true): LabAccount {
   const pageHeap = orZero(page?.total);
   const workerHeaps = workers.reduce((s, w) => s + w.total, 0);
   const backingStores = orZero(page?.backing) + workers.reduce((s, w) => s + w.backing, 0);
-  const pool = orZero(inApp?.poolCommitted);
-  const wasm = orZero(inApp?.wasmDecode) + orZero(inApp?.wasmScale) + orZero(inApp?.wasmEncode);
-  const measured = pageHeap + workerHeaps + backingStores + pool + wasm;
+  const blinkHeaps = orZero(page?.blink) + workers.reduce((s, w) => s + orZero(w.blink), 0);
+  const poolCommitted = orZero(inApp?.poolCommitted);
+  const wasmCommitted = orZero(inApp?.wasmDecode) + orZero(inApp?.wasmScale) + orZero(inApp?.wasmEncode);
+  let pool = poolCommitted;
+  let wasm = wasmCommitted;
+  if (split) {
+    // The arena is the memory whose committed size is the app's poolCommitted; every other one is a codec's (or another wasm module's).
+    const arena = poolCommitted > 0 ? split.wasm.find((m) => m.size === poolCommitted) : undefined;
+    pool = arena?.pss ?? 0;
+    wasm = split.wasm.reduce((s, m) => s + m.pss, 0) - pool;
+  }
+  const osKinds = split ? split.files + split.shared + split.code : 0;
+  const measured = pageHeap + workerHeaps + backingStores + blinkHeaps + pool + wasm + osKinds;
   const rendererProcess = os?.processes.find((p) => p.workers) ?? null;
   const size = (p: { rss: number; pss: number | null }) => p.pss ?? p.rss;
-  const renderer = rendererProcess ? size(rendererProcess) : null;
+  // With a split, the renderer's PSS is the split's own total: kinds and whole from one reading.
+  const renderer = rendererProcess ? (split?.pid === rendererProcess.pid ? split.total : size(rendererProcess)) : null;
   const all = os ? (os.pss ?? os.rss) : null;
   return {
     rendererPid: rendererProcess?.pid ?? null,
     renderer,
     otherProcesses: all !== null && renderer !== null ? all - renderer : all,
-    pageHeap, workerHeaps, backingStores, pool, wasm, measured,
-    unaccounted: renderer !== null ? renderer - measured : null,
+    pageHeap, workerHeaps, backingStores, blinkHeaps,
+    pool, wasm, wasmBasis: split ? 'resident' : 'committed', poolCommitted, wasmCommitted,
+    files: split?.files ?? null, sharedMemory: split?.shared ?? null, jitCode: split?.code ?? null, otherPrivate: split?.otherPrivate ?? null, splitAt: split?.at ?? null,
+    measured,
+    unaccounted: renderer !== null && accountable ? renderer - measured : null,
   };
 }

@@ -158,7 +158,8 @@ export class FlatPage implements TargetBus {
 /** The subset of Playwright's CDPSession this needs (so lab/ does not depend on @playwright/test). */
 export interface CdpSessionLike {
   send(method: never, params?: never): Promise<unknown>;
-  on(event: never, listener: (params: never) => void): unknown;
+  // `never`: Playwright's overloaded, event-typed `on` is assignable to it; the class calls it through its own narrower type.
+  on(event: never, listener: never): unknown;
   detach(): Promise<void>;
 }
 

@@ -6,7 +6,8 @@ export const BACKING_NOTE =
   'a 128 MiB SharedArrayBuffer or WebAssembly.Memory (shared or not, allocated there or handed over) adds nothing to any isolate\'s. ' +
   "So the pool's arena and the codecs' WASM memories come from the app's own figures, each counted once, and unaccounted = renderer PSS − (heaps + buffers + pool + codec WASM).";
 
-/** Checked on a worker session and a browser trace, Chromium 156. */
+/** lab/experiments/gc-trace.ts, Chromium 156 (lab/gc-watch.ts). */
 export const GC_NOTE =
-  'No GC counts per worker: on a worker session Performance.getMetrics does not exist and Runtime.getHeapUsage has no GC figure; ' +
-  'a browser trace (devtools.timeline) has MinorGC / MajorGC per thread, but delivers them only when tracing ends, so they cannot be charted live.';
+  'GC counts per worker come from V8\'s trace events (disabled-by-default-v8.gc: scavenges and mark-compacts, their pauses summed), ' +
+  'traced in back-to-back 1 s windows because a trace delivers its events only when it ends: counts lag by up to 2 s and miss what falls in the flush between windows. ' +
+  'Worker threads are matched to workers by start order, only while the renderer has as many worker threads as the page has workers.';

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { chooseFile, click, markPage, select, waitForApp, waitForEnd } from './drive.ts';
 import type { Lab } from './lab.ts';
 import type { ProbeSample } from './probe.ts';
+import type { LabStatus } from './protocol.ts';
 
 export interface HeadlessOptions {
   file: string | null;
@@ -22,7 +23,15 @@ export interface LabReport {
   mode: string | null;
   pacing: string;
   browser: string;
-  probe: { enabled: boolean; intervalMs: number; samples: number; tookMsP50: number | null; tookMsP99: number | null };
+  probe: {
+    enabled: boolean; intervalMs: number; samples: number; tookMsP50: number | null; tookMsP99: number | null;
+    /** Samples per second while the run's workers were up. */
+    runRateHz: number | null;
+    /** The browser's CPU answering the probe (idle, paused vs running), from the lab's start. */
+    answering: LabStatus['answering'];
+    /** Share of the run's wall time the GC watcher traced. */
+    gcCoverage: number | null;
+  };
   status: string;
   /** The app's own run reports (results panel), as its JSON export has them. */
   runs: unknown[];
@@ -60,11 +69,21 @@ export async function runHeadless(lab: Lab, opts: HeadlessOptions): Promise<LabR
     mode: opts.compare ? null : opts.mode,
     pacing: opts.pacing,
     browser: version.product,
-    probe: { enabled: lab.probe !== null, intervalMs: lab.feed.status.intervalMs, samples: samples.length, tookMsP50: quantile(took, 0.5), tookMsP99: quantile(took, 0.99) },
+    probe: {
+      enabled: lab.probe !== null, intervalMs: lab.feed.status.intervalMs, samples: samples.length, tookMsP50: quantile(took, 0.5), tookMsP99: quantile(took, 0.99),
+      runRateHz: runRate(samples), answering: lab.feed.status.answering, gcCoverage: lab.gc?.coverage ?? null,
+    },
     status,
     runs: state.reports,
     samples,
   };
+}
+
+/** Samples per second from the first to the last sample with three or more workers up. */
+function runRate(samples: ProbeSample[]): number | null {
+  const run = samples.filter((s) => s.workers.length >= 3);
+  if (run.length < 2) return null;
+  return ((run.length - 1) * 1000) / (run.at(-1)!.t - run[0]!.t);
 }
 
 export function writeReport(path: string, report: LabReport): void {

@@ -5,10 +5,12 @@
  */
 import { FlatPage } from './cdp.ts';
 import { findBrowser, launchBrowser, type LaunchedBrowser } from './chromium.ts';
+import { browserCpuRate } from './cost.ts';
+import { GcWatcher } from './gc-watch.ts';
 import { LabFeed } from './feed.ts';
 import { osMemoryLimits } from './os-memory.ts';
 import { startProbe, type Probe } from './probe.ts';
-import type { LabInApp } from './protocol.ts';
+import type { LabInApp, LabStatus } from './protocol.ts';
 import { BACKING_NOTE, GC_NOTE } from './findings.ts';
 import { startLabServer, type LabServer } from './server.ts';
 
@@ -21,6 +23,10 @@ export interface LabOptions {
   intervalMs?: number;
   /** False: no probe (to measure what the probe costs). */
   probe?: boolean;
+  /** False: no live GC counts (no tracing). */
+  gc?: boolean;
+  /** Seconds of each half of the answering-cost measurement at start (probe paused, then running); 0: not measured. */
+  costSeconds?: number;
   env?: NodeJS.ProcessEnv;
   browserArgs?: string[];
 }
@@ -30,6 +36,7 @@ export interface Lab {
   readonly browser: LaunchedBrowser;
   readonly page: FlatPage;
   readonly probe: Probe | null;
+  readonly gc: GcWatcher | null;
   readonly feed: LabFeed;
   /** Navigates the lab's page to `path` on the lab's server and waits for its load event. */
   open(path: string): Promise<void>;
@@ -39,7 +46,7 @@ export interface Lab {
 export async function startLab(opts: LabOptions): Promise<Lab> {
   const executable = findBrowser(opts.env ?? process.env);
   const intervalMs = opts.intervalMs ?? 100;
-  const feed = new LabFeed({ lab: true, intervalMs, osLimits: osMemoryLimits(), gc: { available: false, note: GC_NOTE }, backingNote: BACKING_NOTE });
+  const feed = new LabFeed({ lab: true, intervalMs, osLimits: osMemoryLimits(), gc: { available: opts.gc !== false && opts.probe !== false, note: GC_NOTE }, backingNote: BACKING_NOTE, answering: null });
   const server = await startLabServer(feed, opts.port);
   let browser: LaunchedBrowser | null = null;
   try {
@@ -47,11 +54,14 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     const page = await FlatPage.connect(browser.wsEndpoint);
     await page.sendPage('Page.enable');
     const inApp = () => page.evaluate<LabInApp | null>('globalThis.__framepoolLabInApp?.() ?? null');
-    const probe = opts.probe === false ? null : startProbe(page, { rootPid: browser.pid, intervalMs, inApp });
+    let probe: Probe | null = null;
+    const gc = opts.probe === false || opts.gc === false ? null
+      : new GcWatcher(page, () => probe?.samples.at(-1)?.account.rendererPid ?? null, () => page.workers().map((w) => w.targetId));
+    probe = opts.probe === false ? null : startProbe(page, { rootPid: browser.pid, intervalMs, inApp, gc: gc ?? undefined });
     probe?.onSample((s) => feed.publish(s));
     const b = browser;
     const lab: Lab = {
-      server, browser: b, page, probe, feed,
+      server, browser: b, page, probe, gc, feed,
       async open(path: string) {
         const loaded = page.nextPageEvent('Page.loadEventFired');
         const r = await page.sendPage<{ errorText?: string }>('Page.navigate', { url: new URL(path, server.url).href });
@@ -59,6 +69,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         await loaded;
       },
       async close() {
+        await gc?.stop();
         await probe?.stop();
         await page.close();
         await b.close();
@@ -66,10 +77,23 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       },
     };
     await lab.open(opts.path ?? '/');
+    const seconds = opts.costSeconds ?? 0;
+    if (probe && seconds > 0) feed.status.answering = await answeringCost(probe, seconds);
     return lab;
   } catch (e) {
     await browser?.close();
     await server.close();
     throw e;
   }
+}
+
+/** The idle browser's CPU with the probe paused, then running (what answering it costs the browser). */
+async function answeringCost(probe: Probe, seconds: number): Promise<LabStatus['answering']> {
+  const read = () => probe.readOs();
+  probe.paused = true;
+  await new Promise((r) => setTimeout(r, 500)); // answers in flight land first
+  const paused = await browserCpuRate(read, seconds * 1000);
+  probe.paused = false;
+  const probing = await browserCpuRate(read, seconds * 1000);
+  return paused !== null && probing !== null ? { pausedCpuMsPerS: paused, probingCpuMsPerS: probing, seconds } : null;
 }

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   // Until the lab is up, a signal just exits: the browser is killed by its exit hook (chromium.ts).
   process.once('SIGINT', () => void close().finally(() => process.exit(130)));
   process.once('SIGTERM', () => void close().finally(() => process.exit(143)));
-  lab = await startLab({ headless: cli.headless, port: cli.port, probe: cli.probe });
+  lab = await startLab({ headless: cli.headless, port: cli.port, probe: cli.probe, costSeconds: 2 });
   try {
     if (cli.headless) {
       const report = await runHeadless(lab, { file: cli.file, mode: cli.mode, pacing: cli.pacing, compare: cli.compare, timeoutMs: cli.timeoutMs });

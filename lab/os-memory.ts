@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 export interface ProcessMemory {
   pid: number;
@@ -14,7 +15,13 @@ export interface ProcessMemory {
   rss: number;
   /** Bytes; null where the OS does not give it. */
   pss: number | null;
-  /** Has dedicated-worker threads: the renderer of a page with workers (Linux only). */
+  /** PSS split (Linux smaps_rollup): private anonymous, file-backed, shared memory. */
+  pssAnon?: number;
+  pssFile?: number;
+  pssShmem?: number;
+  /** CPU time, user + system, since the process started, ms (Linux /proc/<pid>/stat). */
+  cpuMs?: number;
+  /** The page's renderer: the last renderer seen with dedicated-worker threads, kept between runs (Linux only). */
   workers?: boolean;
 }
 
@@ -45,6 +52,11 @@ function kbField(text: string | null, field: string): number | null {
   return m ? Number(m[1]) * 1024 : null;
 }
 
+/** "pid (comm) state ppid …" after the comm (which may hold spaces and parentheses). */
+function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** pid → parent pid for every process (Linux). */
 function linuxParents(): Map<number, number> {
   const parents = new Map<number, number>();
@@ -52,11 +64,19 @@ function linuxParents(): Map<number, number> {
     if (!/^\d+$/.test(name)) continue;
     const stat = readProc(`/proc/${name}/stat`);
     if (!stat) continue;
-    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    parents.set(Number(name), Number(rest[1]));
+    parents.set(Number(name), Number(statFields(stat)[1]));
   }
   return parents;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on Linux builds). */
+const USER_HZ = 100;
+
+/** CPU time of a process from its /proc/<pid>/stat text, ms (Linux). */
+function cpuMsOf(stat: string): number {
+  const f = statFields(stat);
+  // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 once pid and comm are cut.
+  return ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
 }
 
 /** `root` and all its descendants, given pid → parent. */
@@ -78,15 +98,19 @@ export function processTree(root: number, parents: Map<number, number>): number[
   return out;
 }
 
-/** Whether a process has threads named like Blink's dedicated workers ("DedicatedWorker …"). */
-function hasWorkerThreads(pid: number): boolean {
+/** Thread ids of a process's threads named like Blink's dedicated workers ("DedicatedWorker …"), ascending (Linux). */
+export function workerThreadIds(pid: number): number[] {
   let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return false;
+    return [];
   }
-  return tasks.some((tid) => (readProc(`/proc/${pid}/task/${tid}/comm`) ?? '').startsWith('DedicatedWorker'));
+  return tasks.filter((tid) => (readProc(`/proc/${pid}/task/${tid}/comm`) ?? '').startsWith('DedicatedWorker')).map(Number).sort((a, b) => a - b);
+}
+
+function hasWorkerThreads(pid: number): boolean {
+  return workerThreadIds(pid).length > 0;
 }
 
 function linuxType(pid: number, root: number): string {
@@ -95,29 +119,80 @@ function linuxType(pid: number, root: number): string {
   return /--type=([\w-]+)/.exec(cmd)?.[1] ?? 'other';
 }
 
-/** Reads the OS's figures for `root`'s process tree; the tree is re-listed each call. */
+/** How often the process tree is re-listed (listing reads every process's stat on the machine). */
+const TREE_PERIOD_MS = 1000;
+
+/**
+ * How often each process's PSS is re-read. smaps_rollup walks the process's page tables under
+ * its memory-map lock: measured on a renderer busy allocating, reading it at 10 Hz for ten
+ * processes blocked the probe's thread about half the time and held the probe to 4–5 Hz.
+ */
+export const PSS_PERIOD_MS = 1000;
+
+async function readProcAsync(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return null; // the process ended between listing and reading
+  }
+}
+
+interface PssRead { pss: number | null; anon: number | null; file: number | null; shmem: number | null; at: number }
+
+/**
+ * Reads the OS's figures for `root`'s process tree, off the probe's thread (async reads):
+ * RSS and CPU at every call, PSS at most every PSS_PERIOD_MS per process, the tree at most
+ * once a second.
+ */
 export class OsMemoryReader {
   private readonly types = new Map<number, string>();
   private readonly workerThreads = new Map<number, { has: boolean; at: number }>();
+  private tree: { pids: number[]; at: number } = { pids: [], at: -Infinity };
+  private readonly pss = new Map<number, PssRead>();
+  private readonly pssReading = new Set<number>();
+  /** The last renderer seen running workers: still the page's renderer between runs. */
+  pageRenderer: number | null = null;
 
   constructor(readonly root: number, readonly platform = process.platform) {}
 
-  read(): OsMemory | null {
+  async read(): Promise<OsMemory | null> {
     if (this.platform === 'linux') return this.readLinux();
     if (this.platform === 'win32') return null;
     return this.readPs();
   }
 
-  private readLinux(): OsMemory {
+  private refreshPss(pid: number): void {
+    const known = this.pss.get(pid);
+    if (this.pssReading.has(pid) || (known && Date.now() - known.at < PSS_PERIOD_MS)) return;
+    this.pssReading.add(pid);
+    void readProcAsync(`/proc/${pid}/smaps_rollup`).then((rollup) => {
+      this.pss.set(pid, { pss: kbField(rollup, 'Pss'), anon: kbField(rollup, 'Pss_Anon'), file: kbField(rollup, 'Pss_File'), shmem: kbField(rollup, 'Pss_Shmem'), at: Date.now() });
+    }).finally(() => this.pssReading.delete(pid));
+  }
+
+  private async readLinux(): Promise<OsMemory> {
+    const now = performance.now();
+    if (now - this.tree.at > TREE_PERIOD_MS) {
+      this.tree = { pids: processTree(this.root, linuxParents()), at: now };
+      for (const pid of this.pss.keys()) if (!this.tree.pids.includes(pid)) this.pss.delete(pid);
+    }
+    const read = await Promise.all(this.tree.pids.map(async (pid) => {
+      const [status, stat] = await Promise.all([readProcAsync(`/proc/${pid}/status`), readProcAsync(`/proc/${pid}/stat`)]);
+      return { pid, status, stat };
+    }));
     const processes: ProcessMemory[] = [];
-    for (const pid of processTree(this.root, linuxParents())) {
-      const rss = kbField(readProc(`/proc/${pid}/status`), 'VmRSS');
+    for (const { pid, status, stat } of read) {
+      const rss = kbField(status, 'VmRSS');
       if (rss === null) continue; // gone, or a kernel thread
-      const pss = kbField(readProc(`/proc/${pid}/smaps_rollup`), 'Pss');
+      this.refreshPss(pid);
+      const p = this.pss.get(pid);
       let type = this.types.get(pid);
       if (!type) this.types.set(pid, (type = linuxType(pid, this.root)));
-      const entry: ProcessMemory = { pid, type, rss, pss };
-      if (type === 'renderer' && this.rendererHasWorkers(pid)) entry.workers = true;
+      const entry: ProcessMemory = { pid, type, rss, pss: p?.pss ?? null };
+      if (p && p.anon !== null && p.file !== null && p.shmem !== null) Object.assign(entry, { pssAnon: p.anon, pssFile: p.file, pssShmem: p.shmem });
+      if (stat) entry.cpuMs = cpuMsOf(stat);
+      if (type === 'renderer' && this.rendererHasWorkers(pid)) this.pageRenderer = pid;
+      if (pid === this.pageRenderer) entry.workers = true;
       processes.push(entry);
     }
     return summarise(processes);

@@ -8,8 +8,11 @@
  */
 import type { TargetBus, WorkerTarget } from './cdp.ts';
 import { account } from './accounting.ts';
+import { CostMeter } from './cost.ts';
+import type { GcWatcher } from './gc-watch.ts';
 import { OsMemoryReader, type OsMemory } from './os-memory.ts';
-import type { LabAccount, LabInApp } from './protocol.ts';
+import type { LabAccount, LabCost, LabGc, LabInApp } from './protocol.ts';
+import { readRendererSplit, type RendererSplit } from './smaps.ts';
 
 /** One isolate's heap, as Runtime.getHeapUsage gives it (bytes). */
 export interface HeapFigure {
@@ -19,6 +22,8 @@ export interface HeapFigure {
   total: number;
   /** ArrayBuffer backing stores outside the V8 heap, as that isolate accounts them (see README "Lab"). */
   backing: number;
+  /** Oilpan: Blink's garbage-collected C++ objects of that isolate (embedderHeapUsedSize). */
+  blink: number;
   /** Round trip of the request, ms. */
   ms: number;
 }
@@ -29,6 +34,8 @@ export interface WorkerFigure extends HeapFigure {
   url: string;
   /** decode / scale / encode / compile… from the script name, or the name itself. */
   role: string;
+  /** Collections since the probe first saw it (gc-watch.ts), when matched. */
+  gc?: LabGc;
 }
 
 export interface ProbeSample {
@@ -43,6 +50,10 @@ export interface ProbeSample {
   account: LabAccount;
   /** How long taking this sample took, ms. */
   tookMs: number;
+  /** The page's collections (gc-watch.ts). */
+  pageGc?: LabGc;
+  /** What the probe cost over the last second (cost.ts). */
+  cost?: LabCost;
 }
 
 export interface ProbeOptions {
@@ -56,9 +67,11 @@ export interface ProbeOptions {
   keep?: number;
   /** Reads the app's own figures (pool, WASM memories) for the accounting; optional. */
   inApp?: () => Promise<LabInApp | null>;
+  /** Live GC counts (needs a FlatPage: tracing is a browser-level domain); optional. */
+  gc?: GcWatcher;
 }
 
-interface HeapUsage { usedSize: number; totalSize: number; backingStorageSize?: number }
+interface HeapUsage { usedSize: number; totalSize: number; backingStorageSize?: number; embedderHeapUsedSize?: number }
 
 /** decode.worker.ts?worker_file… → decode; anything else → its file name. */
 export function workerRole(url: string): string {
@@ -79,11 +92,22 @@ async function heapOf(send: () => Promise<HeapUsage>, timeoutMs: number): Promis
   const t0 = performance.now();
   const r = await withTimeout(send(), timeoutMs);
   if (!r) return null;
-  return { used: r.usedSize, total: r.totalSize, backing: r.backingStorageSize ?? 0, ms: performance.now() - t0 };
+  return { used: r.usedSize, total: r.totalSize, backing: r.backingStorageSize ?? 0, blink: r.embedderHeapUsedSize ?? 0, ms: performance.now() - t0 };
 }
 
-/** Samples started but not answered, at most. */
-const IN_FLIGHT = 4;
+/**
+ * Samples started but not answered, at most. Under load a busy worker answers in 100–900 ms
+ * (the inspector interrupts it when its thread next gets the CPU), so 10 Hz needs up to ~9 in flight.
+ */
+const IN_FLIGHT = 10;
+
+/**
+ * Every SPLIT_EVERY-th sample also reads the renderer's smaps split (lab/smaps.ts), in parallel
+ * with its heap requests, and only those samples carry the split kinds and `unaccounted`: the
+ * backing stores swing by tens of MB between two collections, so a split read at another moment
+ * than the heaps made "unaccounted" swing as much (measured: 33 → 128 MB between samples).
+ */
+export const SPLIT_EVERY = 5;
 
 async function isSettled(p: Promise<unknown>): Promise<boolean> {
   const pending = Symbol('pending');
@@ -96,10 +120,29 @@ export class Probe {
   private running = true;
   private readonly done: Promise<void>;
   private readonly os: OsMemoryReader | null;
+  private started = 0;
+  private splitReading = false;
+  readonly cost = new CostMeter();
 
   constructor(private readonly bus: TargetBus, private readonly opts: ProbeOptions = {}) {
     this.os = opts.rootPid ? new OsMemoryReader(opts.rootPid) : null;
     this.done = this.loop();
+  }
+
+  /** Starts this sample's split read when due (one at a time); null when not due or not on Linux. */
+  private splitNow(): Promise<RendererSplit | null> | null {
+    const pid = this.os?.pageRenderer ?? null;
+    if (pid === null || this.splitReading || this.os?.platform !== 'linux' || this.started++ % SPLIT_EVERY !== 0) return null;
+    this.splitReading = true;
+    return readRendererSplit(pid).finally(() => { this.splitReading = false; });
+  }
+
+  /** Paused: no sample is started (to measure what sampling costs). */
+  paused = false;
+
+  /** The OS's figures now (null without a root pid). */
+  async readOs(): Promise<OsMemory | null> {
+    return (await this.os?.read()) ?? null;
   }
 
   /** Calls `listener` with every sample from now on; returns the unsubscribe. */
@@ -115,7 +158,9 @@ export class Probe {
     const t0 = performance.now();
     const targets = this.bus.workers();
     const inAppRead = this.opts.inApp ? withTimeout(this.opts.inApp(), timeout) : Promise.resolve(null);
-    const [inApp, page, ...heaps] = await Promise.all([
+    const splitRead = this.splitNow();
+    const [split, inApp, page, ...heaps] = await Promise.all([
+      splitRead,
       inAppRead,
       heapOf(() => this.bus.sendPage<HeapUsage>('Runtime.getHeapUsage'), timeout),
       ...targets.map((w) => heapOf(() => this.bus.sendWorker<HeapUsage>(w, 'Runtime.getHeapUsage'), timeout)),
@@ -125,9 +170,19 @@ export class Probe {
       const heap = heaps[i];
       if (heap && w.attached) workers.push({ id: w.targetId, url: w.url, role: workerRole(w.url), ...heap });
     });
-    const os = this.os?.read() ?? null;
+    const os = (await this.os?.read()) ?? null;
+    // On Linux only a sample with its own split accounts; elsewhere the app's committed figures do (accounting.ts).
+    const accountable = this.os?.platform !== 'linux' || split !== null;
+    const gc = this.opts.gc;
+    if (gc) for (const w of workers) { const c = gc.totals.get(w.id); if (c) w.gc = { ...c }; }
     const pageHeap = (page ?? null) as HeapFigure | null;
-    return { t, page: pageHeap, workers, os, inApp: inApp as LabInApp | null, account: account(pageHeap, workers, os, inApp as LabInApp | null), tookMs: performance.now() - t0 };
+    const sample: ProbeSample = {
+      t, page: pageHeap, workers, os, inApp: inApp as LabInApp | null,
+      account: account(pageHeap, workers, os, inApp as LabInApp | null, split, accountable), tookMs: performance.now() - t0,
+    };
+    const pageGc = gc?.totals.get('page');
+    if (pageGc) sample.pageGc = { ...pageGc };
+    return sample;
   }
 
   /**
@@ -141,17 +196,22 @@ export class Probe {
     const keep = this.opts.keep ?? 200_000;
     const inFlight: Promise<ProbeSample>[] = [];
     const publish = (s: ProbeSample) => {
+      const cost = this.cost.observe(s);
+      if (cost) s.cost = cost;
       this.samples.push(s);
       if (this.samples.length > keep) this.samples.splice(0, this.samples.length - keep);
       for (const l of this.listeners) l(s);
     };
     let next = performance.now();
     while (this.running) {
-      inFlight.push(this.sample());
+      if (!this.paused) inFlight.push(this.sample());
       while (inFlight.length >= IN_FLIGHT) publish(await inFlight.shift()!);
       next += period;
       const wait = next - performance.now();
-      if (wait < 0) next = performance.now(); // late: no burst to catch up
+      // A timer that fires late (a loaded machine) keeps the schedule, so small delays do not add
+      // up to a lower rate (measured: 8.2 Hz at load 20 when every delay reset it); more than a
+      // period behind, it starts afresh rather than bursting to catch up.
+      if (wait < -period) next = performance.now();
       await new Promise((r) => setTimeout(r, Math.max(0, wait)));
       // Publish whatever has answered, in order.
       while (inFlight.length > 0 && await isSettled(inFlight[0]!)) publish(await inFlight.shift()!);

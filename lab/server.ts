@@ -50,6 +50,8 @@ export async function startLabServer(feed: LabFeed, port?: number): Promise<LabS
     configFile: resolve(REPO_ROOT, 'vite.config.ts'),
     logLevel: 'warn',
     clearScreen: false,
+    // Its own dependency cache: a plain `npm run dev` re-optimising the shared one would reload the lab's page mid-run.
+    cacheDir: resolve(REPO_ROOT, 'node_modules/.vite-lab'),
     server: { host: '127.0.0.1', port: chosen, strictPort: true, open: false },
     plugins: [{
       name: 'framepool-lab-feed',

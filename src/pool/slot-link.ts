@@ -119,9 +119,7 @@ export class SlotWriter implements SlotLinkWriter {
       now = sharedNow();
       f.stamps[this.producer] = now;
       // Plain stores, published to the consumer by the queue's head store.
-      pool.setFrameIndex(h, f.frameIndex);
-      pool.setPtsUs(h, f.ptsUs);
-      pool.writeStamps(h, f.stamps);
+      pool.frames.write(pool.slot(h), f);
       if (this.box !== null) this.offerPreview(h);
       // Before the push: once pushed, the consumer may release at any moment.
       pool.transferRef(h, this.producer, this.consumer);
@@ -200,9 +198,7 @@ export class ReadSide {
     f.width = pool.width(h);
     f.height = pool.height(h);
     f.byteLength = pool.byteLength(h);
-    f.frameIndex = pool.frameIndex(h);
-    f.ptsUs = pool.ptsUs(h);
-    pool.readStamps(h, f.stamps);
+    pool.frames.read(pool.slot(h), f);
     if (this.copyOut) {
       const buf = allocateFrameBuffer(this.metrics, this.stage, f.byteLength);
       buf.set(pool.data(h));
@@ -291,7 +287,7 @@ export class SlotReader implements SlotLinkReader {
     const p = this.peeked;
     p.width = this.pool.width(r);
     p.height = this.pool.height(r);
-    p.frameIndex = this.pool.frameIndex(r);
+    p.frameIndex = this.pool.frames.frameIndex(this.pool.slot(r));
     return p;
   }
 

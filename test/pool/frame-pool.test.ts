@@ -6,6 +6,7 @@ import { ClosedError, FailedError, StaleHandleError } from '../../src/pool/error
 import { FramePool, POISON_BYTE } from '../../src/pool/frame-pool.ts';
 import { i420ByteLength } from '../../src/pool/frame-format.ts';
 import { ScenarioWorker } from './helpers.ts';
+import { holders, isLive, readFrameIndex, writeFrameIndex } from './pool-inspect.ts';
 import { WAITER_TIMEOUT_MS, WakeProbe, poolSite } from './wake-probe.ts';
 import { checksum, fillFrame } from './stress-data.ts';
 
@@ -49,7 +50,7 @@ describe('FramePool', () => {
     const sum = fillFrame(pool.data(h), 7, 1);
     pool.addRef(h, StageId.encode);
     pool.transferRef(h, StageId.decode, StageId.scale);
-    expect(pool.refCount(h)).toBe(2);
+    expect(holders(pool, h)).toEqual(['scale', 'encode']);
     const gates = [new SharedArrayBuffer(4), new SharedArrayBuffer(4)];
     const readers = [
       new ScenarioWorker('fanout-reader', { pool: pool.shared, handle: h, stage: StageId.scale, gate: gates[0] }),
@@ -60,11 +61,11 @@ describe('FramePool', () => {
       expect(await readers[1]!.ready()).toBe(sum);
       open(gates[0]!);
       expect(await readers[0]!.result()).toEqual({ sum, again: sum });
-      expect(pool.isLive(h)).toBe(true); // the second consumer still holds it
+      expect(isLive(pool, h)).toBe(true); // the second consumer still holds it
       expect(pool.acquire(32, 18, StageId.decode, 0)).toBeNull();
       open(gates[1]!);
       expect(await readers[1]!.result()).toEqual({ sum, again: sum });
-      expect(pool.isLive(h)).toBe(false);
+      expect(isLive(pool, h)).toBe(false);
       expect(pool.stats().heldSlots).toBe(0);
       expect(pool.acquire(32, 18, StageId.decode, 0)).not.toBeNull();
     } finally {
@@ -77,18 +78,18 @@ describe('FramePool', () => {
     const h = mustAcquire(pool, 8, 8, StageId.scale);
     const view = pool.data(h);
     view.fill(7);
-    pool.setFrameIndex(h, 3);
+    writeFrameIndex(pool, h, 3);
     pool.release(h, StageId.scale);
     expect(view.every((b) => b === POISON_BYTE)).toBe(true); // a kept view reads poison
     expect(() => pool.data(h)).toThrow(StaleHandleError);
     expect(() => pool.release(h, StageId.scale)).toThrow(StaleHandleError);
     expect(() => pool.addRef(h, StageId.encode)).toThrow(StaleHandleError);
-    expect(() => pool.setFrameIndex(h, 4)).toThrow(StaleHandleError);
+    expect(() => pool.slot(h)).toThrow(StaleHandleError);
     // The slot is reused under a new generation; the old handle still fails.
     const again = mustAcquire(pool, 8, 8, StageId.scale);
     expect(again & 1023).toBe(h & 1023);
-    expect(() => pool.frameIndex(h)).toThrow(StaleHandleError);
-    expect(pool.frameIndex(again)).toBe(-1);
+    expect(() => readFrameIndex(pool, h)).toThrow(StaleHandleError);
+    expect(readFrameIndex(pool, again)).toBe(-1);
     // A stage without a reference cannot release someone else's.
     expect(() => pool.release(again, StageId.encode)).toThrow(StaleHandleError);
     pool.release(again, StageId.scale);
@@ -110,8 +111,8 @@ describe('FramePool', () => {
       expect(timedOut!.ms).toBeGreaterThanOrEqual(199);
       expect(woken).toMatchObject({ outcome: 'handle' });
       const got = woken!.outcome === 'handle' ? woken!.value : 0;
-      expect(pool.isLive(got)).toBe(true);
-      expect(pool.holder(got)).toBe(StageId.encode);
+      expect(isLive(pool, got)).toBe(true);
+      expect(holders(pool, got)).toEqual(['encode']);
       expect(got & 1023).toBe(h & 1023); // the released slot, under a new generation
       expect(got).not.toBe(h);
     } finally {
@@ -149,7 +150,7 @@ describe('FramePool', () => {
     const idle = mustAcquire(pool, 32, 32, StageId.scale);
     const held = mustAcquire(pool, 32, 32, StageId.scale);
     const sum = fillFrame(pool.data(held), 1, 1);
-    pool.setFrameIndex(held, 11);
+    writeFrameIndex(pool, held, 11);
     pool.release(idle, StageId.scale);
     // New size: the old class retires but keeps its slots.
     const small = mustAcquire(pool, 16, 16, StageId.scale);
@@ -158,7 +159,7 @@ describe('FramePool', () => {
     expect(pool.stats()).toMatchObject({ slotsRetired: 0, liveSlots: 3 });
     // The held old-size frame is untouched.
     expect(checksum(pool.data(held))).toBe(sum);
-    expect([pool.width(held), pool.height(held), pool.frameIndex(held)]).toEqual([32, 32, 11]);
+    expect([pool.width(held), pool.height(held), readFrameIndex(pool, held)]).toEqual([32, 32, 11]);
     // The new class has its own capacity (old held frames do not block it).
     const small2 = mustAcquire(pool, 16, 16, StageId.scale);
     expect(pool.acquire(16, 16, StageId.scale, 0)).toBeNull();
@@ -211,7 +212,7 @@ describe('FramePool', () => {
   it('leak detector names the stage holding a slot past the deadline', () => {
     const pool = makePool(4);
     const a = mustAcquire(pool, 8, 8, StageId.decode);
-    pool.setFrameIndex(a, 5);
+    writeFrameIndex(pool, a, 5);
     pool.transferRef(a, StageId.decode, StageId.scale);
     const b = mustAcquire(pool, 8, 8, StageId.decode);
     const now = sharedNow();
@@ -239,7 +240,7 @@ describe('FramePool', () => {
       ['encode', 101],
     ]);
     expect(pool.reclaimHeldBy(StageId.encode)).toBe(2);
-    expect(handles.every((h) => !pool.isLive(h))).toBe(true);
+    expect(handles.every((h) => !isLive(pool, h))).toBe(true);
     expect(pool.stats().heldSlots).toBe(0);
     expect(pool.acquire(8, 8, StageId.decode, 0)).not.toBeNull();
   });

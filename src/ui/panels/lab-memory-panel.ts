@@ -6,7 +6,7 @@
  * any other way the route 404s and the panel says which series need the lab.
  */
 import uPlot from 'uplot';
-import type { LabInApp, LabSample, LabStatus } from '../../../lab/protocol.ts';
+import type { LabAccount, LabGc, LabInApp, LabSample, LabStatus } from '../../../lab/protocol.ts';
 import { fill, h } from '../dom.ts';
 import { formatBytes, formatMs } from '../format.ts';
 import type { RunTelemetry } from '../telemetry.ts';
@@ -29,19 +29,22 @@ const otherWorkers = (s: LabSample, pick: 'used' | 'backing'): number | null => 
 const ROLE_COLORS: Record<string, string> = { decode: '#7aa2f7', scale: '#2ac3de', encode: '#ff9e64', other: '#c0caf5' };
 
 function series(): Series[] {
+  const resident = (s: LabSample) => s.account.wasmBasis === 'resident';
   return [
-    { key: 'renderer', label: 'OS: renderer', covers: "resident memory (PSS; RSS where the OS gives no PSS) of the renderer process that runs the page and its workers, from /proc", color: '#f7768e', width: 2, value: (s) => s.account.renderer },
-    { key: 'unaccounted', label: 'unaccounted', covers: 'renderer − (page and worker V8 heaps + backing stores + pool + codec WASM): compiled code, Blink, malloc, segments… shown as it is, no fitted constant', color: '#db4b4b', dash: [4, 3], width: 2, value: (s) => s.account.unaccounted },
-    { key: 'pool', label: 'pool', covers: "the frame arena's committed shared WASM memory, from the app (counted once: no isolate's backing stores include it)", color: '#9ece6a', value: (s) => (s.inApp ? s.account.pool : null) },
-    { key: 'wasm', label: 'codec WASM', covers: "the codec workers' ffmpeg linear memories, from the app (not in backingStorageSize)", color: '#e0af68', value: (s) => (s.inApp ? s.account.wasm : null) },
+    { key: 'renderer', label: 'OS: renderer', covers: "spans: the resident memory (PSS; RSS where the OS gives no PSS) of the renderer process that runs the page and its workers, from /proc. Misses: the browser's other processes (a hidden series)", color: '#f7768e', width: 2, value: (s) => s.account.renderer },
+    { key: 'unaccounted', label: 'unaccounted', covers: 'spans: renderer − every kind below, as it is, no fitted constant; drawn only for samples that read the renderer\'s smaps with their heaps (about 2 per s). What it holds: malloc and PartitionAlloc outside ArrayBuffers (V8 zones, Blink), allocator caches, thread stacks — memory-infra can name them only when no worker runs', color: '#db4b4b', dash: [4, 3], width: 2, value: (s) => s.account.unaccounted },
+    { key: 'pool', label: 'pool', covers: "spans: the frame arena's shared WASM memory — resident pages (PSS of its mapping) on Linux, else the app's committed size. Misses nothing of the arena; counted once (no isolate's buffers include it)", color: '#9ece6a', value: (s) => (s.inApp || resident(s) ? s.account.pool : null) },
+    { key: 'wasm', label: 'codec WASM', covers: "spans: every other WebAssembly memory of the renderer (decoder, both encoders, scaler) — resident pages on Linux, else the codecs' committed sizes from the app (which miss the idle encoder lane)", color: '#e0af68', value: (s) => (s.inApp || resident(s) ? s.account.wasm : null) },
     ...ROLES.flatMap((role): Series[] => [
-      { key: `${role}Heap`, label: `${role} heap`, covers: `${role} worker's V8 heap, live objects (Runtime.getHeapUsage usedSize; all instances of that worker summed)`, color: ROLE_COLORS[role]!, value: (s) => sumRole(s, role, 'used') },
-      { key: `${role}Backing`, label: `${role} buffers`, covers: `${role} worker's ArrayBuffer backing stores (backingStorageSize: ordinary ArrayBuffers only, not SharedArrayBuffers nor WASM memory)`, color: ROLE_COLORS[role]!, dash: [2, 2], value: (s) => sumRole(s, role, 'backing') },
+      { key: `${role}Heap`, label: `${role} heap`, covers: `spans: the ${role} worker's V8 heap, live objects (Runtime.getHeapUsage usedSize; every instance summed). Misses: its committed-but-free pages (in the table), buffers, WASM memory`, color: ROLE_COLORS[role]!, value: (s) => sumRole(s, role, 'used') },
+      { key: `${role}Backing`, label: `${role} buffers`, covers: `spans: the ${role} worker's ArrayBuffer backing stores (backingStorageSize). Misses: SharedArrayBuffers and WASM memory (not in it, measured)`, color: ROLE_COLORS[role]!, dash: [2, 2], value: (s) => sumRole(s, role, 'backing') },
     ]),
-    { key: 'otherHeap', label: 'other workers', covers: 'heaps and backing stores of the page\'s other dedicated workers (e.g. the codec compiler)', color: ROLE_COLORS.other!, show: false, value: (s) => { const a = otherWorkers(s, 'used'); const b = otherWorkers(s, 'backing'); return a === null ? null : a + (b ?? 0); } },
-    { key: 'pageHeap', label: 'page heap', covers: "the page's own V8 heap, live objects (usedSize)", color: '#bb9af7', value: (s) => s.page?.used ?? null },
-    { key: 'pageBacking', label: 'page buffers', covers: "the page's ArrayBuffer backing stores (segments' bytes until they become Blobs, decoded previews…)", color: '#bb9af7', dash: [2, 2], value: (s) => s.page?.backing ?? null },
-    { key: 'others', label: 'OS: other processes', covers: "the browser's other processes together (browser, GPU, network, utilities, spare renderers), PSS", color: '#a9b1d6', dash: [8, 4], show: false, value: (s) => s.account.otherProcesses },
+    { key: 'otherHeap', label: 'other workers', covers: "spans: heaps and buffers of the page's other dedicated workers (e.g. the codec compiler)", color: ROLE_COLORS.other!, show: false, value: (s) => { const a = otherWorkers(s, 'used'); const b = otherWorkers(s, 'backing'); return a === null ? null : a + (b ?? 0); } },
+    { key: 'pageHeap', label: 'page heap', covers: "spans: the page's own V8 heap, live objects (usedSize)", color: '#bb9af7', value: (s) => s.page?.used ?? null },
+    { key: 'pageBacking', label: 'page buffers', covers: "spans: the page's ArrayBuffer backing stores (segments' bytes until they become Blobs, previews…)", color: '#bb9af7', dash: [2, 2], value: (s) => s.page?.backing ?? null },
+    { key: 'blink', label: 'Oilpan', covers: "spans: Blink's garbage-collected C++ heaps of the page and every worker, live bytes (embedderHeapUsedSize)", color: '#73daca', dash: [6, 2], show: false, value: (s) => s.account.blinkHeaps },
+    { key: 'browserCode', label: 'OS: code, shared', covers: "spans: the renderer's file-backed pages (Chromium's binary, libraries, fonts), shared memory (IPC, compositor) and JIT code, from smaps. PSS splits shared pages, so it moves when other renderers start or end", color: '#565f89', dash: [1, 3], show: false, value: (s) => (s.account.files === null ? null : s.account.files + (s.account.sharedMemory ?? 0) + (s.account.jitCode ?? 0)) },
+    { key: 'others', label: 'OS: other processes', covers: "spans: the browser's other processes together (browser, GPU, network, utilities, spare renderers), PSS. Misses: what inside them", color: '#a9b1d6', dash: [8, 4], show: false, value: (s) => s.account.otherProcesses },
   ];
 }
 
@@ -68,6 +71,9 @@ export class LabMemoryPanel {
   private plot: uPlot | null = null;
   private frameRequested = false;
   private last: LabSample | null = null;
+  /** The last account with an `unaccounted` (only some samples carry one). */
+  private lastAccount: LabAccount | null = null;
+  private status: LabStatus | null = null;
   /** 'checking' → 'live' (feed connected) | 'absent' (no lab) | 'lost' (feed ended). */
   state: 'checking' | 'live' | 'absent' | 'lost' = 'checking';
   samples = 0;
@@ -92,6 +98,7 @@ export class LabMemoryPanel {
     // The probe reads the app's own figures (pool, codec WASM) through this, once per sample.
     (globalThis as unknown as { __framepoolLabInApp: () => LabInApp | null }).__framepoolLabInApp = () => inAppOf(this.currentRun());
     this.setState('live');
+    this.status = status;
     this.build(status);
     const source = new EventSource('/__lab/memory');
     source.addEventListener('backlog', (ev) => { for (const s of JSON.parse((ev as MessageEvent<string>).data) as LabSample[]) this.add(s); this.invalidate(); });
@@ -106,7 +113,7 @@ export class LabMemoryPanel {
     fill(this.body,
       h('p', { 'data-testid': 'lab-memory-missing' },
         'These series need the lab: each worker\'s JS heap (used / total) and ArrayBuffer backing stores, the page\'s own heap, ',
-        'the OS\'s resident memory of the browser (RSS, PSS) and the bytes none of them accounts for. ',
+        'the OS\'s resident memory of the browser (RSS, PSS) and the bytes none of them accounts for, each worker\'s garbage collections, and what watching costs. ',
         'A page cannot read its workers\' heaps, so a launcher that owns the browser reads them over the DevTools Protocol. ',
         'Start the app with ', h('code', {}, 'npm run lab'), ' (it opens this page in a Chromium it launches, and charts them here at 10 Hz).'),
       h('p', { class: 'muted' }, 'The charts above (pool, codec WASM, main JS heap) work without it.'));
@@ -117,7 +124,8 @@ export class LabMemoryPanel {
     const notes = h('details', { class: 'notes' }, h('summary', {}, 'What these series count'),
       h('ul', {},
         h('li', {}, status.backingNote),
-        h('li', {}, `Sampled every ${status.intervalMs} ms by the lab (Runtime.getHeapUsage on each worker's own DevTools session; /proc for the OS).`),
+        h('li', {}, `Sampled every ${status.intervalMs} ms by the lab (Runtime.getHeapUsage on each worker's own DevTools session; /proc for the OS). ` +
+          "Committed WASM memory is not resident memory: on Linux the pool and WASM series are their mappings' resident pages, so they can sit far below the app's own charts."),
         h('li', {}, status.gc.note),
         status.osLimits ? h('li', {}, status.osLimits) : null));
     fill(this.body, box, this.table, notes);
@@ -169,21 +177,39 @@ export class LabMemoryPanel {
   private renderTable(): void {
     const s = this.last;
     if (!s) return;
-    const row = (who: string, used: number | null, total: number | null, backing: number | null, extra: string) =>
-      h('tr', {}, h('th', {}, who), h('td', {}, used === null ? '–' : formatBytes(used)), h('td', {}, total === null ? '–' : formatBytes(total)),
-        h('td', {}, backing === null ? '–' : formatBytes(backing)), h('td', {}, extra));
+    const bytes = (v: number | null | undefined) => (v === null || v === undefined ? '–' : formatBytes(v));
+    const gcText = (g: LabGc | undefined) => (g ? `${g.minor} minor, ${g.major} major · ${formatMs(g.pauseMs)} paused` : '–');
+    const row = (who: string, heap: LabSample['page'], gc: LabGc | undefined) =>
+      h('tr', {}, h('th', {}, who), h('td', {}, bytes(heap?.used)), h('td', {}, bytes(heap?.total)), h('td', {}, bytes(heap?.backing)),
+        h('td', {}, bytes(heap?.blink)), h('td', {}, heap ? formatMs(heap.ms) : 'no answer'), h('td', { 'data-cell': 'gc' }, gcText(gc)));
     const a = s.account;
-    const share = a.unaccounted !== null && a.renderer ? ` (${((a.unaccounted / a.renderer) * 100).toFixed(0)}% of the renderer)` : '';
+    const c = s.cost;
+    const answering = this.status?.answering;
+    const th = (text: string, title: string) => h('th', { title }, text);
+    if (a.unaccounted !== null) this.lastAccount = a;
+    const acc = this.lastAccount ?? a;
+    const osSplit = acc.files === null ? '' : `, binary and libraries ${bytes(acc.files)}, shared memory ${bytes(acc.sharedMemory)}, JIT code ${bytes(acc.jitCode)}`;
+    const share = acc.unaccounted !== null && acc.renderer ? ` (${((acc.unaccounted / acc.renderer) * 100).toFixed(0)}% of the renderer's ${formatBytes(acc.renderer)}, read ${((s.t - (acc.splitAt ?? s.t)) / 1000).toFixed(1)} s ago)` : '';
     fill(this.table,
-      h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'heap used'), h('th', {}, 'heap total'), h('th', {}, 'buffers'), h('th', {}, 'answered in · GC'))),
+      h('thead', {}, h('tr', {}, h('th', {}, ''),
+        th('heap used', 'V8 heap, live objects (usedSize): drops at each collection'),
+        th('heap total', 'V8 heap pages committed (totalSize)'),
+        th('buffers', 'ArrayBuffer backing stores (backingStorageSize): not SharedArrayBuffers, not WASM memory'),
+        th('Oilpan', "Blink's C++ heap, live (embedderHeapUsedSize)"),
+        th('answered in', 'round trip of this reading: the worker answers when its thread next gets the CPU'),
+        th('GC since seen', 'collections on that thread since the lab first saw it, from V8 trace events in 1 s windows: lag up to 2 s, miss the flush gaps'))),
       h('tbody', {},
-        row('page', s.page?.used ?? null, s.page?.total ?? null, s.page?.backing ?? null, s.page ? formatMs(s.page.ms) : 'no answer'),
-        ...[...s.workers].sort((x, y) => x.role.localeCompare(y.role)).map((w) =>
-          row(`${w.role} worker`, w.used, w.total, w.backing, `${formatMs(w.ms)}${w.gc ? ` · ${w.gc.count} GCs, ${formatMs(w.gc.pauseMs)}` : ''}`)),
-        h('tr', { 'data-row': 'os' }, h('th', {}, 'OS'), h('td', { colspan: 4 },
-          s.os ? `renderer ${a.renderer === null ? '–' : formatBytes(a.renderer)} · all ${s.os.processes.length} processes PSS ${s.os.pss === null ? '–' : formatBytes(s.os.pss)}, RSS ${formatBytes(s.os.rss)}` : 'not available here')),
-        h('tr', { 'data-row': 'account' }, h('th', {}, 'accounted'), h('td', { colspan: 4, 'data-testid': 'lab-unaccounted' },
-          `measured ${formatBytes(a.measured)} (heaps ${formatBytes(a.pageHeap + a.workerHeaps)}, buffers ${formatBytes(a.backingStores)}, pool ${formatBytes(a.pool)}, codec WASM ${formatBytes(a.wasm)}) · unaccounted ${a.unaccounted === null ? '–' : formatBytes(a.unaccounted)}${share}`)),
+        row('page', s.page, s.pageGc),
+        ...[...s.workers].sort((x, y) => x.role.localeCompare(y.role)).map((w) => row(`${w.role} worker`, w, w.gc)),
+        h('tr', { 'data-row': 'os' }, h('th', {}, 'OS'), h('td', { colspan: 6 },
+          s.os ? `renderer ${bytes(a.renderer)} · all ${s.os.processes.length} processes PSS ${bytes(s.os.pss)}, RSS ${formatBytes(s.os.rss)} (PSS re-read once a second, RSS every sample)` : 'not available here')),
+        h('tr', { 'data-row': 'account' }, h('th', {}, 'accounted'), h('td', { colspan: 6, 'data-testid': 'lab-unaccounted' },
+          `measured ${formatBytes(acc.measured)} (heaps ${formatBytes(acc.pageHeap + acc.workerHeaps)}, buffers ${formatBytes(acc.backingStores)}, Oilpan ${formatBytes(acc.blinkHeaps)}, ` +
+          `pool ${formatBytes(acc.pool)} and WASM ${formatBytes(acc.wasm)} ${acc.wasmBasis}${osSplit}) · unaccounted ${bytes(acc.unaccounted)}${share}`)),
+        h('tr', { 'data-row': 'cost', 'data-testid': 'lab-cost' }, h('th', { title: 'CPU the lab spends watching, per second of wall time' }, 'what this view costs'), h('td', { colspan: 6 },
+          c ? `${c.samplesPerS.toFixed(1)} samples/s, a worker answers in ${c.answerMsP50 === null ? '–' : formatMs(c.answerMsP50)} (median) · the lab's Node process ${c.probeCpuMsPerS.toFixed(0)} ms CPU/s` +
+            ` · the browser ${c.browserCpuMsPerS === null ? '–' : `${c.browserCpuMsPerS.toFixed(0)} ms CPU/s in all (the pipeline's work too)`}` : 'measuring…',
+          answering ? ` · answering the probe cost the idle browser ${Math.max(0, answering.probingCpuMsPerS - answering.pausedCpuMsPerS).toFixed(0)} ms CPU/s (${answering.pausedCpuMsPerS.toFixed(0)} paused → ${answering.probingCpuMsPerS.toFixed(0)} probing, ${answering.seconds} s each at the lab's start; noisy on a loaded machine)` : '')),
       ));
   }
 

@@ -18,6 +18,7 @@ import {
   type BlockingCallsResult,
   type CallOutcome,
 } from './blocking-call.protocol.ts';
+import { writeFrameIndex } from '../pool-inspect.ts';
 import { checksum, fillFrame, sizeSchedule } from '../stress-data.ts';
 
 interface Data {
@@ -211,7 +212,7 @@ const scenarios: Record<string, Scenario> = {
     for (let i = 0; i < (data.count as number); i++) {
       const h = pool.acquire(data.width as number, data.height as number, data.stage as StageId, 5000);
       if (h === null) throw new Error('dead-holder could not acquire');
-      pool.setFrameIndex(h, 100 + i);
+      writeFrameIndex(pool, h, 100 + i);
       handles.push(h);
     }
     ready(handles);

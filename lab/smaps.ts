@@ -1,0 +1,93 @@
+/**
+ * The page's renderer split by what its pages are, from /proc/<pid>/smaps (Linux): the part of
+ * the OS figure that no isolate reports. Measured in this repo (README "Lab", Chromium 156):
+ *
+ * - file-backed mappings: Chromium's binary, its libraries, fonts, ICU data;
+ * - shared mappings (memfd, /dev/shm, rw-s): IPC and compositor buffers shared with the
+ *   browser and GPU processes (PSS splits them between the processes that map them);
+ * - anonymous executable mappings: JIT code (V8's code space, wasm Liftoff/TurboFan code);
+ * - WebAssembly memories: V8 reserves each 32-bit memory with guard regions, so its committed
+ *   part is an anonymous read-write mapping lying between two PROT_NONE reservations of
+ *   ≥ 4 GiB each (the pool's arena and every codec's memory looked so; V8's pointer cage,
+ *   Oilpan's cage and PartitionAlloc's super pages did not). Their PSS is what is resident,
+ *   which can be far below the committed size the app reports;
+ * - the rest of the private memory: V8 and Oilpan heaps, PartitionAlloc (malloc, ArrayBuffer
+ *   backing stores), thread stacks — split further by the isolates' own figures (accounting.ts).
+ *
+ * Reading smaps walks the process's page tables, so the probe does it at most every
+ * SMAPS_PERIOD_MS, not at every sample.
+ */
+import { readFile } from 'node:fs/promises';
+
+export interface WasmMemoryMapping {
+  /** Committed bytes (the mapping's length: the memory's byteLength). */
+  size: number;
+  /** Resident bytes, PSS. */
+  pss: number;
+}
+
+export interface RendererSplit {
+  files: number;
+  shared: number;
+  code: number;
+  wasm: WasmMemoryMapping[];
+  /** Private anonymous memory that is none of the above. */
+  otherPrivate: number;
+  /** PSS of every mapping: the renderer's PSS at the moment of this split. */
+  total: number;
+  /** The process it describes; when it was read (ms since the epoch) and how long reading took. */
+  pid: number;
+  at: number;
+  readMs: number;
+}
+
+const GIB = 1024 ** 3;
+
+interface Mapping { start: number; end: number; perm: string; path: string; pss: number }
+
+/** Parses smaps text into mappings (address range, permissions, path, PSS in bytes). */
+export function parseSmaps(text: string): Mapping[] {
+  const out: Mapping[] = [];
+  let cur: Mapping | null = null;
+  for (const line of text.split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) {
+      cur = { start: parseInt(head[1]!, 16), end: parseInt(head[2]!, 16), perm: head[3]!, path: head[4]!.trim(), pss: 0 };
+      out.push(cur);
+    } else if (cur && line.startsWith('Pss:')) {
+      cur.pss = Number(/(\d+) kB/.exec(line)?.[1] ?? 0) * 1024;
+    }
+  }
+  return out;
+}
+
+const isReservation = (m: Mapping | undefined, adjacentTo: number) =>
+  m !== undefined && m.perm.startsWith('---') && m.path === '' && (m.end === adjacentTo || m.start === adjacentTo) && m.end - m.start >= 4 * GIB;
+
+/** Splits parsed mappings into the kinds above. */
+export function splitMappings(maps: readonly Mapping[]): Omit<RendererSplit, 'pid' | 'at' | 'readMs'> {
+  let files = 0, shared = 0, code = 0, otherPrivate = 0, total = 0;
+  const wasm: WasmMemoryMapping[] = [];
+  maps.forEach((m, i) => {
+    if (m.pss === 0) return;
+    total += m.pss;
+    if (m.perm[3] === 's' || m.path.startsWith('/memfd:') || m.path.startsWith('/dev/shm')) shared += m.pss;
+    else if (m.path.startsWith('/')) files += m.pss;
+    else if (m.perm[2] === 'x') code += m.pss;
+    else if (m.perm.startsWith('rw') && m.path === '' && isReservation(maps[i - 1], m.start) && isReservation(maps[i + 1], m.end)) wasm.push({ size: m.end - m.start, pss: m.pss });
+    else otherPrivate += m.pss; // anonymous, [heap], [stack], [anon:…]
+  });
+  return { files, shared, code, wasm, otherPrivate, total };
+}
+
+/** Reads and splits /proc/<pid>/smaps; null when the process is gone or unreadable. */
+export async function readRendererSplit(pid: number): Promise<RendererSplit | null> {
+  const t0 = performance.now();
+  let text: string;
+  try {
+    text = await readFile(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return null;
+  }
+  return { ...splitMappings(parseSmaps(text)), pid, at: Date.now(), readMs: performance.now() - t0 };
+}

@@ -1,0 +1,80 @@
+/**
+ * The renderer's smaps split (lab/smaps.ts) and the accounting on top of it (lab/accounting.ts).
+ * The layout is the one read from a Chromium 156 renderer during a pooled run (addresses and
+ * sizes kept, other mappings dropped).
+ */
+import { expect, test } from 'vitest';
+import { account } from '../../lab/accounting.ts';
+import type { LabHeap, LabInApp, LabOs } from '../../lab/protocol.ts';
+import { parseSmaps, splitMappings, type RendererSplit } from '../../lab/smaps.ts';
+
+const MIB = 1024 * 1024;
+const KB = 1024;
+
+/** One smaps entry: start address, length in bytes, permissions, path, PSS in bytes. */
+function entry(start: bigint, length: number, perm: string, path: string, pss: number): string {
+  const end = start + BigInt(length);
+  return [
+    `${start.toString(16)}-${end.toString(16)} ${perm} 00000000 00:00 0 ${path}`.trimEnd(),
+    `Size: ${length / KB} kB`, `Rss: ${Math.round(pss / KB)} kB`, `Pss: ${Math.round(pss / KB)} kB`, 'Pss_Dirty: 0 kB', 'Anonymous: 0 kB',
+  ].join('\n');
+}
+
+const GIB = 1024 * MIB;
+const sandbox = 0x3f5a00000000n;
+const at = (base: bigint, offset: number) => base + BigInt(offset);
+const SMAPS = [
+  entry(0x562935e86000n, 225 * MIB, 'r-xp', '/usr/lib/chromium/chromium', 40 * MIB),
+  entry(0x7f3c00000000n, 4 * MIB, 'r--p', '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', 1 * MIB),
+  entry(0x7f3d00000000n, 2 * MIB, 'rw-s', '/memfd:shared-memory-region (deleted)', 3 * MIB / 2),
+  entry(0x8a4d0034000n, 2 * MIB, 'rwxp', '', 5 * MIB),
+  // Oilpan's cage: a 32 MiB guard before, 16 GiB after: not a WASM memory.
+  entry(0x9f400000000n, 32 * MIB, '---p', '', 0),
+  entry(0x9f402000000n, 22 * MIB, 'rw-p', '', 20 * MIB),
+  entry(0x9f403600000n, 16 * GIB, '---p', '', 0),
+  // A PartitionAlloc super page: small guards.
+  entry(0x29b400004000n, 2 * MIB - 16 * KB, 'rw-p', '', 1.5 * MIB),
+  // Two WebAssembly memories, each between reservations of ≥ 4 GiB: a codec's 32 MiB and the pool's 45.4375 MiB.
+  entry(sandbox, 8 * GIB, '---p', '', 0),
+  entry(at(sandbox, 8 * GIB), 32 * MIB, 'rw-p', '', 19 * MIB),
+  entry(at(sandbox, 8 * GIB + 32 * MIB), 8 * GIB - 32 * MIB, '---p', '', 0),
+  entry(at(sandbox, 16 * GIB), 47644672, 'rw-p', '', 12 * MIB),
+  entry(at(sandbox, 16 * GIB + 47644672), 8 * GIB, '---p', '', 0),
+].join('\n');
+
+test('smaps split: files, shared memory, JIT code and only the mappings between two ≥ 4 GiB reservations as WASM memories', () => {
+  const split = splitMappings(parseSmaps(SMAPS));
+  expect(split.files).toBe(41 * MIB);
+  expect(split.shared).toBe(1.5 * MIB);
+  expect(split.code).toBe(5 * MIB);
+  expect(split.wasm).toEqual([{ size: 32 * MIB, pss: 19 * MIB }, { size: 47644672, pss: 12 * MIB }]);
+  // Oilpan's cage and the super page stay private memory the isolates' figures must explain.
+  expect(split.otherPrivate).toBe(21.5 * MIB);
+  expect(split.total).toBe(41 * MIB + 1.5 * MIB + 5 * MIB + 31 * MIB + 21.5 * MIB);
+});
+
+const heap = (mib: number): LabHeap => ({ used: mib * MIB / 2, total: mib * MIB, backing: 2 * MIB, blink: 1 * MIB, ms: 3 });
+const os: LabOs = { processes: [{ pid: 7, type: 'renderer', rss: 300 * MIB, pss: 250 * MIB, workers: true }], rss: 300 * MIB, pss: 250 * MIB };
+const inApp: LabInApp = { poolCommitted: 47644672, wasmDecode: 32 * MIB, wasmScale: null, wasmEncode: 32 * MIB, framesDone: 10, phase: 'running' };
+
+test('with a split, the pool and codec WASM count resident pages (the arena found by its committed size) and unaccounted is the split total minus every kind', () => {
+  const split: RendererSplit = { ...splitMappings(parseSmaps(SMAPS)), pid: 7, at: 1, readMs: 1 };
+  const a = account(heap(4), [{ ...heap(8), id: 'w', url: 'decode.worker.js', role: 'decode' }], os, inApp, split);
+  expect(a.pool).toBe(12 * MIB);
+  expect(a.wasm).toBe(19 * MIB);
+  expect(a.wasmCommitted).toBe(64 * MIB);
+  expect(a.renderer).toBe(split.total);
+  // heaps 4 + 8, buffers 2 + 2, Oilpan 1 + 1, WASM 12 + 19, files 41, shared 1.5, code 5
+  const kinds = 12 * MIB + 4 * MIB + 2 * MIB + 31 * MIB + 41 * MIB + 1.5 * MIB + 5 * MIB;
+  expect(a.measured).toBe(kinds);
+  expect(a.unaccounted).toBe(split.total - kinds);
+});
+
+test('without a split of its own a Linux sample has no unaccounted; elsewhere the committed figures account', () => {
+  const noSplit = account(heap(4), [], os, inApp, null, false);
+  expect(noSplit.unaccounted).toBeNull();
+  const committed = account(heap(4), [], os, inApp, null, true);
+  expect(committed.wasmBasis).toBe('committed');
+  expect(committed.pool).toBe(47644672);
+  expect(committed.unaccounted).toBe(250 * MIB - (4 * MIB + 2 * MIB + 1 * MIB + 47644672 + 64 * MIB));
+});
