@@ -35,6 +35,8 @@ describe('dropped frames row', () => {
     expect(row.cells.map((c) => c.text)).toEqual(['45 (240p: 14, 360p: 15, 480p: 16)', '0']);
     expect(row.spans).toMatch(/over 3 frame intervals late/);
     expect(row.spans).toMatch(/block never drops/);
+    expect(tableModel([run({ drops: dropPolicy }), run({})]).columns.map((c) => c.note)).toEqual([
+      'pooled · h264 · done · drops frames over 100 ms late', 'pooled · h264 · done']);
   });
 
   it('is left out when no run used the drop policy', () => {

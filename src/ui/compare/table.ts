@@ -103,7 +103,9 @@ export function tableModel(runs: readonly RunReport[]): TableModel {
 }
 
 function outcomeWord(r: RunReport): string {
-  return r.outcome.startsWith('failed') ? 'failed' : r.outcome;
+  const bound = dropsOf(r)?.boundMs;
+  const policy = bound != null ? ` · drops frames over ${formatNumber(bound, 0)} ms late` : '';
+  return (r.outcome.startsWith('failed') ? 'failed' : r.outcome) + policy;
 }
 
 function plainModel(runs: readonly RunReport[]): TableModel {
