@@ -7,29 +7,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import type { LabOs, LabProcess } from './protocol.ts';
 
-export interface ProcessMemory {
-  pid: number;
-  /** Chromium's --type= (renderer, gpu-process, utility, zygote…), 'browser' for the root. */
-  type: string;
-  rss: number;
-  /** Bytes; null where the OS does not give it. */
-  pss: number | null;
-  /** PSS split (Linux smaps_rollup): private anonymous, file-backed, shared memory. */
-  pssAnon?: number;
-  pssFile?: number;
-  pssShmem?: number;
-  /** CPU time, user + system, since the process started, ms (Linux /proc/<pid>/stat). */
-  cpuMs?: number;
-  /** The page's renderer: the last renderer seen with dedicated-worker threads, kept between runs (Linux only). */
-  workers?: boolean;
-}
-
-export interface OsMemory {
-  processes: ProcessMemory[];
-  rss: number;
-  pss: number | null;
-}
+/** The wire types: one process (pid, Chromium's --type, RSS, PSS and its split, CPU), and the tree. */
+export type ProcessMemory = LabProcess;
+export type OsMemory = LabOs;
 
 /** What this system cannot give, in a sentence (empty on Linux). */
 export function osMemoryLimits(platform = process.platform): string {
