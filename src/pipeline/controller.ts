@@ -1,114 +1,26 @@
 import * as Comlink from 'comlink';
-import { codecBackend, DEFAULT_WEBCODECS_OPTIONS, type CodecBackendName, type CodecBackendSetup, type WebCodecsOptions } from '../codec/backends.ts';
+import { codecBackend, DEFAULT_WEBCODECS_OPTIONS, type CodecBackendSetup } from '../codec/backends.ts';
 import { UNAVAILABLE_ENCODERS } from '../codec/ffmpeg-args.ts';
 import type { MediaInfo } from '../codec/probe.ts';
-import { FrameArena } from '../pool/arena.ts';
-import { FramePool } from '../pool/frame-pool.ts';
-import { i420Layout } from '../pool/frame-format.ts';
-import { createLink, failLink, PreviewReader, type AllocationMode } from '../pool/link.ts';
-import { Metrics, type MetricsShared } from '../metrics/metrics-block.ts';
+import { failLink } from '../pool/link.ts';
+import type { MetricsShared } from '../metrics/metrics-block.ts';
 import { StageId } from '../metrics/stages.ts';
-import { ControlBlock, type FaultKind, type PacingMode } from './control-block.ts';
-import { DROP_BOUND_INTERVALS, type LivePolicy } from './stages/live-drop.ts';
+import type { ControlBlock } from './control-block.ts';
+import { DROP_BOUND_INTERVALS } from './stages/live-drop.ts';
 import { distinctRungs, rungSize, type FrameSize, type LadderRung } from './ladder.ts';
-import type { PipelineShared, StagePorts, VideoCodecChoice } from './pipeline-shared.ts';
-import type { RunInput, StageKind, StageWorkerApis } from './stage-protocol.ts';
-import type { DecodeResult } from './stages/decode-stage.ts';
+import type { PipelineShared, StagePorts } from './pipeline-shared.ts';
+import type { RunInput, StageKind } from './stage-protocol.ts';
 import type { EncoderOutput, EncodeResult } from './stages/encode-stage.ts';
 import { SegmentCollector, type EncodedSegment } from './segment-collector.ts';
-import type { ScaleResult } from './stages/scale-stage.ts';
-import { seconds, SetupTimeout, StageStalled, WorkerLost } from './stages/stage-errors.ts';
+import { seconds, SetupTimeout, StageStalled } from './stages/stage-errors.ts';
 import { SwitchLog, type SwitchEvent } from './switch-log.ts';
-import type { SwitchSchedule } from './switch-schedule.ts';
+import { createRunMemory, reclaimRunSlots } from './run-memory.ts';
+import { startWatchdog } from './watchdog.ts';
+import type { EncoderReplacement, RunFailure, RunOptions, RunPhase, StageResults } from './run-options.ts';
+import { call, DEFAULT_SETUP_TIMEOUT_MS, track, whenReady, withTimeout, type PipelineHost, type TrackedWorker } from './run-workers.ts';
 
-/** A running stage worker as the controller sees it. */
-export interface StageWorker<K extends StageKind> {
-  api: Comlink.Remote<StageWorkerApis[K]>;
-  terminate(): void;
-  /**
-   * Calls `listener` if the worker goes away by itself (crash, exit, fatal error), with a
-   * short reason. Not called for terminate(). Hosts that cannot observe this may omit it:
-   * the watchdog still ends the run.
-   */
-  onExit?(listener: (reason: string) => void): void;
-  /**
-   * Resolves once `onExit` can see this worker die (browser: the worker holds its life lock).
-   * The controller starts no stage on a worker before this. Omitted: watched from the start.
-   */
-  ready?: Promise<void>;
-}
-
-/** Where workers and the compiled codec come from: the browser (Vite workers) or Node (worker_threads). */
-export interface PipelineHost {
-  /** The compiled `@ffmpeg/core` module, compiled once and shared by every codec worker. */
-  codecModule(): Promise<WebAssembly.Module>;
-  spawn<K extends StageKind>(kind: K): StageWorker<K>;
-}
-
-export interface RunOptions {
-  mode: AllocationMode;
-  codec: VideoCodecChoice;
-  pacing: PacingMode;
-  schedule: SwitchSchedule;
-  startRung: LadderRung;
-  /** Frames each link holds before its producer blocks (back-pressure). */
-  linkCapacity?: number;
-  /**
-   * Watchdog: a stage that makes no progress this long (ms) fails the run, named. Waiting on
-   * a neighbour counts as progress, so the stage blamed is the one everyone waits for.
-   * Longer than the slowest legitimate pause (an encoder's start or flush). Default 5000.
-   */
-  stallTimeoutMs?: number;
-  /** Loading the codec or opening the file may take this long (ms) before the run fails. Default 30000. */
-  setupTimeoutMs?: number;
-  /**
-   * WASM memory budget per codec worker, bytes (null = none). An encode worker over it is
-   * replaced between segments by a fresh one, losing and repeating no frame. (The decode
-   * worker runs one exec for the whole file and cannot be swapped mid-file.) Default 1 GiB.
-   */
-  wasmBudgetBytes?: number | null;
-  /**
-   * Encode workers taking turns on link B. With 2 (default), at a switch the next size's
-   * encoder starts at once while the last one flushes and closes; with 1, a switch waits for
-   * the close (one worker and its codec memory fewer).
-   */
-  encoders?: 1 | 2;
-  /** Who decodes and encodes (src/codec/backends.ts). Default ffmpeg.wasm. */
-  backend?: CodecBackendName;
-  /** The WebCodecs backend's options (hold decoded frames, how the encoder switches size). */
-  webcodecs?: WebCodecsOptions;
-  /**
-   * Realtime pacing only: *block* (default) keeps every frame, as for a file; *drop* drops a
-   * frame that would reach the encoders over DROP_BOUND_INTERVALS frame intervals late.
-   */
-  livePolicy?: LivePolicy;
-  /** Test hook: make a stage throw (or stall) at a frame index, to exercise the failure paths. */
-  fault?: { stage: StageKind; frameIndex: number; kind?: FaultKind } | null;
-}
-
-export type RunPhase = 'idle' | 'starting' | 'running' | 'stopping' | 'done' | 'failed';
-
-export interface RunFailure {
-  stage: StageKind | 'setup';
-  message: string;
-}
-
-/** What each stage's run returns (encode: summed over its workers). */
-export interface StageResults {
-  decode: DecodeResult;
-  scale: ScaleResult;
-  encode: EncodeResult;
-}
-
-/** An encode worker replaced for going over its WASM budget. */
-export interface EncoderReplacement {
-  /** Segments encoded (by all encoders) before the replacement. */
-  afterSegments: number;
-  /** The retired worker's WASM memory, bytes. */
-  wasmBytes: number;
-  /** Segments delivered → the fresh worker loaded, ms. */
-  ms: number;
-}
+export type { EncoderReplacement, RunFailure, RunOptions, RunPhase, StageResults } from './run-options.ts';
+export { DEFAULT_SETUP_TIMEOUT_MS, liveStageWorkers, probeInput, type PipelineHost, type StageWorker } from './run-workers.ts';
 
 const STAGE_KINDS: readonly StageKind[] = ['decode', 'scale', 'encode'];
 /**
@@ -126,84 +38,7 @@ const SEGMENT_DELIVERY_MS = 2000;
 const LINK_FAILED = 9;
 const DEFAULT_LINK_CAPACITY = 6;
 export const DEFAULT_STALL_TIMEOUT_MS = 5000;
-export const DEFAULT_SETUP_TIMEOUT_MS = 30_000;
 export const DEFAULT_WASM_BUDGET_BYTES = 1024 * 1024 * 1024;
-
-let liveWorkers = 0;
-/** Stage workers alive right now, across all runs (a run must leave this where it found it). */
-export const liveStageWorkers = (): number => liveWorkers;
-
-/** A worker the controller started: counted once, terminated once, and a promise that rejects if it dies. */
-interface TrackedWorker<K extends StageKind> {
-  readonly kind: K;
-  readonly api: Comlink.Remote<StageWorkerApis[K]>;
-  /** Rejects with WorkerLost if the worker goes away by itself. */
-  readonly lost: Promise<never>;
-  /** Resolves once a death of this worker would be noticed (see StageWorker.ready). */
-  readonly ready: Promise<void>;
-  terminate(): void;
-}
-
-function track<K extends StageKind>(host: PipelineHost, kind: K): TrackedWorker<K> {
-  const worker = host.spawn(kind);
-  liveWorkers++;
-  let terminated = false;
-  let reject: (error: Error) => void = () => {};
-  const lost = new Promise<never>((_, r) => { reject = r; });
-  lost.catch(() => {}); // observed through calls raced with it; never an unhandled rejection
-  worker.onExit?.((reason) => {
-    if (terminated) return;
-    reject(new WorkerLost(kind, reason));
-  });
-  return {
-    kind,
-    api: worker.api,
-    lost,
-    ready: worker.ready ?? Promise.resolve(),
-    terminate() {
-      if (terminated) return;
-      terminated = true;
-      worker.terminate();
-      liveWorkers--;
-    },
-  };
-}
-
-/** `promise`, once `worker` is also ready (its death would be noticed from then on). */
-function whenReady<T>(worker: TrackedWorker<StageKind>, promise: Promise<T>): Promise<T> {
-  return Promise.all([worker.ready, promise]).then(([, value]) => value);
-}
-
-/** A call to a worker that also fails when the worker dies (a dead worker never answers). */
-function call<T>(worker: TrackedWorker<StageKind>, promise: Promise<T>): Promise<T> {
-  return Promise.race([promise, worker.lost]);
-}
-
-/** Rejects with `error()` after `ms` unless `promise` settles first. */
-function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(error()), ms); });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/**
- * Describes a file without running the pipeline: the decode worker loads the codec, mounts
- * the file (lazily) and probes it. Rejects with a message meant for the user.
- */
-export async function probeInput(host: PipelineHost, input: RunInput, timeoutMs = DEFAULT_SETUP_TIMEOUT_MS,
-  backend: CodecBackendSetup = { name: 'ffmpeg', webcodecs: DEFAULT_WEBCODECS_OPTIONS }): Promise<MediaInfo> {
-  const module = codecBackend(backend.name).usesCodecModule
-    ? await withTimeout(host.codecModule(), timeoutMs,
-      () => new SetupTimeout(`Loading the codec did not finish within ${seconds(timeoutMs)}. Reload the page and try again.`))
-    : null;
-  const decode = track(host, 'decode');
-  try {
-    return await withTimeout(call(decode, decode.api.open(module, input, backend)), timeoutMs,
-      () => new SetupTimeout(`Reading this file did not finish within ${seconds(timeoutMs)}. It may be damaged: try another file.`));
-  } finally {
-    decode.terminate();
-  }
-}
 
 /**
  * One run of the pipeline: builds workers and shared memory, starts the stages, and ends
@@ -479,34 +314,10 @@ export class PipelineRun extends EventTarget {
     }
   }
 
-  /**
-   * Every few hundred ms, reads each running stage's progress counter (control block); a
-   * counter unchanged for `stallTimeoutMs` fails the run, naming that stage. Returns a stop function.
-   */
+  /** The stall watchdog over the stages running now (watchdog.ts). Returns a stop function. */
   private startWatchdog(): () => void {
-    const control = this.control!;
-    const stallMs = this.options.stallTimeoutMs;
-    const seen = new Map<StageKind, { count: number; since: number }>();
-    const timer = setInterval(() => {
-      if (this.phase !== 'running') return; // stopping or failing: the grace period bounds the end
-      const now = performance.now();
-      for (const kind of STAGE_KINDS) {
-        if (!this.activeStages.has(kind) || this.replacing.has(kind)) {
-          seen.delete(kind);
-          continue;
-        }
-        const count = control.progress(StageId[kind]);
-        const last = seen.get(kind);
-        if (!last || last.count !== count) {
-          seen.set(kind, { count, since: now });
-        } else if (now - last.since >= stallMs) {
-          clearInterval(timer);
-          this.recordFailure(kind, new StageStalled(kind, stallMs));
-          return;
-        }
-      }
-    }, Math.max(20, Math.min(250, stallMs / 8)));
-    return () => clearInterval(timer);
+    return startWatchdog(this.control!, this.options.stallTimeoutMs, (kind) => this.phase === 'running' && this.activeStages.has(kind) && !this.replacing.has(kind),
+      (kind) => this.recordFailure(kind, new StageStalled(kind, this.options.stallTimeoutMs)));
   }
 
   /** Waits for `count` segments: at most SEGMENT_DELIVERY_MS, and never past the end's delivery cutoff. */
@@ -535,36 +346,11 @@ export class PipelineRun extends EventTarget {
   }
 
   private createShared(source: FrameSize): PipelineShared {
-    const capacity = this.options.linkCapacity;
-    // Warm-up of the pools: link A's native size and every size link B can be asked for are
-    // carved before the run (capacity + 1 preview slot each), so no switch carves a slot. A
-    // recorded schedule (Compare's replay) reaches only its own rungs; clicks may reach any.
-    // The arena starts at that size (plus alignment slack) and grows only for the unforeseen.
-    const schedule = this.options.schedule;
-    const reachable = schedule.kind === 'recorded'
-      ? new Set([this.options.startRung, ...schedule.switches.map((s) => s.rung)])
-      : null;
-    const targets = this.ladder.filter((entry) => !reachable || reachable.has(entry.rung)).map((entry) => entry.size);
-    const bytesOf = (s: FrameSize) => i420Layout(s.width, s.height).byteLength;
-    const initialBytes = capacity * bytesOf(source) + (capacity + 1) * targets.reduce((sum, s) => sum + bytesOf(s), 0) + 64 * 1024;
-    const arena = FrameArena.create({ initialBytes, maxBytes: Math.max(initialBytes * 2, 256 * 1024 * 1024) });
-    const metrics = Metrics.create();
-    const control = ControlBlock.create(this.options.pacing);
-    const fault = this.options.fault;
-    if (fault) control.injectFault(StageId[fault.stage], fault.frameIndex, fault.kind);
-    this.control = control;
-    this.switchLog = new SwitchLog();
-    this.metricsShared = metrics.shared;
-    const mode = this.options.mode;
-    return {
-      arena: arena.shared,
-      // The scaler returns to its event loop between frames; the encoder is blocked in exec.
-      linkA: createLink(arena, { name: 'decode→scale', mode, capacity, producer: StageId.decode, consumer: StageId.scale, consumerListens: true, sizes: [source], metrics }),
-      linkB: createLink(arena, { name: 'scale→encode', mode, capacity, producer: StageId.scale, consumer: StageId.encode, preview: true, sink: true, sizes: targets, metrics }),
-      metrics: metrics.shared,
-      control: control.buffer,
-      switchLog: this.switchLog.buffer,
-    };
+    const memory = createRunMemory(this.options, this.ladder, source);
+    this.control = memory.control;
+    this.switchLog = memory.switchLog;
+    this.metricsShared = memory.shared.metrics;
+    return memory.shared;
   }
 
   private spawn<K extends StageKind>(kind: K): TrackedWorker<K> {
@@ -644,35 +430,12 @@ export class PipelineRun extends EventTarget {
     }
   }
 
-  /**
-   * With every worker gone, records what each stage still held (the leak check), then takes
-   * back those slot references (frames queued, in flight, or held by a worker that died) and
-   * empties the preview mailbox, so the pools end with nothing held.
-   */
+  /** With every worker gone: the leak check, then every slot reference taken back (run-memory.ts). */
   private reclaimSlots(): void {
-    const shared = this.shared;
-    if (!shared) {
-      // Ended before its shared memory was built: no slot was ever carved.
-      this.heldAtEnd = { decode: 0, scale: 0, encode: 0 };
-      this.heldAfterReclaim = 0;
-      return;
-    }
-    const arena = FrameArena.attach(shared.arena);
-    const held: Record<StageKind, number> = { decode: 0, scale: 0, encode: 0 };
-    for (const link of [shared.linkA, shared.linkB]) {
-      const pool = FramePool.attach(link.pool, null, { countReuse: false, arena });
-      for (const leak of pool.findLeaks(0, -Infinity)) {
-        if (leak.stageName !== 'preview') held[leak.stageName]++;
-      }
-    }
-    this.heldAtEnd = held;
-    for (const link of [shared.linkA, shared.linkB]) {
-      const pool = FramePool.attach(link.pool, null, { countReuse: false, arena });
-      for (const kind of STAGE_KINDS) this.reclaimedRefs += pool.reclaimHeldBy(StageId[kind]);
-      if (link.preview) PreviewReader.attach(link, Metrics.attach(shared.metrics), { arena }).clear();
-    }
-    this.heldAfterReclaim = [shared.linkA, shared.linkB]
-      .reduce((n, link) => n + FramePool.attach(link.pool, null, { countReuse: false, arena }).stats().heldSlots, 0);
+    const outcome = reclaimRunSlots(this.shared);
+    this.heldAtEnd = outcome.heldAtEnd;
+    this.heldAfterReclaim = outcome.heldAfterReclaim;
+    this.reclaimedRefs += outcome.reclaimedRefs;
   }
 
   private setPhase(phase: RunPhase): void {
