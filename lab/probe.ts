@@ -97,9 +97,10 @@ async function heapOf(send: () => Promise<HeapUsage>, timeoutMs: number): Promis
 
 /**
  * Samples started but not answered, at most. Under load a busy worker answers in 100–900 ms
- * (the inspector interrupts it when its thread next gets the CPU), so 10 Hz needs up to ~9 in flight.
+ * (the inspector interrupts it when its thread next gets the CPU) and each part of a sample
+ * gives up after `timeoutMs`, so 10 Hz needs up to ~10–20 in flight.
  */
-const IN_FLIGHT = 10;
+const IN_FLIGHT = 20;
 
 /**
  * Every SPLIT_EVERY-th sample also reads the renderer's smaps split (lab/smaps.ts), in parallel
@@ -159,8 +160,11 @@ export class Probe {
     const targets = this.bus.workers();
     const inAppRead = this.opts.inApp ? withTimeout(this.opts.inApp(), timeout) : Promise.resolve(null);
     const splitRead = this.splitNow();
-    const [split, inApp, page, ...heaps] = await Promise.all([
-      splitRead,
+    // The OS is read alongside the heaps, not after them; a split slower than the timeout (its
+    // read waits on the renderer's memory-map lock) leaves this sample unaccounted.
+    const [os, split, inApp, page, ...heaps] = await Promise.all([
+      this.os?.read() ?? null,
+      splitRead ? withTimeout(splitRead, timeout) : null,
       inAppRead,
       heapOf(() => this.bus.sendPage<HeapUsage>('Runtime.getHeapUsage'), timeout),
       ...targets.map((w) => heapOf(() => this.bus.sendWorker<HeapUsage>(w, 'Runtime.getHeapUsage'), timeout)),
@@ -170,7 +174,6 @@ export class Probe {
       const heap = heaps[i];
       if (heap && w.attached) workers.push({ id: w.targetId, url: w.url, role: workerRole(w.url), ...heap });
     });
-    const os = (await this.os?.read()) ?? null;
     // On Linux only a sample with its own split accounts; elsewhere the app's committed figures do (accounting.ts).
     const accountable = this.os?.platform !== 'linux' || split !== null;
     const gc = this.opts.gc;
