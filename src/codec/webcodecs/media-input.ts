@@ -4,7 +4,7 @@
  * same MediaInfo the ffmpeg.wasm probe gives, so the controller and the page need not know
  * which backend read it.
  */
-import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, type InputVideoTrack } from 'mediabunny';
+import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, type EncodedPacket, type InputVideoTrack } from 'mediabunny';
 import { ProbeError, type MediaInfo } from '../probe.ts';
 
 export interface OpenedMedia {
@@ -14,6 +14,11 @@ export interface OpenedMedia {
   packets: EncodedPacketSink;
   /** Bytes of the file read so far (progress that is not frames). */
   bytesRead(): number;
+  /**
+   * After the packets ran out at `last`: the packets the file's index declares when it lists
+   * more than the file holds (a file cut short), else null.
+   */
+  declaredPacketsIfCut(last: EncodedPacket | null): Promise<number | null>;
   dispose(): void;
 }
 
@@ -69,7 +74,14 @@ export async function openMedia(file: Blob): Promise<OpenedMedia> {
     if (info.sampleAspectRatio !== 1) {
       throw new ProbeError('unsupported', `This video has non-square pixels, which the WebCodecs backend does not resample. ${SWITCH_BACKEND}`, `pixel aspect ${info.sampleAspectRatio}`);
     }
-    return { info, config, track, packets: new EncodedPacketSink(track), bytesRead: () => bytesRead, dispose: () => input.dispose() };
+    const packets = new EncodedPacketSink(track);
+    const declaredPacketsIfCut = async (last: EncodedPacket | null): Promise<number | null> => {
+      // mediabunny ends packets() silently at a sample whose bytes lie past the end of the
+      // file; the index (metadata only, no bytes read) still lists it.
+      const next = last ? await packets.getNextPacket(last, { metadataOnly: true }) : await packets.getFirstPacket({ metadataOnly: true });
+      return next ? (await track.computePacketStats()).packetCount : null;
+    };
+    return { info, config, track, packets, bytesRead: () => bytesRead, declaredPacketsIfCut, dispose: () => input.dispose() };
   } catch (error) {
     input.dispose();
     if (error instanceof ProbeError) throw error;

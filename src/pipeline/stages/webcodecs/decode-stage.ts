@@ -1,3 +1,4 @@
+import type { EncodedPacket } from 'mediabunny';
 import { openMedia, type OpenedMedia } from '../../../codec/webcodecs/media-input.ts';
 import type { MediaInfo } from '../../../codec/probe.ts';
 import type { WebCodecsOptions } from '../../../codec/backends.ts';
@@ -10,6 +11,7 @@ import type { PipelineShared, StagePorts } from '../../pipeline-shared.ts';
 import type { DecodeResult, HeldFramesOutcome } from '../decode-stage.ts';
 import { beginFrameAsync, commitFrame, WAIT_SLICE_MS } from '../link-io.ts';
 import { StageFailure, StageStopped, describeError } from '../stage-errors.ts';
+import { I420Repacker, repackable } from './to-i420.ts';
 import { Wakeup } from './wakeup.ts';
 
 const FAILURE_CODE = 1;
@@ -53,6 +55,7 @@ export class WebCodecsDecodeStage {
     ];
     const frameInterval = 1000 / info.frameRate;
     const hold = Math.max(0, Math.floor(this.options.holdDecodedFrames));
+    const repacker = new I420Repacker();
 
     const wake = new Wakeup();
     const decoded: VideoFrame[] = []; // out of the decoder, not yet copied
@@ -78,20 +81,27 @@ export class WebCodecsDecodeStage {
     const deliver = async (frame: VideoFrame): Promise<void> => {
       try {
         const rect = frame.visibleRect;
-        if (frame.format !== 'I420' || !rect || rect.width !== size.width || rect.height !== size.height) {
-          throw new StageFailure('decode', `The browser's decoder gave a ${frame.format ?? 'opaque (GPU)'} frame of ${rect?.width}×${rect?.height}; this backend copies only 8-bit I420 frames of ${size.width}×${size.height}. Choose the ffmpeg.wasm backend for this file.`);
+        if ((frame.format !== 'I420' && !repackable(frame.format)) || !rect || rect.width !== size.width || rect.height !== size.height) {
+          throw new StageFailure('decode', `The browser's decoder gave a ${frame.format ?? 'opaque (GPU)'} frame of ${rect?.width}×${rect?.height}; this backend copies only 8-bit YUV frames (I420, I422, I444, NV12) of ${size.width}×${size.height}. Choose the ffmpeg.wasm backend for this file.`);
         }
         const out = await beginFrameAsync(writer, control, StageId.decode, size);
         if (out === null) throw new StageStopped('stopped');
         // Codec glue: the decoder's native frame → our frame (a copy WebCodecs cannot avoid:
         // it has no way to decode into a buffer we give it, w3c/webcodecs#212).
-        await frame.copyTo(out.data, { rect, layout: planes });
-        metrics.addCodecCopy(StageId.decode, layout.byteLength);
+        if (frame.format === 'I420') {
+          await frame.copyTo(out.data, { rect, layout: planes });
+          metrics.addCodecCopy(StageId.decode, layout.byteLength);
+        } else {
+          metrics.addCodecCopy(StageId.decode, await repacker.copy(frame, rect, out.data, layout) + layout.byteLength);
+        }
         if (frameIndex === 0) control.startedAt = sharedNow();
         if (control.pacing === 'realtime') await sleepUntil(control, control.startedAt + frameIndex * frameInterval);
         control.checkFault(StageId.decode, frameIndex);
         out.frameIndex = frameIndex;
-        out.ptsUs = frame.timestamp;
+        // The pacing's clock, as the ffmpeg.wasm backend stamps it: a file's own timestamps may
+        // start anywhere (an MPEG-TS at 1.4 s, an offset file at 10 s), and stages downstream
+        // read ptsUs as time since the first frame.
+        out.ptsUs = Math.round(frameIndex * frameInterval * 1000);
         if (!commitFrame(writer, control, StageId.decode, out)) throw new StageStopped('stopped');
         frameIndex++;
       } finally {
@@ -116,12 +126,27 @@ export class WebCodecsDecodeStage {
       await wake.wait(WAIT_SLICE_MS);
     };
 
+    let lastPacket: EncodedPacket | null = null;
+    let demuxFailure: unknown = null;
+    const packets = media.packets.packets();
+    const nextPacket = async (): Promise<EncodedPacket | null> => {
+      try {
+        const step = await packets.next();
+        return step.done ? null : step.value;
+      } catch (error) {
+        // A damaged or cut container ends the input there: early if frames came out (as with ffmpeg.wasm), else a failure.
+        demuxFailure = error;
+        return null;
+      }
+    };
+
     try {
-      for await (const packet of media.packets.packets()) {
+      for (let packet = await nextPacket(); packet !== null; packet = await nextPacket()) {
         while (decoder.decodeQueueSize >= MAX_DECODE_QUEUE || decoded.length > 0) await pump();
         if (control.stopping) throw new StageStopped('stopped');
         if (decoder.decodeQueueSize === 0) lastOutputAt = sharedNow(); // an idle decoder is not stalling
         decoder.decode(packet.toEncodedVideoChunk());
+        lastPacket = packet;
         if (decoder.decodeQueueSize > hazard.maxDecodeQueue) hazard.maxDecodeQueue = decoder.decodeQueueSize;
         control.beat(StageId.decode); // a chunk read and fed is progress, frames or not
       }
@@ -130,8 +155,12 @@ export class WebCodecsDecodeStage {
       while (!flushed) await pump();
       await flushing;
       while (decoded.length > 0) await deliver(decoded.shift()!);
+      if (demuxFailure !== null && frameIndex === 0) {
+        throw new StageFailure('decode', `No frame could be read from this file (${describeError(demuxFailure)}). It may be damaged: try the ffmpeg.wasm backend.`);
+      }
+      const declared = demuxFailure === null ? await media.declaredPacketsIfCut(lastPacket) : null;
       writer.end();
-      return { frames: frameIndex, expectedFrames: info.frameCount, endedEarly: false, heldFrames: hazard };
+      return { frames: frameIndex, expectedFrames: declared ?? info.frameCount, endedEarly: demuxFailure !== null || declared !== null, heldFrames: hazard };
     } catch (error) {
       if (error instanceof StageStopped || control.stopping) {
         writer.end();
