@@ -7,7 +7,7 @@
  * The scaler sees the encoders only through two numbers: the frames it queued for them and the
  * frames they finished (the sink's frame counter). From those it keeps the due times of the
  * frames still queued (a ring, no allocation) and the encoders' recent time per frame. A frame
- * is dropped when
+ * is kept when the encoders are idle (they take it at once); otherwise it is dropped when
  * - the link to the encoders is full (a live source does not wait), or
  * - an encoder is still starting on a new segment's first frame (no queue behind a start), or
  * - the oldest frame queued for encode is already later than the bound (the encoders are behind), or
@@ -49,7 +49,9 @@ export class LiveDropPolicy {
     this.observe(done, now);
     const waiting = this.queued - done;
     if (waiting >= this.capacity) return true;
-    if (waiting === 0) return now - dueAt > this.boundMs;
+    // Idle encoders take the frame at once: dropping it would cut no queue. (A frame late on
+    // arrival, its decoder behind, is kept: dropping every such frame would starve the output.)
+    if (waiting === 0) return false;
     // An encoder starting (first frame, or a switch's new size) takes an unknown while: queue nothing behind it.
     if (done <= this.opener) return true;
     if (now - this.dueAt[done % RING]! > this.boundMs) return true;
