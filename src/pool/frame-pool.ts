@@ -38,6 +38,7 @@ import {
 import { SizeClasses } from './size-classes.ts';
 import { lock, unlock } from './shared-lock.ts';
 import { SlotOwners } from './slot-owners.ts';
+import { SlotViews } from './slot-views.ts';
 import { NOT_YET, lastWaitMs, waitBlocking, waitUntilAsync, type Attempt, type WaitSite } from './wait.ts';
 
 export const POISON_BYTE = 0xdb;
@@ -113,10 +114,7 @@ export class FramePool {
   private readonly maxClasses: number;
   private readonly slotBase: number;
   private readonly site: WaitSite;
-  // Per-slot view cache (this thread): rebuilt when the slot's block or the arena epoch changes.
-  private readonly views: (Uint8Array | undefined)[];
-  private readonly viewOffset: Float64Array;
-  private readonly viewEpoch: Int32Array;
+  private readonly views: SlotViews;
 
   private constructor(shared: PoolShared, arena: FrameArena, metrics: Metrics | null, options: AttachOptions) {
     this.shared = shared;
@@ -132,9 +130,7 @@ export class FramePool {
     this.counters = new PoolCounters(metrics, options.countReuse ?? true);
     this.classes = new SizeClasses(this.h, this.m, arena, this.slotBase, this.maxClasses, this.capacity);
     this.site = { words: this.h, seq: H_SEQ, waiters: H_WAITERS };
-    this.views = new Array<Uint8Array | undefined>(this.maxSlots).fill(undefined);
-    this.viewOffset = new Float64Array(this.maxSlots).fill(-1);
-    this.viewEpoch = new Int32Array(this.maxSlots).fill(-1);
+    this.views = new SlotViews(arena, this.maxSlots);
   }
 
   /** Builds a pool's shared state on `arena` (controller thread). */
@@ -301,27 +297,14 @@ export class FramePool {
 
   // ---------------------------------------------------------------- data and size
 
-  /**
-   * The slot's bytes: a view of exactly byteLength bytes of arena memory. Cached per slot;
-   * remade only when the slot was re-carved or the arena grew. Allocation-free when cached.
-   */
+  /** The slot's bytes: a view of exactly byteLength bytes of arena memory (slot-views.ts: cached, allocation-free). */
   data(handle: SlotHandle): Uint8Array {
     return this.slotView(this.slot(handle));
   }
 
   private slotView(slot: number): Uint8Array {
     const s = this.slotBase + slot * SLOT_STRIDE;
-    const offset = this.h[s + S_OFFSET]! >>> 0;
-    const bytes = this.h[s + S_BYTES]!;
-    const epoch = this.arena.epoch();
-    const v = this.views[slot];
-    if (v !== undefined && this.viewOffset[slot] === offset && v.byteLength === bytes && this.viewEpoch[slot] === epoch) return v;
-    this.arena.refresh();
-    const nv = this.arena.view(offset, bytes); // allocates: first use of a slot, or after a grow
-    this.views[slot] = nv;
-    this.viewOffset[slot] = offset;
-    this.viewEpoch[slot] = epoch;
-    return nv;
+    return this.views.get(slot, this.h[s + S_OFFSET]! >>> 0, this.h[s + S_BYTES]!);
   }
 
   width(handle: SlotHandle): number {
