@@ -9,6 +9,7 @@
  *   + backing stores + Oilpan heaps (page + each worker)
  *   + the pool's arena and the codecs' WASM memories (resident, from smaps; else committed, from the app)
  *   + binary and libraries + shared memory + JIT code (smaps)
+ *   + native heaps: PartitionAlloc's resident pages (smaps) minus the backing stores they hold
  *   = measured;  unaccounted = renderer PSS − measured, no fitted constant.
  *
  * One overlap is known and small: V8's code space pages are in the heaps' totalSize and in
@@ -36,7 +37,9 @@ export function account(page: LabHeap | null, workers: readonly LabWorker[], os:
     wasm = split.wasm.reduce((s, m) => s + m.pss, 0) - pool;
   }
   const osKinds = split ? split.files + split.shared + split.code : 0;
-  const measured = pageHeap + workerHeaps + backingStores + blinkHeaps + pool + wasm + osKinds;
+  // ArrayBuffers live in PartitionAlloc too: what is left of it is malloc, Blink's partitions and allocator slack.
+  const nativeHeaps = split ? Math.max(0, split.partitionAlloc - backingStores) : null;
+  const measured = pageHeap + workerHeaps + backingStores + blinkHeaps + pool + wasm + osKinds + (nativeHeaps ?? 0);
   const rendererProcess = os?.processes.find((p) => p.workers) ?? null;
   const size = (p: { rss: number; pss: number | null }) => p.pss ?? p.rss;
   // With a split, the renderer's PSS is the split's own total: kinds and whole from one reading.
@@ -48,7 +51,7 @@ export function account(page: LabHeap | null, workers: readonly LabWorker[], os:
     otherProcesses: all !== null && renderer !== null ? all - renderer : all,
     pageHeap, workerHeaps, backingStores, blinkHeaps,
     pool, wasm, wasmBasis: split ? 'resident' : 'committed', poolCommitted, wasmCommitted,
-    files: split?.files ?? null, sharedMemory: split?.shared ?? null, jitCode: split?.code ?? null, otherPrivate: split?.otherPrivate ?? null, splitAt: split?.at ?? null,
+    files: split?.files ?? null, sharedMemory: split?.shared ?? null, jitCode: split?.code ?? null, nativeHeaps, otherPrivate: split?.otherPrivate ?? null, splitAt: split?.at ?? null,
     measured,
     unaccounted: renderer !== null && accountable ? renderer - measured : null,
   };

@@ -126,7 +126,9 @@ export interface LabAccount {
   files: number | null;
   sharedMemory: number | null;
   jitCode: number | null;
-  /** The rest of the renderer's private memory (smaps), in which heaps, backing stores and Oilpan live: context, not summed. */
+  /** PartitionAlloc's resident pages (smaps) minus the backing stores: malloc, Blink's partitions, allocator slack. */
+  nativeHeaps: number | null;
+  /** The rest of the renderer's private memory (smaps), in which V8's and Oilpan's heaps live: context, not summed. */
   otherPrivate: number | null;
   /** When that split was read (ms since the epoch): it is refreshed less often than the heaps. */
   splitAt: number | null;

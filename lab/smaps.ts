@@ -11,8 +11,13 @@
  *   ≥ 4 GiB each (the pool's arena and every codec's memory looked so; V8's pointer cage,
  *   Oilpan's cage and PartitionAlloc's super pages did not). Their PSS is what is resident,
  *   which can be far below the committed size the app reports;
- * - the rest of the private memory: V8 and Oilpan heaps, PartitionAlloc (malloc, ArrayBuffer
- *   backing stores), thread stacks — split further by the isolates' own figures (accounting.ts).
+ * - PartitionAlloc: Chromium's malloc, Blink's partitions and the ArrayBuffer partition. PA
+ *   maps each 2 MiB super page (and each direct-mapped allocation) with its first 16 KiB as
+ *   guard and metadata, so its read-write part starts 16 KiB past a 2 MiB boundary; V8's heap
+ *   pages, Oilpan's pages and thread stacks did not start there (checked on a run's smaps: the
+ *   ArrayBuffer partition's pages matched the workers' backingStorageSize, 7.4 MB vs 7.8 MB);
+ * - the rest of the private memory: V8 and Oilpan heaps, thread stacks — split further by the
+ *   isolates' own figures (accounting.ts).
  *
  * Reading smaps walks the process's page tables, so the probe does it at most every
  * SMAPS_PERIOD_MS, not at every sample.
@@ -31,6 +36,8 @@ export interface RendererSplit {
   shared: number;
   code: number;
   wasm: WasmMemoryMapping[];
+  /** PartitionAlloc's super pages and direct maps: malloc, Blink's partitions, ArrayBuffers. */
+  partitionAlloc: number;
   /** Private anonymous memory that is none of the above. */
   otherPrivate: number;
   /** PSS of every mapping: the renderer's PSS at the moment of this split. */
@@ -42,6 +49,8 @@ export interface RendererSplit {
 }
 
 const GIB = 1024 ** 3;
+const SUPER_PAGE = 2 * 1024 * 1024;
+const PA_FIRST_WRITABLE = 16 * 1024;
 
 interface Mapping { start: number; end: number; perm: string; path: string; pss: number }
 
@@ -66,7 +75,7 @@ const isReservation = (m: Mapping | undefined, adjacentTo: number) =>
 
 /** Splits parsed mappings into the kinds above. */
 export function splitMappings(maps: readonly Mapping[]): Omit<RendererSplit, 'pid' | 'at' | 'readMs'> {
-  let files = 0, shared = 0, code = 0, otherPrivate = 0, total = 0;
+  let files = 0, shared = 0, code = 0, partitionAlloc = 0, otherPrivate = 0, total = 0;
   const wasm: WasmMemoryMapping[] = [];
   maps.forEach((m, i) => {
     if (m.pss === 0) return;
@@ -75,9 +84,10 @@ export function splitMappings(maps: readonly Mapping[]): Omit<RendererSplit, 'pi
     else if (m.path.startsWith('/')) files += m.pss;
     else if (m.perm[2] === 'x') code += m.pss;
     else if (m.perm.startsWith('rw') && m.path === '' && isReservation(maps[i - 1], m.start) && isReservation(maps[i + 1], m.end)) wasm.push({ size: m.end - m.start, pss: m.pss });
+    else if (m.perm.startsWith('rw') && m.path === '' && m.start % SUPER_PAGE === PA_FIRST_WRITABLE) partitionAlloc += m.pss;
     else otherPrivate += m.pss; // anonymous, [heap], [stack], [anon:…]
   });
-  return { files, shared, code, wasm, otherPrivate, total };
+  return { files, shared, code, wasm, partitionAlloc, otherPrivate, total };
 }
 
 /** Reads and splits /proc/<pid>/smaps; null when the process is gone or unreadable. */

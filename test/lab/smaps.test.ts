@@ -32,8 +32,10 @@ const SMAPS = [
   entry(0x9f400000000n, 32 * MIB, '---p', '', 0),
   entry(0x9f402000000n, 22 * MIB, 'rw-p', '', 20 * MIB),
   entry(0x9f403600000n, 16 * GIB, '---p', '', 0),
-  // A PartitionAlloc super page: small guards.
+  // A PartitionAlloc super page (writable from 16 KiB past a 2 MiB boundary), and a V8 heap page that is not one.
   entry(0x29b400004000n, 2 * MIB - 16 * KB, 'rw-p', '', 1.5 * MIB),
+  entry(0x29b600004000n, 8 * MIB - 16 * KB, 'rw-p', '', 4.5 * MIB),
+  entry(0x26f901000000n, 256 * KB, 'rw-p', '', 0.25 * MIB),
   // Two WebAssembly memories, each between reservations of ≥ 4 GiB: a codec's 32 MiB and the pool's 45.4375 MiB.
   entry(sandbox, 8 * GIB, '---p', '', 0),
   entry(at(sandbox, 8 * GIB), 32 * MIB, 'rw-p', '', 19 * MIB),
@@ -42,30 +44,32 @@ const SMAPS = [
   entry(at(sandbox, 16 * GIB + 47644672), 8 * GIB, '---p', '', 0),
 ].join('\n');
 
-test('smaps split: files, shared memory, JIT code and only the mappings between two ≥ 4 GiB reservations as WASM memories', () => {
+test('smaps split: files, shared memory, JIT code, PartitionAlloc by its super-page layout, and only the mappings between two ≥ 4 GiB reservations as WASM memories', () => {
   const split = splitMappings(parseSmaps(SMAPS));
   expect(split.files).toBe(41 * MIB);
   expect(split.shared).toBe(1.5 * MIB);
   expect(split.code).toBe(5 * MIB);
   expect(split.wasm).toEqual([{ size: 32 * MIB, pss: 19 * MIB }, { size: 47644672, pss: 12 * MIB }]);
-  // Oilpan's cage and the super page stay private memory the isolates' figures must explain.
-  expect(split.otherPrivate).toBe(21.5 * MIB);
-  expect(split.total).toBe(41 * MIB + 1.5 * MIB + 5 * MIB + 31 * MIB + 21.5 * MIB);
+  expect(split.partitionAlloc).toBe(6 * MIB);
+  // Oilpan's cage and the V8 page stay private memory the isolates' figures must explain.
+  expect(split.otherPrivate).toBe(20.25 * MIB);
+  expect(split.total).toBe(41 * MIB + 1.5 * MIB + 5 * MIB + 31 * MIB + 6 * MIB + 20.25 * MIB);
 });
 
 const heap = (mib: number): LabHeap => ({ used: mib * MIB / 2, total: mib * MIB, backing: 2 * MIB, blink: 1 * MIB, ms: 3 });
 const os: LabOs = { processes: [{ pid: 7, type: 'renderer', rss: 300 * MIB, pss: 250 * MIB, workers: true }], rss: 300 * MIB, pss: 250 * MIB };
 const inApp: LabInApp = { poolCommitted: 47644672, wasmDecode: 32 * MIB, wasmScale: null, wasmEncode: 32 * MIB, framesDone: 10, phase: 'running' };
 
-test('with a split, the pool and codec WASM count resident pages (the arena found by its committed size) and unaccounted is the split total minus every kind', () => {
+test('with a split, the pool and codec WASM count resident pages (the arena found by its committed size), PartitionAlloc counts without the backing stores it holds, and unaccounted is the split total minus every kind', () => {
   const split: RendererSplit = { ...splitMappings(parseSmaps(SMAPS)), pid: 7, at: 1, readMs: 1 };
   const a = account(heap(4), [{ ...heap(8), id: 'w', url: 'decode.worker.js', role: 'decode' }], os, inApp, split);
   expect(a.pool).toBe(12 * MIB);
   expect(a.wasm).toBe(19 * MIB);
   expect(a.wasmCommitted).toBe(64 * MIB);
   expect(a.renderer).toBe(split.total);
-  // heaps 4 + 8, buffers 2 + 2, Oilpan 1 + 1, WASM 12 + 19, files 41, shared 1.5, code 5
-  const kinds = 12 * MIB + 4 * MIB + 2 * MIB + 31 * MIB + 41 * MIB + 1.5 * MIB + 5 * MIB;
+  expect(a.nativeHeaps).toBe(2 * MIB);
+  // heaps 4 + 8, buffers 2 + 2, Oilpan 1 + 1, WASM 12 + 19, files 41, shared 1.5, code 5, PartitionAlloc 6 − buffers 4
+  const kinds = 12 * MIB + 4 * MIB + 2 * MIB + 31 * MIB + 41 * MIB + 1.5 * MIB + 5 * MIB + 2 * MIB;
   expect(a.measured).toBe(kinds);
   expect(a.unaccounted).toBe(split.total - kinds);
 });
