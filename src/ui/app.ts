@@ -7,10 +7,11 @@ import { LADDER_RUNGS, distinctRungs, type LadderRung } from '../pipeline/ladder
 import type { MediaInfo } from '../codec/probe.ts';
 import { fill, h } from './dom.ts';
 import { formatMs } from './format.ts';
-import type { AllocationModeChoice, Engine, RunSettings, SegmentView, UiRun } from './engine.ts';
+import type { Engine, RunSettings, SegmentView, UiRun } from './engine.ts';
 import { OutputPanel } from './panels/output-panel.ts';
 import { PageHealth } from './panels/page-health.ts';
-import { expectedFrames, fetchSample, renderFileInfo, runControls, SCALER_LABEL, scheduleFrom, syncCodecOptions, webCodecsEncodersChecked, wireDrop, type BackendReaders } from './panels/input.ts';
+import { expectedFrames, fetchSample, renderFileInfo, SCALER_LABEL, webCodecsEncodersChecked, wireDrop, type BackendReaders } from './panels/input.ts';
+import { RunSettingsPanel } from './panels/run-settings.ts';
 import { RunTelemetry } from './telemetry.ts';
 import { ChartBoard } from './charts.ts';
 import { LabMemoryPanel } from './panels/lab-memory-panel.ts';
@@ -55,6 +56,7 @@ export class App implements Dashboard {
   private readonly output = new OutputPanel();
   private readonly health = new PageHealth();
   private readonly labMemory = new LabMemoryPanel(() => this.currentTel);
+  private readonly runSettings = new RunSettingsPanel();
   private readonly el = {
     status: h('p', { class: 'status', role: 'status', 'aria-live': 'polite', 'data-testid': 'status' }, 'Choose a video to begin.'),
     progress: h('progress', { max: 1, value: 0, 'data-testid': 'progress' }),
@@ -64,7 +66,6 @@ export class App implements Dashboard {
     fileInput: h('input', { type: 'file', accept: 'video/*,.mp4,.webm,.mkv,.mov', 'data-testid': 'file-input' }),
     sampleButton: h('button', { type: 'button', 'data-testid': 'use-sample' }, 'Use the sample'),
     fileInfo: h('dl', { class: 'file-info', 'data-testid': 'file-info' }),
-    ...runControls(),
     ladder: h('div', { class: 'ladder', role: 'group', 'aria-label': 'output resolution' }),
     outputSize: h('span', { class: 'muted', 'data-testid': 'output-size' }),
     start: h('button', { type: 'button', class: 'primary', 'data-testid': 'start' }, 'Start'),
@@ -105,20 +106,7 @@ export class App implements Dashboard {
         ),
         h('section', { class: 'panel controls' },
           h('h2', {}, '2 · Run'),
-          h('div', { class: 'grid2' },
-            h('label', {}, 'Codecs', e.backend),
-            h('label', {}, 'Allocation', e.mode),
-            h('label', {}, 'Codec', e.codec),
-            h('label', {}, 'Pacing', e.pacing),
-            h('label', {}, 'Behind', e.livePolicy),
-            h('label', {}, 'Switching', e.switching),
-            h('label', { class: 'every' }, 'Every N frames', e.everyN),
-            h('label', { class: 'seed' }, 'Storm seed', e.seed),
-            h('label', {}, 'Frames in flight', e.framesInFlight),
-            h('label', { class: 'ffmpeg-only' }, 'Encoders', e.encoders),
-            h('label', { class: 'webcodecs-only' }, 'Hold decoded frames', e.holdFrames),
-            h('label', { class: 'webcodecs-only' }, 'Encoder at a switch', e.encoderSwitch),
-          ),
+          this.runSettings.element,
           h('p', { class: 'muted', 'data-testid': 'scaler' }, `Scaling: ${SCALER_LABEL}.`),
           h('div', { class: 'ladder-row' }, h('span', {}, 'Resolution'), e.ladder, e.outputSize),
           h('div', { class: 'row buttons' }, e.start, e.stop),
@@ -150,7 +138,7 @@ export class App implements Dashboard {
     e.sampleButton.addEventListener('click', () => void this.useSample());
     e.start.addEventListener('click', () => void this.startSingle());
     e.stop.addEventListener('click', () => this.stop());
-    for (const c of [e.switching, e.backend, e.pacing]) c.addEventListener('change', () => this.syncControls());
+    this.runSettings.onChange(() => this.syncControls());
     void webCodecsEncodersChecked.then(() => this.syncControls());
 
     wireDrop(e.dropOverlay, (file) => {
@@ -233,22 +221,7 @@ export class App implements Dashboard {
   // ---- controls ----
 
   settings(): RunSettings {
-    const e = this.el;
-    return {
-      mode: e.mode.value as AllocationModeChoice,
-      framesInFlight: Math.min(16, Math.max(2, Math.round(Number(e.framesInFlight.value)) || 6)),
-      encoders: e.encoders.value === '1' ? 1 : 2,
-      codec: e.codec.value as RunSettings['codec'],
-      backend: e.backend.value as RunSettings['backend'],
-      webcodecs: {
-        holdDecodedFrames: Math.min(32, Math.max(0, Math.round(Number(e.holdFrames.value)) || 0)),
-        encoderSwitch: e.encoderSwitch.value === 'new-encoder' ? 'new-encoder' : 'reconfigure',
-      },
-      pacing: e.pacing.value as RunSettings['pacing'],
-      livePolicy: e.pacing.value === 'realtime' && e.livePolicy.value === 'drop' ? 'drop' : 'block',
-      schedule: scheduleFrom(e.switching.value, e.everyN.value, e.seed.value),
-      startRung: this.selectedRung,
-    };
+    return this.runSettings.read(this.selectedRung);
   }
 
   private availableRungs(): LadderRung[] {
@@ -275,18 +248,11 @@ export class App implements Dashboard {
   private syncControls(): void {
     const e = this.el;
     const running = this.busy;
-    e.livePolicy.disabled = running || e.pacing.value !== 'realtime'; // max speed always blocks
-    for (const c of [e.backend, e.mode, e.codec, e.pacing, e.switching, e.everyN, e.seed, e.framesInFlight, e.encoders, e.holdFrames, e.encoderSwitch, e.fileInput, e.sampleButton]) c.disabled = running;
-    const webcodecs = e.backend.value === 'webcodecs';
-    e.encoders.closest('label')!.hidden = webcodecs;
-    for (const c of [e.holdFrames, e.encoderSwitch]) c.closest('label')!.hidden = !webcodecs;
-    syncCodecOptions(e.codec, e.backend.value as RunSettings['backend']);
+    this.runSettings.sync(running);
+    for (const c of [e.fileInput, e.sampleButton]) c.disabled = running;
     e.start.disabled = running || !this.info;
     this.compare.setDisabled(running || !this.info);
     e.stop.disabled = !this.current || this.probing || this.stopRequested;
-    const kind = e.switching.value;
-    e.everyN.closest('label')!.hidden = kind === 'manual';
-    e.seed.closest('label')!.hidden = kind !== 'storm';
     const locked = this.session === 'compare';
     for (const [rung, b] of this.ladderButtons) {
       b.disabled = locked || !this.rungAvailable(rung) || (running && !this.current);
