@@ -69,6 +69,20 @@ describe('live policy under realtime pacing with an encoder that falls behind', 
     // Switches are logged at the first kept frame of the new size, and segments start there.
     expect(report.switches.map((s) => s.segment)).toEqual([1, 2]);
   }, 120_000);
+
+  // Bug: frames late on arrival from a decoder behind realtime were all dropped (3 of 300 encoded).
+  it('a decoder behind realtime: drop keeps its late frames (at most one behind the encoder\'s start), since the idle encoders take each at once', async () => {
+    // One size, so one encoder start; the encoder (240p) is far quicker than the decoder's 100+ ms a frame.
+    const run = new PipelineRun(nodePipelineHost, { hostPath: clip }, {
+      ...slowEncoder, schedule: { kind: 'manual' }, fault: { stage: 'decode', frameIndex: 0, kind: 'slow' }, livePolicy: 'drop',
+    });
+    expect(await run.run()).toBe('done');
+    // At most a frame that arrived while the encoder was still starting (the bug: all but one).
+    const dropped = buildRunReport(run).drops.total;
+    expect(dropped).toBeLessThanOrEqual(1);
+    expect(run.stageResults.encode?.frames).toBe(FRAMES - dropped);
+    expect(Math.max(...lateness(run))).toBeGreaterThan(FRAMES * (SLOW_FAULT_MS - INTERVAL) / 2); // the frames were late
+  }, 120_000);
 });
 
 describe('LiveDropPolicy decisions (no clock: times are given)', () => {
