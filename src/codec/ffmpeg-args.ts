@@ -2,6 +2,7 @@
  * ffmpeg command lines for the pipeline's two codec stages. The build logs at trace level
  * whatever `-loglevel` says; `-hide_banner -nostats` still trims some output.
  */
+import { VIDEO_CODECS, videoCodec, type Container, type VideoCodecChoice } from './codecs.ts';
 import type { MediaInfo } from './probe.ts';
 
 /** Bytes of one 8-bit I420 frame of w×h (chroma planes round up for odd sizes). */
@@ -35,27 +36,15 @@ export function decodeArgs(input: string, info: MediaInfo, output: string, forma
   ];
 }
 
-export type EncodeCodec = 'h264' | 'vp8' | 'vp9';
+export type EncodeCodec = VideoCodecChoice;
+export type { Container } from './codecs.ts';
 
 /** Encoders of this build that `encodeArgs` uses (checked with `-encoders`). */
-export const ENCODERS: Readonly<Record<EncodeCodec, string>> = { h264: 'libx264', vp8: 'libvpx', vp9: 'libvpx-vp9' };
-
-export interface Container {
-  extension: 'mp4' | 'webm';
-  mimeType: string;
-  format: 'mp4' | 'webm';
-}
+export const ENCODERS = Object.fromEntries(VIDEO_CODECS.map((c) => [c.name, c.ffmpeg.encoder])) as Readonly<Record<EncodeCodec, string>>;
 
 /** The container each codec is written in (playable in a `<video>`). */
 export function containerFor(codec: EncodeCodec): Container {
-  switch (codec) {
-    case 'h264':
-      return { extension: 'mp4', mimeType: 'video/mp4; codecs="avc1.42E01E"', format: 'mp4' };
-    case 'vp8':
-      return { extension: 'webm', mimeType: 'video/webm; codecs="vp8"', format: 'webm' };
-    case 'vp9':
-      return { extension: 'webm', mimeType: 'video/webm; codecs="vp9"', format: 'webm' };
-  }
+  return videoCodec(codec).container;
 }
 
 export interface EncodeOptions {
@@ -86,40 +75,9 @@ export function encodeArgs(o: EncodeOptions): string[] {
     '-i', o.input,
   ];
   const bitrate = o.bitrate ?? Math.max(100_000, Math.round(o.width * o.height * o.frameRate * 0.1));
-  switch (o.codec) {
-    case 'h264': {
-      // x264 needs even dimensions for 4:2:0: pad an odd edge by one pixel rather than lose it.
-      const odd = o.width % 2 === 1 || o.height % 2 === 1;
-      return [
-        ...input,
-        ...(odd ? ['-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2'] : []),
-        '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency',
-        '-pix_fmt', 'yuv420p', '-movflags', '+frag_every_frame+empty_moov+default_base_moof',
-        '-flush_packets', '1', '-f', 'mp4', o.output,
-      ];
-    }
-    case 'vp8':
-      return [
-        ...input,
-        '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8',
-        '-b:v', String(bitrate), '-pix_fmt', 'yuv420p',
-        '-cluster_time_limit', '0', '-flush_packets', '1', '-f', 'webm', o.output,
-      ];
-    case 'vp9':
-      return [
-        ...input,
-        '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8',
-        '-b:v', String(bitrate), '-pix_fmt', 'yuv420p',
-        '-cluster_time_limit', '0', '-flush_packets', '1', '-f', 'webm', o.output,
-      ];
-  }
+  return [...input, ...videoCodec(o.codec).ffmpeg.outputArgs({ width: o.width, height: o.height, bitrate, output: o.output })];
 }
 
-/**
- * Encoders this build has but cannot run, with the reason a user sees. libvpx-vp9 in
- * @ffmpeg/core 0.12.10 traps at every size and setting (upstream ffmpeg.wasm#679; pinned by
- * test/codec/encode-source.test.ts).
- */
-export const UNAVAILABLE_ENCODERS: Readonly<Partial<Record<EncodeCodec, string>>> = {
-  vp9: 'VP9 encoding is not available: the bundled ffmpeg.wasm core (0.12.10) crashes inside libvpx-vp9 (ffmpeg.wasm issue #679). Choose H.264 or VP8.',
-};
+/** Encoders this build has but cannot run, with the reason a user sees (from the codec entries). */
+export const UNAVAILABLE_ENCODERS: Readonly<Partial<Record<EncodeCodec, string>>> = Object.fromEntries(
+  VIDEO_CODECS.filter((c) => c.ffmpeg.unavailable !== undefined).map((c) => [c.name, c.ffmpeg.unavailable!]));

@@ -39,7 +39,8 @@ export interface ScalePlan {
   schedule: SwitchSchedule;
 }
 
-export type VideoCodecChoice = 'h264' | 'vp8' | 'vp9';
+export type { VideoCodecChoice } from '../codec/codecs.ts';
+import type { VideoCodecChoice } from '../codec/codecs.ts';
 
 /** What the encode stage needs beyond the shared memory. */
 export interface EncodePlan {

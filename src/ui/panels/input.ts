@@ -2,7 +2,7 @@
 import type { MediaInfo } from '../../codec/probe.ts';
 import { CODEC_BACKENDS, type CodecBackendName } from '../../codec/backends.ts';
 import { encoderConfig } from '../../codec/webcodecs/encoder-config.ts';
-import { UNAVAILABLE_ENCODERS } from '../../codec/ffmpeg-args.ts';
+import { VIDEO_CODECS, videoCodec, type VideoCodecChoice } from '../../codec/codecs.ts';
 import { scalerKind } from '../../pipeline/scale/scaler.ts';
 import { ALLOCATION_MODES } from '../../pool/modes/index.ts';
 import type { SwitchSchedule } from '../../pipeline/switch-schedule.ts';
@@ -51,8 +51,6 @@ export function renderFileInfo(el: HTMLElement, f: File | null, i: MediaInfo | n
 /** Which scaler the scale worker runs (the same detection runs here). */
 export const SCALER_LABEL = scalerKind() === 'wasm-simd' ? 'WASM SIMD scaler' : 'TypeScript scaler (no WASM SIMD in this browser)';
 
-const CODEC_LABELS = { h264: 'H.264 (x264)', vp8: 'VP8 (libvpx)', vp9: 'VP9' } as const;
-const WEBCODECS_LABELS = { h264: 'H.264', vp8: 'VP8', vp9: 'VP9' } as const;
 
 /** The run's setting controls (allocation mode, codec, pacing, switching and its parameters). */
 export function runControls() {
@@ -69,13 +67,9 @@ export function runControls() {
     framesInFlight: h('input', { type: 'number', min: 2, max: 16, value: 6, 'data-testid': 'frames-in-flight', 'aria-label': 'frames in flight per link', title: 'frames each link holds before its producer waits: the same limit in every mode' }),
     encoders: h('select', { 'data-testid': 'encoders', 'aria-label': 'encoders at a switch', title: 'two: the next size\'s encoder starts at the switch while the last one closes; one: a switch waits for the close' },
       h('option', { value: '2' }, 'two (overlap)'), h('option', { value: '1' }, 'one')),
+    // Which codecs a backend can encode here is set by syncCodecOptions (disabled ones say why).
     codec: h('select', { 'data-testid': 'codec', 'aria-label': 'codec' },
-      ...(['h264', 'vp8', 'vp9'] as const).map((codec) => {
-        // The pinned core cannot encode some codecs (VP9: ffmpeg.wasm#679): shown, disabled, with why.
-        const unavailable = UNAVAILABLE_ENCODERS[codec];
-        return h('option', { value: codec, disabled: unavailable !== undefined, title: unavailable },
-          `${CODEC_LABELS[codec]}${unavailable ? ' (unavailable)' : ''}`);
-      })),
+      ...VIDEO_CODECS.map((codec) => h('option', { value: codec.name }, codec.label))),
     pacing: h('select', { 'data-testid': 'pacing', 'aria-label': 'pacing' },
       h('option', { value: 'max' }, 'max speed'), h('option', { value: 'realtime' }, 'realtime (source frame rate)')),
     livePolicy: h('select', { 'data-testid': 'live-policy', 'aria-label': 'when the encoders fall behind',
@@ -91,8 +85,8 @@ export function runControls() {
 /** Why WebCodecs cannot encode a codec here (isConfigSupported false at 640×360), or null when it can; filled once at load. */
 const webCodecsEncoders = new Map<string, string | null>();
 export const webCodecsEncodersChecked: Promise<void> = typeof VideoEncoder === 'undefined'
-  ? Promise.resolve().then(() => { for (const c of ['h264', 'vp8', 'vp9']) webCodecsEncoders.set(c, 'This browser has no WebCodecs VideoEncoder.'); })
-  : Promise.all((['h264', 'vp8', 'vp9'] as const).map(async (codec) => {
+  ? Promise.resolve().then(() => { for (const c of VIDEO_CODECS) webCodecsEncoders.set(c.name, 'This browser has no WebCodecs VideoEncoder.'); })
+  : Promise.all(VIDEO_CODECS.map(async ({ name: codec }) => {
     const config = encoderConfig(codec, 640, 360, 30);
     const supported = await VideoEncoder.isConfigSupported(config).then((r) => r.supported === true, () => false);
     webCodecsEncoders.set(codec, supported ? null : `This browser's VideoEncoder does not support ${config.codec} (isConfigSupported is false).`);
@@ -101,11 +95,11 @@ export const webCodecsEncodersChecked: Promise<void> = typeof VideoEncoder === '
 /** Enables the codecs `backend` can encode here; each disabled one says why in its tooltip. */
 export function syncCodecOptions(select: HTMLSelectElement, backend: CodecBackendName): void {
   for (const option of Array.from(select.options)) {
-    const codec = option.value as keyof typeof CODEC_LABELS;
-    const why = backend === 'ffmpeg' ? UNAVAILABLE_ENCODERS[codec] ?? null : webCodecsEncoders.get(codec) ?? null;
+    const codec = videoCodec(option.value as VideoCodecChoice);
+    const why = backend === 'ffmpeg' ? codec.ffmpeg.unavailable ?? null : webCodecsEncoders.get(codec.name) ?? null;
     option.disabled = why !== null;
     option.title = why ?? '';
-    option.textContent = `${backend === 'ffmpeg' ? CODEC_LABELS[codec] : WEBCODECS_LABELS[codec]}${why ? ' (unavailable)' : ''}`;
+    option.textContent = `${backend === 'ffmpeg' ? codec.ffmpeg.label : codec.label}${why ? ' (unavailable)' : ''}`;
   }
   if (select.selectedOptions[0]?.disabled) select.value = 'h264';
 }
