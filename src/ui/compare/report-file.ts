@@ -161,6 +161,7 @@ function parseRun(r: Json): RunReport {
     allocationsPerFrameAfterWarmup: num(r['allocationsPerFrameAfterWarmup']),
     mbAllocated: num(r['mbAllocated']),
     bytesCopiedPerFrame: num(r['bytesCopiedPerFrame']),
+    codecBytesCopiedPerFrame: num(r['codecBytesCopiedPerFrame']),
     peakMemory,
     stalls: num(r['stalls']),
     reuseRatio: num(r['reuseRatio']),

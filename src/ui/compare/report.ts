@@ -24,6 +24,8 @@ export interface StageTotals {
   allocations: number;
   bytesAllocated: number;
   bytesCopied: number;
+  /** Frame bytes copied into and out of the codecs (ffmpeg.wasm's devices; WebCodecs' copyTo and VideoFrame constructor). Absent in reports from before it was counted. */
+  codecBytesCopied?: number;
   poolHits: number;
   poolMisses: number;
 }
@@ -110,6 +112,8 @@ export interface RunReport {
   allocationsPerFrameAfterWarmup: number;
   mbAllocated: number;
   bytesCopiedPerFrame: number;
+  /** Codec glue copies ÷ frames (NaN when the report predates it). */
+  codecBytesCopiedPerFrame?: number;
   peakMemory: Partial<Record<MemoryKind, number>>;
   stalls: number;
   reuseRatio: number;
@@ -233,6 +237,7 @@ export function buildReport(r: RunRecord): RunReport {
     allocationsPerFrameAfterWarmup: w ? perFrame(t.allocations - w.allocations, r.frames - w.frames) : NaN,
     mbAllocated: t.bytesAllocated / (1024 * 1024),
     bytesCopiedPerFrame: perFrame(t.bytesCopied, r.frames),
+    codecBytesCopiedPerFrame: perFrame(t.codecBytesCopied ?? NaN, r.frames),
     peakMemory: { ...r.peakMemory },
     stalls: countStalls(measured),
     reuseRatio: reuseDen > 0 ? t.poolHits / reuseDen : NaN,
@@ -267,7 +272,7 @@ export interface ReportRow {
 const MB = 1024 * 1024;
 const LATENCY_SPANS = `decoded → taken by the encoder (after the first ${WARMUP_FRAMES} frames)`;
 const SWITCH_SPANS = 'request → first new-size frame out of the scaler';
-const REINIT_SPANS = "the new encoder's start (exec → its second frame asked), plus the old one's close when one encoder does both";
+const REINIT_SPANS = "the new encoder's start (ffmpeg.wasm: exec → its second frame asked; WebCodecs: configure → first chunk out), plus the old one's close when one encoder does both (one ffmpeg.wasm lane; WebCodecs reconfigure)";
 const GAP_SPANS = 'last old-size frame into the old encoder → first new-size frame into the new one';
 /** Tail rows say how many values they need (see tailQuantile). */
 const needs = (spans: string, n: number): string => `${spans}; shown from ${n} values on (fewer: –)`;
@@ -289,7 +294,8 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     row('allocationsPerFrame', 'allocations / frame', 'frame buffers allocated by all stages ÷ frames, whole run', '', -1, (r) => r.allocationsPerFrame, true),
     row('allocationsPerFrameAfterWarmup', 'allocations / frame after warm-up', `as above, after the first ${WARMUP_FRAMES} frames`, '', -1, (r) => r.allocationsPerFrameAfterWarmup, true),
     row('mbAllocated', 'allocated', 'frame-buffer bytes allocated by all stages, whole run', 'MiB', -1, (r) => r.mbAllocated, true),
-    row('bytesCopiedPerFrame', 'bytes copied / frame', 'the hand-over copies between stages ÷ frames (codec heap copies, made in both modes, not counted)', 'B', -1, (r) => r.bytesCopiedPerFrame, true),
+    row('bytesCopiedPerFrame', 'bytes copied / frame', 'the hand-over copies between stages ÷ frames (the codec copies are the next row)', 'B', -1, (r) => r.bytesCopiedPerFrame, true),
+    row('codecBytesCopiedPerFrame', 'codec copies / frame', 'frame bytes copied into and out of the codecs ÷ frames: ffmpeg.wasm\'s devices to and from its WASM memory; WebCodecs\' VideoFrame.copyTo and the VideoFrame constructor (the same in both modes)', 'B', -1, (r) => r.codecBytesCopiedPerFrame ?? NaN),
   ];
   for (const { kind, label, covers } of MEMORY_KINDS) {
     if (reports.some((r) => Number.isFinite(r.peakMemory[kind] ?? NaN))) {
