@@ -3,7 +3,7 @@
  * second into ring-buffered columns (for the charts) and keeps what the report needs.
  * Sampling is cheap (a few hundred loads); charts copy out of the rings when they redraw.
  */
-import { GlueGauge, HIST_E2E, StageCounter, StageGauge, type Metrics } from '../metrics/metrics-block.ts';
+import { GlueCounter, GlueGauge, HIST_E2E, StageCounter, StageGauge, type Metrics } from '../metrics/metrics-block.ts';
 import { MetricsSampler } from '../metrics/sampler.ts';
 import { STAGE_COUNT, type StageId } from '../metrics/stages.ts';
 import type { UiRun } from './engine.ts';
@@ -112,6 +112,7 @@ function jsHeapBytes(): number {
 
 function totals(m: Metrics): StageTotals {
   const t: StageTotals = { frames: 0, allocations: 0, bytesAllocated: 0, bytesCopied: 0, codecBytesCopied: 0, poolHits: 0, poolMisses: 0 };
+  const glue = { inputReads: 0, logLines: 0, viewsMade: 0 };
   for (let s = 0; s < STAGE_COUNT; s++) {
     const stage = s as StageId;
     t.allocations += m.counter(stage, StageCounter.allocations);
@@ -120,7 +121,11 @@ function totals(m: Metrics): StageTotals {
     t.bytesAllocated += m.gauge(stage, StageGauge.bytesAllocated);
     t.bytesCopied += m.gauge(stage, StageGauge.bytesCopied);
     t.codecBytesCopied = (t.codecBytesCopied ?? 0) + m.glueGauge(stage, GlueGauge.codecCopyBytes);
+    glue.inputReads += m.glue(stage, GlueCounter.inputReads);
+    glue.logLines += m.glue(stage, GlueCounter.logLines);
+    glue.viewsMade += m.glue(stage, GlueCounter.viewsMade);
   }
+  t.glue = glue;
   t.frames = m.counter(2 as StageId, StageCounter.frames); // encode: the sink
   return t;
 }

@@ -52,6 +52,18 @@ describe('buildReport', () => {
     expect(r.reinitMs.p99).toBe(40);
   });
 
+  it('turns the codec glue counts (input reads, log lines, views, codec copies) into per-frame figures, and leaves them unknown for a report that predates them', () => {
+    const totals = { ...record().totals, codecBytesCopied: 100 * 2_000_000, glue: { inputReads: 250, logLines: 0, viewsMade: 5 } };
+    const r = buildReport(record({ totals }));
+    expect(r.codecBytesCopiedPerFrame).toBe(2_000_000);
+    expect(r.gluePerFrame).toEqual({ inputReads: 2.5, logLines: 0, viewsMade: 0.05 });
+    const old = buildReport(record());
+    expect(old.gluePerFrame?.inputReads).toBeNaN();
+    expect(old.codecBytesCopiedPerFrame).toBeNaN();
+    const rows = reportRows([r]).map((row) => row.label);
+    expect(rows).toEqual(expect.arrayContaining(['codec glue: input reads / frame', 'codec glue: log lines / frame', 'codec glue: views / frame', 'codec copies / frame']));
+  });
+
   it('shows unpooled allocations per frame after warm-up', () => {
     const r = buildReport(record({
       mode: 'unpooled',

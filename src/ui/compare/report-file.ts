@@ -162,6 +162,10 @@ function parseRun(r: Json): RunReport {
     mbAllocated: num(r['mbAllocated']),
     bytesCopiedPerFrame: num(r['bytesCopiedPerFrame']),
     codecBytesCopiedPerFrame: num(r['codecBytesCopiedPerFrame']),
+    gluePerFrame: (() => {
+      const g = isObject(r['gluePerFrame']) ? r['gluePerFrame'] : {};
+      return { inputReads: num(g['inputReads']), logLines: num(g['logLines']), viewsMade: num(g['viewsMade']) };
+    })(),
     peakMemory,
     stalls: num(r['stalls']),
     reuseRatio: num(r['reuseRatio']),

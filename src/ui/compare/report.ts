@@ -26,6 +26,8 @@ export interface StageTotals {
   bytesCopied: number;
   /** Frame bytes copied into and out of the codecs (ffmpeg.wasm's devices; WebCodecs' copyTo and VideoFrame constructor). Absent in reports from before it was counted. */
   codecBytesCopied?: number;
+  /** What the codec glue did that makes garbage, summed over stages (see GlueCounter). Absent in older reports. */
+  glue?: { inputReads: number; logLines: number; viewsMade: number };
   poolHits: number;
   poolMisses: number;
 }
@@ -114,6 +116,8 @@ export interface RunReport {
   bytesCopiedPerFrame: number;
   /** Codec glue copies ÷ frames (NaN when the report predates it). */
   codecBytesCopiedPerFrame?: number;
+  /** Codec glue events per frame: input reads, log lines, views made (NaN when the report predates them). */
+  gluePerFrame?: { inputReads: number; logLines: number; viewsMade: number };
   peakMemory: Partial<Record<MemoryKind, number>>;
   stalls: number;
   reuseRatio: number;
@@ -238,6 +242,11 @@ export function buildReport(r: RunRecord): RunReport {
     mbAllocated: t.bytesAllocated / (1024 * 1024),
     bytesCopiedPerFrame: perFrame(t.bytesCopied, r.frames),
     codecBytesCopiedPerFrame: perFrame(t.codecBytesCopied ?? NaN, r.frames),
+    gluePerFrame: {
+      inputReads: perFrame(t.glue?.inputReads ?? NaN, r.frames),
+      logLines: perFrame(t.glue?.logLines ?? NaN, r.frames),
+      viewsMade: perFrame(t.glue?.viewsMade ?? NaN, r.frames),
+    },
     peakMemory: { ...r.peakMemory },
     stalls: countStalls(measured),
     reuseRatio: reuseDen > 0 ? t.poolHits / reuseDen : NaN,
@@ -295,6 +304,9 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     row('allocationsPerFrameAfterWarmup', 'allocations / frame after warm-up', `as above, after the first ${WARMUP_FRAMES} frames`, '', -1, (r) => r.allocationsPerFrameAfterWarmup, true),
     row('mbAllocated', 'allocated', 'frame-buffer bytes allocated by all stages, whole run', 'MiB', -1, (r) => r.mbAllocated, true),
     row('bytesCopiedPerFrame', 'bytes copied / frame', 'the hand-over copies between stages ÷ frames (the codec copies are the next row)', 'B', -1, (r) => r.bytesCopiedPerFrame, true),
+    row('glueInputReadsPerFrame', 'codec glue: input reads / frame', 'ffmpeg.wasm\'s reads of the input file (each a Blob slice and a new ArrayBuffer: garbage) ÷ frames; WebCodecs\' reads through mediabunny are not counted', '', -1, (r) => r.gluePerFrame?.inputReads ?? NaN),
+    row('glueLogLinesPerFrame', 'codec glue: log lines / frame', 'lines ffmpeg.wasm wrote to its log ÷ frames (kept in a fixed ring, no string per line unless a logger is set)', '', -1, (r) => r.gluePerFrame?.logLines ?? NaN),
+    row('glueViewsPerFrame', 'codec glue: views / frame', 'typed-array views the frame devices had to make (a write split across frames) ÷ frames', '', -1, (r) => r.gluePerFrame?.viewsMade ?? NaN),
     row('codecBytesCopiedPerFrame', 'codec copies / frame', 'frame bytes copied into and out of the codecs ÷ frames: ffmpeg.wasm\'s devices to and from its WASM memory; WebCodecs\' VideoFrame.copyTo and the VideoFrame constructor (the same in both modes)', 'B', -1, (r) => r.codecBytesCopiedPerFrame ?? NaN),
   ];
   for (const { kind, label, covers } of MEMORY_KINDS) {
