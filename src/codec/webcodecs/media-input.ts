@@ -15,14 +15,17 @@ export interface OpenedMedia {
   /** Bytes of the file read so far (progress that is not frames). */
   bytesRead(): number;
   /**
-   * After the packets ran out at `last`: the packets the file's index declares when it lists
-   * more than the file holds (a file cut short), else null.
+   * After the packets ran out at `last` (`endSec`: the latest end of any packet read), whether
+   * the file was cut short: `declared` is the packet count its index lists (null when it has
+   * none); null when it looks whole.
    */
-  declaredPacketsIfCut(last: EncodedPacket | null): Promise<number | null>;
+  cutShort(last: EncodedPacket | null, endSec: number): Promise<{ declared: number | null } | null>;
   dispose(): void;
 }
 
 const SWITCH_BACKEND = 'Choose the ffmpeg.wasm backend for this file.';
+/** Stated duration beyond the last packet read that still counts as whole (rounding, a last frame's length). */
+const CUT_SLACK_SEC = 1;
 
 /** Opens `file`, or throws a ProbeError whose userMessage says what is wrong and what to do. */
 export async function openMedia(file: Blob): Promise<OpenedMedia> {
@@ -75,13 +78,17 @@ export async function openMedia(file: Blob): Promise<OpenedMedia> {
       throw new ProbeError('unsupported', `This video has non-square pixels, which the WebCodecs backend does not resample. ${SWITCH_BACKEND}`, `pixel aspect ${info.sampleAspectRatio}`);
     }
     const packets = new EncodedPacketSink(track);
-    const declaredPacketsIfCut = async (last: EncodedPacket | null): Promise<number | null> => {
+    const cutShort = async (last: EncodedPacket | null, endSec: number): Promise<{ declared: number | null } | null> => {
       // mediabunny ends packets() silently at a sample whose bytes lie past the end of the
-      // file; the index (metadata only, no bytes read) still lists it.
+      // file (MP4) while the index (metadata only, no bytes read) still lists it…
       const next = last ? await packets.getNextPacket(last, { metadataOnly: true }) : await packets.getFirstPacket({ metadataOnly: true });
-      return next ? (await track.computePacketStats()).packetCount : null;
+      if (next) return { declared: (await track.computePacketStats()).packetCount };
+      // …and drops a WebM cluster cut in two: then only the stated duration tells. With sound,
+      // the duration may be the audio's, so a short video track is not taken for a cut.
+      const stated = info.hasAudio ? null : await track.getDurationFromMetadata();
+      return stated !== null && stated - endSec > CUT_SLACK_SEC ? { declared: null } : null;
     };
-    return { info, config, track, packets, bytesRead: () => bytesRead, declaredPacketsIfCut, dispose: () => input.dispose() };
+    return { info, config, track, packets, bytesRead: () => bytesRead, cutShort, dispose: () => input.dispose() };
   } catch (error) {
     input.dispose();
     if (error instanceof ProbeError) throw error;

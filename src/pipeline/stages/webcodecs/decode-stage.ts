@@ -127,6 +127,7 @@ export class WebCodecsDecodeStage {
     };
 
     let lastPacket: EncodedPacket | null = null;
+    let endSec = 0;
     let demuxFailure: unknown = null;
     const packets = media.packets.packets();
     const nextPacket = async (): Promise<EncodedPacket | null> => {
@@ -147,6 +148,7 @@ export class WebCodecsDecodeStage {
         if (decoder.decodeQueueSize === 0) lastOutputAt = sharedNow(); // an idle decoder is not stalling
         decoder.decode(packet.toEncodedVideoChunk());
         lastPacket = packet;
+        if (packet.timestamp + packet.duration > endSec) endSec = packet.timestamp + packet.duration; // decode order: B-frames end earlier
         if (decoder.decodeQueueSize > hazard.maxDecodeQueue) hazard.maxDecodeQueue = decoder.decodeQueueSize;
         control.beat(StageId.decode); // a chunk read and fed is progress, frames or not
       }
@@ -155,12 +157,13 @@ export class WebCodecsDecodeStage {
       while (!flushed) await pump();
       await flushing;
       while (decoded.length > 0) await deliver(decoded.shift()!);
-      if (demuxFailure !== null && frameIndex === 0) {
-        throw new StageFailure('decode', `No frame could be read from this file (${describeError(demuxFailure)}). It may be damaged: try the ffmpeg.wasm backend.`);
+      if (frameIndex === 0) {
+        const why = demuxFailure !== null ? describeError(demuxFailure) : 'mediabunny found no complete video packet in it';
+        throw new StageFailure('decode', `No frame could be read from this file with WebCodecs (${why}): it may be cut short or damaged. Try the ffmpeg.wasm backend, which reads up to the cut.`);
       }
-      const declared = demuxFailure === null ? await media.declaredPacketsIfCut(lastPacket) : null;
+      const cut = demuxFailure === null ? await media.cutShort(lastPacket, endSec) : null;
       writer.end();
-      return { frames: frameIndex, expectedFrames: declared ?? info.frameCount, endedEarly: demuxFailure !== null || declared !== null, heldFrames: hazard };
+      return { frames: frameIndex, expectedFrames: cut?.declared ?? info.frameCount, endedEarly: demuxFailure !== null || cut !== null, heldFrames: hazard };
     } catch (error) {
       if (error instanceof StageStopped || control.stopping) {
         writer.end();
