@@ -126,8 +126,8 @@ export function quickCases(): CaseSpec[] {
 
 /**
  * The fair comparison made small: 2 rounds per mode, each run stopped after the same 150
- * encoded frames, a 60-frame warm-up. Not part of `--quick` (its five fresh browsers added
- * 60% to the quick bench's wall time, past CI's budget); `--quick --only fair-compare` runs it.
+ * encoded frames, a 60-frame warm-up. Part of `--quick` (its five fresh browsers add about a
+ * minute to CI, far inside its 90 minutes).
  */
 export function quickFairCompareCases(): CaseSpec[] {
   return fairCompareCases('720p-10s', 'max', 'every30', 2, { stopAfterFrames: 150, warmupStopAfterFrames: 60 });

@@ -7,7 +7,7 @@
  *   npm run bench -- --only storm   cases whose id contains "storm" (repeatable); a fair
  *                                   comparison runs whole (warm-up and every round) if any of its runs matches
  *   npm run bench -- --only fair-compare   just the fair comparison of the two modes (issue 10);
- *                                   with --quick its small version (2 rounds, 150 frames a run), which --quick alone leaves out
+ *                                   with --quick its small version (2 rounds, 150 frames a run)
  *
  * Steps: build the bench page (bench/vite.bench.config.ts → bench/dist), make the inputs
  * (bench/inputs, cached), serve both on loopback with COOP/COEP/CORP, run the Node
@@ -187,10 +187,9 @@ function describeCase(run: CaseRun, figures: CaseFigures | null): string {
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   const mode = options.soakMinutes !== null ? 'soak' : options.quick ? 'quick' : 'full';
-  let specs = options.soakMinutes !== null ? [soakCase(options.soakMinutes)] : options.quick ? quickCases() : fullCases();
+  // --quick includes the fair comparison's small version: CI then prints a comparison with its spread every time.
+  let specs = options.soakMinutes !== null ? [soakCase(options.soakMinutes)] : options.quick ? [...quickCases(), ...quickFairCompareCases()] : fullCases();
   if (options.only.length > 0) {
-    // --quick leaves the fair comparison out for time; --quick --only can still pick its small version.
-    if (options.quick && options.soakMinutes === null) specs = [...specs, ...quickFairCompareCases()];
     const matches = (s: CaseSpec) => options.only.some((o) => s.id.includes(o));
     // A fair comparison is only fair whole: one matching run brings its warm-up and every round.
     const groups = new Set(specs.filter((s) => s.fairCompare && matches(s)).map((s) => s.fairCompare!.group));
