@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
+import { formatBytes } from '../src/ui/format.ts';
 import { notAVideo, testClip } from './support/clips.ts';
 import { chooseFile, debugState, dropFile, expectDescribed, open, reportValue, setControls, waitForRunEnd } from './support/dashboard.ts';
 
@@ -15,28 +17,38 @@ test('the bundled sample runs end to end', async ({ page }) => {
   await expect(page.getByTestId('segments').locator('tr')).not.toHaveCount(0);
 });
 
-test('file input then drop; pooled then unpooled: charts fill, allocations per frame differ', async ({ page }) => {
-  const clip = await testClip('clip', small);
+// Issue 15: this test dropped the same clip it had chosen, so a drop that did nothing passed.
+// The dropped clip differs in name, size, resolution and frame count, and the second run must
+// have used it.
+test('file input then drop; pooled then unpooled: the dropped file replaces the chosen one, charts fill, allocations per frame differ', async ({ page }) => {
+  const chosen = await testClip('clip', small);
+  const dropped = await testClip('dropped', { width: 320, height: 240, fps: 25, seconds: 2 });
+  const info = page.getByTestId('file-info');
   await open(page);
 
-  await chooseFile(page, clip);
+  await chooseFile(page, chosen);
   await expectDescribed(page, 'clip-640x360-30-3.mp4', '640×360');
-  await expect(page.getByTestId('file-info').locator('[data-field=audio]')).toHaveText('none');
+  await expect(info.locator('[data-field=size]')).toHaveText(formatBytes(statSync(chosen).size));
+  await expect(info.locator('[data-field=audio]')).toHaveText('none');
   await setControls(page, { mode: 'pooled', pacing: 'max' });
   await page.getByTestId('start').click();
   await expect(page.getByTestId('mode')).toBeDisabled();
-  expect(await waitForRunEnd(page)).toContain('done');
+  expect(await waitForRunEnd(page)).toContain(' done: 90 frames');
 
-  await dropFile(page, clip);
-  await expectDescribed(page, 'clip-640x360-30-3.mp4', '640×360');
+  await dropFile(page, dropped);
+  await expectDescribed(page, 'dropped-320x240-25-2.mp4', '320×240');
+  expect(formatBytes(statSync(dropped).size)).not.toBe(formatBytes(statSync(chosen).size));
+  await expect(info.locator('[data-field=size]')).toHaveText(formatBytes(statSync(dropped).size));
+  await expect(info.locator('[data-field=frame-rate]')).toHaveText('25.00 fps');
   await setControls(page, { mode: 'unpooled' });
   await page.getByTestId('start').click();
-  expect(await waitForRunEnd(page)).toContain('done');
+  expect(await waitForRunEnd(page)).toContain(' done: 50 frames');
 
   const state = await debugState(page);
   for (const chart of ['memory', 'latency', 'reuse', 'throughput']) expect(state.points[chart], chart).toBeGreaterThan(0);
-  // Columns: run 1 (pooled), run 2 (unpooled).
+  // Columns: run 1 (pooled, the chosen clip), run 2 (unpooled, the dropped one: 2 s at 25 fps).
   expect(await reportValue(page, 'frames', 0)).toBe(90);
+  expect(await reportValue(page, 'frames', 1)).toBe(50);
   expect(await reportValue(page, 'allocationsPerFrameAfterWarmup', 0)).toBe(0);
   expect(await reportValue(page, 'allocationsPerFrameAfterWarmup', 1)).toBeGreaterThan(0);
 });
