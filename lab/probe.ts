@@ -163,7 +163,7 @@ export class Probe {
     // The OS is read alongside the heaps, not after them; a split slower than the timeout (its
     // read waits on the renderer's memory-map lock) leaves this sample unaccounted.
     const [os, split, inApp, page, ...heaps] = await Promise.all([
-      this.os?.read() ?? null,
+      this.os ? withTimeout(this.os.read(), timeout) : null,
       splitRead ? withTimeout(splitRead, timeout) : null,
       inAppRead,
       heapOf(() => this.bus.sendPage<HeapUsage>('Runtime.getHeapUsage'), timeout),
