@@ -55,8 +55,15 @@
  *   Float64 index 17 (byte 136) DROP_AFTER_MS   the live *drop* policy's bound: the scaler drops
  *                        a frame that would reach the encoders later than this after it was
  *                        due (stages/live-drop.ts); 0 = *block*, never drop. Written before the run.
- *   Int32 words 36..42 (bytes 144..171) DROPPED  frames the scaler dropped, per ladder rung
- *                        (LADDER_RUNGS order), then one for sizes off the ladder. Writer: scale.
+ *   Int32 words 36..42 (bytes 144..171) DROPPED  frames the drop policy dropped, per ladder rung
+ *                        (LADDER_RUNGS order), then one for sizes off the ladder. Writers: scale
+ *                        and the encode lanes (Atomics.add). Reader: the run report.
+ *   Int32 word 43 (bytes 172..175) ENCODER_DROPPED  of those, the frames an encoder dropped as it
+ *                        took them (already over the bound). Writers: encode lanes (Atomics.add).
+ *                        Reader: the scale stage's policy (a frame gone from link B either way).
+ *   Int32 words 44, 45 (bytes 176..183) SOURCE_W, SOURCE_H  the source's display size, so an encoder
+ *                        can name a frame's ladder rung. Writer: scale stage, before its first frame
+ *                        (published to the encoders by link B's queue). Readers: encode lanes.
  *   Shared clock everywhere: performance.timeOrigin + performance.now().
  */
 import { sharedNow, StageId } from '../metrics/stages.ts';
@@ -107,7 +114,7 @@ export class ControlBlock {
     this.f64 = new Float64Array(buffer);
     this.parkingWord = new Int32Array(buffer, 8 * 4, 1);
     this.handover = new Int32Array(buffer, 128, 2);
-    this.dropped = new Int32Array(buffer, 144, DROP_COUNTERS);
+    this.dropped = new Int32Array(buffer, 144, DROP_COUNTERS + 3);
   }
 
   /** A fresh block for a new run (controller side). */
@@ -251,6 +258,20 @@ export class ControlBlock {
   noteDropped(rungIndex: number): void { Atomics.add(this.dropped, rungIndex, 1); }
   /** Frames dropped at ladder rung `rungIndex`. */
   droppedAt(rungIndex: number): number { return Atomics.load(this.dropped, rungIndex); }
+  /** Encode lane: one frame dropped as it was taken, already over the bound, at rung `rungIndex`. */
+  noteEncoderDropped(rungIndex: number): void {
+    Atomics.add(this.dropped, rungIndex, 1);
+    Atomics.add(this.dropped, DROP_COUNTERS, 1);
+  }
+  /** Frames the encoders dropped as they took them (also counted by rung). */
+  get encoderDropped(): number { return Atomics.load(this.dropped, DROP_COUNTERS); }
+  /** Scale stage: the source's display size (see SOURCE_W). */
+  publishSource(width: number, height: number): void {
+    this.dropped[DROP_COUNTERS + 1] = width;
+    this.dropped[DROP_COUNTERS + 2] = height;
+  }
+  get sourceWidth(): number { return this.dropped[DROP_COUNTERS + 1]!; }
+  get sourceHeight(): number { return this.dropped[DROP_COUNTERS + 2]!; }
 
   get switchCount(): number { return Atomics.load(this.i32, I.switchCount); }
   publishSwitchCount(count: number): void { Atomics.store(this.i32, I.switchCount, count); }

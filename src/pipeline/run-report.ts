@@ -41,6 +41,11 @@ export interface SwitchReport {
    * that segment never produced bytes). Misses the page's and the player's own delay.
    */
   toFirstBytesMs: number | null;
+  /**
+   * Request → the first new-size frame taken by its encoder (the segment's first frame in), ms
+   * (null if the segment never took one, or its backend does not say). Misses the encoding.
+   */
+  toEncoderMs: number | null;
   /** The encoder segment this switch opened (null if the run ended before it closed). */
   segment: number | null;
   /** Encoder re-init: previous segment's close + this segment's open, ms. */
@@ -71,6 +76,8 @@ export interface DropReport {
   byRung: Partial<Record<LadderRung | 'other', number>>;
   /** The bound: a frame that would reach the encoders later than this after it was due is dropped, ms (null: *block*, nothing dropped). */
   boundMs: number | null;
+  /** Of the total, frames an encoder dropped as it took them (already over the bound); the rest the scaler dropped. */
+  atEncoder: number;
 }
 
 export interface PipelineRunReport {
@@ -122,15 +129,20 @@ export function buildRunReport(run: PipelineRun, series: Record<string, ArrayLik
     firstFrameIndex: s.firstFrameIndex, bytes: s.byteLength, maxChunkBytes: s.maxChunkBytes,
     closeMs: s.closeMs, openMs: s.openMs, reinitMs: s.reinitMs, wasmBytesAfter: s.wasmBytesAfter,
   }));
-  const segmentAt = new Map(segments.map((s) => [s.firstFrameIndex, s]));
   const firstBytesAt = new Map(run.segments.map((s) => [s.index, s.firstBytesAt]));
-  const switches: SwitchReport[] = run.switches().map((e) => {
-    const segment = segmentAt.get(e.frameIndex) ?? null;
-    const previous = segment && segment.index > 0 ? segments[segment.index - 1] : undefined;
+  const firstTakenAt = new Map(run.segments.map((s) => [s.index, s.firstTakenAt ?? NaN]));
+  const events = run.switches();
+  const switches: SwitchReport[] = events.map((e, i) => {
+    // The segment a switch opened: of the new size, first frame from the switch's frame on and
+    // before the next switch (not at it: the drop policy's last check may drop a first frame).
+    const until = events[i + 1]?.frameIndex ?? Infinity;
+    const segment = segments.find((s) => s.width === e.to.width && s.height === e.to.height && s.firstFrameIndex >= e.frameIndex && s.firstFrameIndex < until) ?? null;
+    const previous = segment && segment.index > 0 ? segments.find((s) => s.index === segment.index - 1) : undefined;
     return {
       frameIndex: e.frameIndex, from: e.from, to: e.to, manual: e.manual,
       requestedAt: e.requestedAt, firstOutAt: e.firstOutAt, switchMs: e.firstOutAt - e.requestedAt,
       toFirstBytesMs: segment ? finite((firstBytesAt.get(segment.index) ?? NaN) - e.requestedAt) : null,
+      toEncoderMs: segment ? finite((firstTakenAt.get(segment.index) ?? NaN) - e.requestedAt) : null,
       segment: segment?.index ?? null,
       encoderReinitMs: segment?.reinitMs ?? null,
       encoderWasmBefore: previous?.wasmBytesAfter ?? null,
@@ -163,5 +175,5 @@ function dropReport(control: ControlBlock | null): DropReport {
     total += n;
   }
   const bound = control?.dropAfterMs ?? 0;
-  return { total, byRung, boundMs: bound > 0 ? bound : null };
+  return { total, byRung, boundMs: bound > 0 ? bound : null, atEncoder: control?.encoderDropped ?? 0 };
 }

@@ -22,7 +22,11 @@ beforeAll(async () => {
   writeFileSync(clip, core.FS.readFile('/live.mp4'));
 });
 
-/** Each encoded frame's lateness: taken by the encoder (done) − due (start + index × interval), ms. */
+/**
+ * Each encoded frame's lateness: recorded once ffmpeg has read it − due (start + index × interval),
+ * ms. The record follows the take by the copy into ffmpeg's memory only (the slow fault's delay
+ * comes after the record, as encoding would).
+ */
 function lateness(run: PipelineRun): number[] {
   const metrics = Metrics.attach(run.metricsShared!);
   const n = metrics.recentCursor();
@@ -44,7 +48,7 @@ describe('live policy under realtime pacing with an encoder that falls behind', 
     const block = new PipelineRun(nodePipelineHost, { hostPath: clip }, { ...slowEncoder, livePolicy: 'block' });
     expect(await block.run()).toBe('done');
     expect(block.stageResults.scale?.dropped).toBe(0);
-    expect(buildRunReport(block).drops).toEqual({ total: 0, byRung: {}, boundMs: null });
+    expect(buildRunReport(block).drops).toEqual({ total: 0, byRung: {}, boundMs: null, atEncoder: 0 });
     expect(block.stageResults.encode?.frames).toBe(FRAMES);
     const blockLate = lateness(block);
     // By construction: the last frame cannot be taken before 60 × 100 ms of sleeping, due at 2 s.
@@ -60,26 +64,33 @@ describe('live policy under realtime pacing with an encoder that falls behind', 
     // Every rung the schedule visited (240, 360, 480 for 20 frames each) lost frames, and they add up.
     expect(Object.keys(report.drops.byRung).sort()).toEqual(['240', '360', '480']);
     expect(Object.values(report.drops.byRung).reduce((a, b) => a + b, 0)).toBe(report.drops.total);
-    // Bounded, where block grew by 67 ms a frame: lateness here is measured when ffmpeg has read
-    // the frame (one slow frame time after the encoder took it) and a switch's encoder start
-    // adds to it, so the bound itself is not the limit; a few slow frames' time is.
+    // The bound itself, where block grew by 67 ms a frame: every kept frame was taken by its
+    // encoder within it (the encoder's last check drops a later one). Slack: lateness is recorded
+    // after the copy into ffmpeg's memory that follows the check, microseconds for 240p; half a
+    // frame interval leaves room for a thread descheduled in between on a loaded machine.
     const dropLate = lateness(drop);
     expect(dropLate).toHaveLength(encoded);
-    expect(Math.max(...dropLate)).toBeLessThan(6 * SLOW_FAULT_MS);
+    console.log(`drop: ${encoded} of ${FRAMES} encoded, ${report.drops.atEncoder} dropped by the encoders' check, lateness max ${Math.max(...dropLate).toFixed(1)} ms (bound ${report.drops.boundMs!.toFixed(1)})`);
+    expect(Math.max(...dropLate)).toBeLessThanOrEqual(report.drops.boundMs! + INTERVAL / 2);
     // Switches are logged at the first kept frame of the new size, and segments start there.
     expect(report.switches.map((s) => s.segment)).toEqual([1, 2]);
   }, 120_000);
 
   // Bug: frames late on arrival from a decoder behind realtime were all dropped (3 of 300 encoded).
-  it('a decoder behind realtime: drop keeps its late frames (at most one behind the encoder\'s start), since the idle encoders take each at once', async () => {
+  it('a decoder behind realtime: drop keeps its late frames (only those around the encoder\'s start go), since the idle encoders take each at once', async () => {
     // One size, so one encoder start; the encoder (240p) is far quicker than the decoder's 100+ ms a frame.
     const run = new PipelineRun(nodePipelineHost, { hostPath: clip }, {
       ...slowEncoder, schedule: { kind: 'manual' }, fault: { stage: 'decode', frameIndex: 0, kind: 'slow' }, livePolicy: 'drop',
     });
     expect(await run.run()).toBe('done');
-    // At most a frame that arrived while the encoder was still starting (the bug: all but one).
-    const dropped = buildRunReport(run).drops.total;
-    expect(dropped).toBeLessThanOrEqual(1);
+    // Only frames around the encoder's start (the bug: all but one): the first if that start took
+    // it past the bound (the encoder's check), and those the decoder released meanwhile (the
+    // scaler queues nothing behind a starting encoder), one per SLOW_FAULT_MS at most. Frames
+    // late from the decoder are kept by the encoder's check too: they were late when queued.
+    const report = buildRunReport(run);
+    const dropped = report.drops.total;
+    expect(dropped).toBeLessThanOrEqual(1 + Math.ceil(report.segments[0]!.openMs / SLOW_FAULT_MS));
+    expect(dropped).toBeLessThan(FRAMES / 2); // however slow the start: the bug kept none
     expect(run.stageResults.encode?.frames).toBe(FRAMES - dropped);
     expect(Math.max(...lateness(run))).toBeGreaterThan(FRAMES * (SLOW_FAULT_MS - INTERVAL) / 2); // the frames were late
   }, 120_000);

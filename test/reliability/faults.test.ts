@@ -5,7 +5,7 @@ import { segmentBytes } from '../codec/helpers.ts';
  * a slot held.
  */
 import * as Comlink from 'comlink';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CodecCore } from '../../src/codec/core.ts';
 import { DEFAULT_STALL_TIMEOUT_MS, END_WITHIN_MS, liveStageWorkers, PipelineRun, probeInput, type PipelineHost, type RunOptions, type StageWorker } from '../../src/pipeline/controller.ts';
 import type { EncodeWorkerApi, StageKind } from '../../src/pipeline/stage-protocol.ts';
@@ -195,6 +195,11 @@ describe('WASM memory budget', () => {
   const schedule = { kind: 'every', frames: 15 } as const;
   const options = (extra: Partial<RunOptions>): RunOptions => ({ ...baseOptions, schedule, ...extra });
 
+  it('the budget defaults to 1 GiB (README\'s figure)', () => {
+    const run = new PipelineRun(nodePipelineHost, { hostPath: clip90 }, baseOptions);
+    expect(run.options.wasmBudgetBytes).toBe(1024 * 1024 * 1024);
+  });
+
   it('an encode worker over budget is replaced between segments: no frame lost or repeated, output identical', async () => {
     const before = liveStageWorkers();
     const reference = new PipelineRun(nodePipelineHost, { hostPath: clip90 }, options({ wasmBudgetBytes: null }));
@@ -258,6 +263,37 @@ describe('setup that never finishes', () => {
     expect(phase).toBe('failed');
     expect(run.failure).toEqual({ stage: 'setup', message: 'Loading the codec did not finish within 0.3 s, so the run was ended. Reload the page and try again.' });
     expect(ms).toBeLessThan(2000);
+  });
+
+  // README: "loading the codec or opening a file is capped at 30 s". The cases above set the
+  // cap; these run with the default one, on a fake clock.
+  describe('with the default cap', () => {
+    beforeEach(() => { vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }); });
+    afterEach(() => { vi.useRealTimers(); });
+
+    it('a codec that never loads fails the run after 30 s, not before', async () => {
+      const host: PipelineHost = { codecModule: () => never, spawn: () => deafWorker() };
+      const run = new PipelineRun(host, { hostPath: clip90 }, baseOptions);
+      let phase: string | null = null;
+      void run.run().then((p) => { phase = p; });
+      await vi.advanceTimersByTimeAsync(29_900);
+      expect(phase).toBeNull();
+      await vi.advanceTimersByTimeAsync(200);
+      expect(phase).toBe('failed');
+      expect(run.failure).toEqual({ stage: 'setup', message: 'Loading the codec did not finish within 30 s, so the run was ended. Reload the page and try again.' });
+    });
+
+    it('opening a file that never answers is refused after 30 s, not before', async () => {
+      const host: PipelineHost = { codecModule: () => nodePipelineHost.codecModule(), spawn: () => deafWorker() };
+      let outcome: string | null = null;
+      void probeInput(host, { hostPath: clip90 }).then(() => { outcome = 'described'; }, (e: Error) => { outcome = e.message; });
+      // The real codec module loads first (real work, outside the fake clock's control).
+      await nodePipelineHost.codecModule();
+      await vi.advanceTimersByTimeAsync(29_900);
+      expect(outcome).toBeNull();
+      await vi.advanceTimersByTimeAsync(200);
+      expect(outcome).toBe('Reading this file did not finish within 30 s. It may be damaged: try another file.');
+    });
   });
 
   it('a decoder that never answers fails the run in decode, and a probe with a sentence', async () => {

@@ -2,12 +2,14 @@ import { glueTally, resetGlueTally, type CodecCore } from '../../codec/core.ts';
 import { encodeArgs, containerFor } from '../../codec/ffmpeg-args.ts';
 import { mountByteSink, mountFrameSource } from '../../codec/frame-devices.ts';
 import { LinkReader, type ReadableFrame } from '../../pool/link.ts';
+import { recordSinkDone } from '../../pool/slot-link.ts';
 import { Metrics } from '../../metrics/metrics-block.ts';
 import { ControlBlock } from '../control-block.ts';
 import { StageId, sharedNow } from '../../metrics/stages.ts';
 import type { EncodePlan, PipelineShared } from '../pipeline-shared.ts';
 import { StageFailure, describeError } from './stage-errors.ts';
 import { peekFrame, WAIT_SLICE_MS } from './link-io.ts';
+import { dropCounterOf, overBoundAtEncoder } from './live-drop.ts';
 
 const SOURCE_PATH = '/dev/framepool-scaled';
 const OUTPUT_PATH = '/dev/framepool-encoded';
@@ -30,6 +32,8 @@ export interface SegmentClosed {
   maxChunkBytes: number;
   /** Shared-clock ms the first encoded frame's bytes left the encoder (NaN if none). */
   firstBytesAt: number;
+  /** Shared-clock ms this segment's first frame was taken by its encoder (NaN if none; absent where a backend does not say). */
+  firstTakenAt?: number;
   /** End of stream → previous exec returned (encoder flush + trailer), ms. 0 for a worker's first segment. */
   closeMs: number;
   /** exec start → second frame requested (demuxer probe + encoder init + first frame), ms. */
@@ -110,7 +114,10 @@ export class EncodeStage {
     if (!core) throw new StageFailure('encode', 'the encoder was started before its codec was loaded');
     const control = new ControlBlock(shared.control);
     const metrics = Metrics.attach(shared.metrics);
-    const reader = LinkReader.attach(shared.linkB, metrics);
+    // Link B is the sink link, but this stage records its frames itself (recordSinkDone), so a
+    // frame the drop policy's last check drops here is let go without counting as encoded.
+    const reader = LinkReader.attach({ ...shared.linkB, sink: false }, metrics);
+    const dropAfterMs = control.dropAfterMs; // 0: block, never drop
 
     // Per-segment state, reused across segments; the device callbacks read it.
     const state = {
@@ -118,7 +125,8 @@ export class EncodeStage {
       serving: null as ReadableFrame | null, // frame whose bytes ffmpeg is reading now
       execStartedAt: 0, secondRequestAt: 0, eofAt: 0,
       index: 0, byteLength: 0, maxChunkBytes: 0, firstBytesAt: NaN,
-      lastTakenAt: 0, firstTakenAt: 0,
+      lastTakenAt: 0, firstTakenAt: 0, firstFrameIndex: 0,
+      dropCounter: 0, // drop counter (ladder rung) of this segment's size
     };
     const lanes = plan.lanes;
     const lane = plan.lane;
@@ -141,30 +149,50 @@ export class EncodeStage {
     });
     const source = mountFrameSource(core, SOURCE_PATH, {
       next: () => {
-        const peeked = peekFrame(reader, control, StageId.encode);
-        if (peeked === null || peeked.width !== state.width || peeked.height !== state.height) {
-          // End of input, stop, or a new size: end this segment exactly here. A new-size frame
-          // stays queued and opens the next segment — in the other lane's encoder, which can
-          // start now, while this one flushes and closes.
-          state.eofAt = sharedNow();
-          if (lanes > 1) control.passTurn(other, state.lastTakenAt);
-          return null;
+        for (;;) {
+          const peeked = peekFrame(reader, control, StageId.encode);
+          if (peeked === null || peeked.width !== state.width || peeked.height !== state.height) {
+            // End of input, stop, or a new size: end this segment exactly here. A new-size frame
+            // stays queued and opens the next segment — in the other lane's encoder, which can
+            // start now, while this one flushes and closes.
+            state.eofAt = sharedNow();
+            if (lanes > 1) control.passTurn(other, state.lastTakenAt);
+            return null;
+          }
+          const frame = reader.next(0); // only the lane holding the turn takes from link B: the peeked frame is there
+          if (typeof frame === 'string') throw new Error(`link B: the peeked frame was gone (${frame})`);
+          const takenAt = sharedNow();
+          if (dropAfterMs > 0) {
+            // The drop policy's last check (live-drop.ts): a frame over the bound as it is taken
+            // (queued behind a slow frame or an encoder's start) is let go, not encoded.
+            const dueAt = control.startedAt + frame.ptsUs / 1000;
+            if (overBoundAtEncoder(dropAfterMs, dueAt, frame.stamps[StageId.scale]!, takenAt)) {
+              reader.done(frame);
+              control.noteEncoderDropped(state.dropCounter);
+              control.beat(StageId.encode);
+              continue;
+            }
+          }
+          state.lastTakenAt = takenAt;
+          if (state.firstTakenAt === 0) {
+            state.firstTakenAt = takenAt;
+            state.firstFrameIndex = frame.frameIndex;
+          }
+          state.serving = frame;
+          if (state.frames === 1 && state.secondRequestAt === 0) state.secondRequestAt = takenAt;
+          return frame.data;
         }
-        const frame = reader.next(0); // only the lane holding the turn takes from link B: the peeked frame is there
-        if (typeof frame === 'string') throw new Error(`link B: the peeked frame was gone (${frame})`);
-        state.lastTakenAt = sharedNow();
-        if (state.firstTakenAt === 0) state.firstTakenAt = state.lastTakenAt;
-        state.serving = frame;
-        control.checkFault(StageId.encode, frame.frameIndex);
-        if (state.frames === 1 && state.secondRequestAt === 0) state.secondRequestAt = sharedNow();
-        return frame.data;
       },
       done: () => {
         const frame = state.serving;
         if (!frame) return;
-        state.serving = null;
         metrics.addCodecCopy(StageId.encode, frame.byteLength); // the source device copied it into ffmpeg's memory
-        reader.done(frame); // link B is the sink link: done() records end-to-end latency
+        recordSinkDone(metrics, StageId.encode, frame); // frames, stage time, end-to-end latency: as ffmpeg has read it
+        // After the read: a slow fault's delay stands for encoding this frame, and a stalled
+        // encoder still holds it (the finally below lets it go if the fault throws).
+        control.checkFault(StageId.encode, frame.frameIndex);
+        state.serving = null;
+        reader.done(frame);
         control.beat(StageId.encode);
         control.setWasmBytes(StageId.encode, core.wasmMemoryBytes(), lane); // sampled during the segment too
         metrics.publishGlue(StageId.encode, glueTally);
@@ -204,6 +232,8 @@ export class EncodeStage {
         const index = lanes > 1 ? control.takeSegmentIndex() : plan.segmentIndexBase + segments;
         state.index = index;
         state.firstTakenAt = 0;
+        state.firstFrameIndex = firstFrameIndex; // until a frame is taken (the check may drop this one)
+        if (dropAfterMs > 0) state.dropCounter = dropCounterOf(first, { width: control.sourceWidth, height: control.sourceHeight });
         const previousLastFrameAt = lanes > 1 ? control.lastFrameInAt : state.lastTakenAt;
         const container = containerFor(plan.codec);
         const fileName = `segment-${String(index).padStart(4, '0')}-${width}x${height}.${container.extension}`;
@@ -224,9 +254,10 @@ export class EncodeStage {
         const wasmBytesAfter = core.wasmMemoryBytes();
         control.setWasmBytes(StageId.encode, wasmBytesAfter, lane);
         output({ kind: 'segment', segment: {
-          index, width, height, frames: state.frames, firstFrameIndex,
+          index, width, height, frames: state.frames, firstFrameIndex: state.firstFrameIndex,
           fileName, mimeType: container.mimeType,
           byteLength: state.byteLength, maxChunkBytes: state.maxChunkBytes, firstBytesAt: state.firstBytesAt,
+          firstTakenAt: state.firstTakenAt > 0 ? state.firstTakenAt : NaN,
           closeMs: lanes > 1 ? 0 : previousCloseMs, openMs, reinitMs: (lanes > 1 ? 0 : previousCloseMs) + openMs, wasmBytesAfter,
           openedAt: state.execStartedAt, closedAt: returnedAt,
           gapMs: previousLastFrameAt > 0 && state.firstTakenAt > 0 ? state.firstTakenAt - previousLastFrameAt : NaN,

@@ -1,3 +1,6 @@
+import { DROP_COUNTERS } from '../control-block.ts';
+import { ladderSizes, type FrameSize } from '../ladder.ts';
+
 /**
  * The *drop* live policy for realtime pacing (issue 13), as a live encoder behaves: a frame that
  * would reach the encoders more than `boundMs` after it was due is dropped by the scaler instead
@@ -15,8 +18,11 @@
  *   and the frames queued behind it, at the encoders' recent time per frame (at least as long as
  *   the frame in service has taken so far) — is over the bound.
  * The prediction is an estimate (a switch's encoder start shows up late in it), so a frame
- * already queued can still reach the encoder somewhat past the bound; none waits behind more
- * than the frames queued in one bound's worth of time.
+ * already queued can still come to the encoder past the bound: the encoder makes the last check
+ * as it takes each frame (overBoundAtEncoder) and drops such a frame there, counted per rung
+ * like the scaler's drops. So every kept frame is taken by its encoder within the bound, except
+ * one that was over it already when the scaler queued it to idle encoders (a source behind
+ * realtime: dropping those would starve the output).
  */
 /** The bound, in source frame intervals (issue 13: at most 3). */
 export const DROP_BOUND_INTERVALS = 3;
@@ -83,4 +89,18 @@ export class LiveDropPolicy {
     this.lastDoneAt = now;
     this.busy = this.queued > done;
   }
+}
+
+/**
+ * The encoder's last check as it takes a frame due at `dueAt` and queued by the scaler at
+ * `queuedAt`: over the bound now, and it was not already over it when queued (see above).
+ */
+export function overBoundAtEncoder(boundMs: number, dueAt: number, queuedAt: number, takenAt: number): boolean {
+  return takenAt - dueAt > boundMs && queuedAt - dueAt <= boundMs;
+}
+
+/** The drop counter of a frame size: its first ladder rung for this source, else the last one ('other'). Allocates: once per size. */
+export function dropCounterOf(size: FrameSize, source: FrameSize): number {
+  const rung = ladderSizes(source).findIndex((s) => s.width === size.width && s.height === size.height);
+  return rung >= 0 ? rung : DROP_COUNTERS - 1;
 }

@@ -27,7 +27,8 @@ export interface ScaleResult {
  * arrive (blocking on shared memory, or as messages between which the worker returns to its
  * event loop) is the link's business (forEachFrame). With realtime pacing and the *drop*
  * policy, a frame that would reach the encoders too late is dropped here (live-drop.ts),
- * counted per rung; a switch is then logged at the first new-size frame that is kept.
+ * counted per rung (one that still comes to an encoder too late is dropped there); a switch
+ * is then logged at the first new-size frame that is kept.
  */
 export class ScaleStage {
   async run(shared: PipelineShared, plan: ScalePlan, ports: StagePorts = {}): Promise<ScaleResult> {
@@ -68,6 +69,7 @@ export class ScaleStage {
     // Drop counters are per ladder rung; a size record maps to its rung's counter.
     const counterOf = new Map<FrameSize, number>(plan.rungs.map((rung) => [sizeOf.get(rung)!, LADDER_RUNGS.indexOf(rung)]));
     const live = control.dropAfterMs > 0 ? new LiveDropPolicy(control.dropAfterMs, shared.linkB.capacity) : null;
+    control.publishSource(plan.source.width, plan.source.height); // before frame 0: encoders name their drops' rungs from it
     // A switch not yet logged: decided, but its first new-size frame not yet kept (dropped).
     let pending = false;
     let pendingFromW = 0;
@@ -112,7 +114,8 @@ export class ScaleStage {
       let encoded = 0;
       if (live !== null) {
         dueAt = control.startedAt + input.ptsUs / 1000;
-        encoded = metrics.counter(StageId.encode, StageCounter.frames);
+        // Frames gone from link B: encoded, or dropped by an encoder as it took them.
+        encoded = metrics.counter(StageId.encode, StageCounter.frames) + control.encoderDropped;
         if (live.shouldDrop(dueAt, takenAt, encoded)) {
           control.noteDropped(counterOf.get(target) ?? DROP_COUNTERS - 1);
           dropped++;
