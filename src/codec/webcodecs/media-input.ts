@@ -14,6 +14,8 @@ export interface OpenedMedia {
   packets: EncodedPacketSink;
   /** Bytes of the file read so far (progress that is not frames). */
   bytesRead(): number;
+  /** Calls `listener` after every read of the file (null: none): reading is progress even where no frame is. */
+  onRead(listener: (() => void) | null): void;
   /**
    * After the packets ran out at `last` (`endSec`: the latest end of any packet read), whether
    * the file was cut short: `declared` is the packet count its index lists (null when it has
@@ -34,8 +36,12 @@ export async function openMedia(file: Blob): Promise<OpenedMedia> {
   }
   if (file.size === 0) throw new ProbeError('empty', 'This file is empty (0 bytes). Choose a video file that has content.', 'empty blob');
   let bytesRead = 0;
+  let readListener: (() => void) | null = null;
   const source = new BlobSource(file);
-  source.onread = (start, end) => { bytesRead += end - start; };
+  source.onread = (start, end) => {
+    bytesRead += end - start;
+    readListener?.();
+  };
   const input = new Input({ source, formats: ALL_FORMATS });
   try {
     if (!await input.canRead()) {
@@ -88,7 +94,7 @@ export async function openMedia(file: Blob): Promise<OpenedMedia> {
       const stated = info.hasAudio ? null : await track.getDurationFromMetadata();
       return stated !== null && stated - endSec > CUT_SLACK_SEC ? { declared: null } : null;
     };
-    return { info, config, track, packets, bytesRead: () => bytesRead, cutShort, dispose: () => input.dispose() };
+    return { info, config, track, packets, bytesRead: () => bytesRead, onRead: (listener) => { readListener = listener; }, cutShort, dispose: () => input.dispose() };
   } catch (error) {
     input.dispose();
     if (error instanceof ProbeError) throw error;

@@ -129,6 +129,8 @@ export class WebCodecsDecodeStage {
     let lastPacket: EncodedPacket | null = null;
     let endSec = 0;
     let demuxFailure: unknown = null;
+    // Every read of the file is progress, so a long stretch without video is not taken for a stall.
+    media.onRead(() => control.beat(StageId.decode));
     const packets = media.packets.packets();
     const nextPacket = async (): Promise<EncodedPacket | null> => {
       try {
@@ -177,6 +179,7 @@ export class WebCodecsDecodeStage {
       for (const frame of decoded.splice(0)) frame.close();
       for (const frame of held.splice(0)) frame.close();
       if (decoder.state !== 'closed') decoder.close();
+      media.onRead(null);
       media.dispose();
       this.media = null;
     }
