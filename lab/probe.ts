@@ -98,9 +98,9 @@ async function heapOf(send: () => Promise<HeapUsage>, timeoutMs: number): Promis
 /**
  * Samples started but not answered, at most. Under load a busy worker answers in 100–900 ms
  * (the inspector interrupts it when its thread next gets the CPU) and each part of a sample
- * gives up after `timeoutMs`, so 10 Hz needs up to ~10–20 in flight.
+ * gives up after `timeoutMs` (a split after SPLIT_TIMEOUT_MS), so 10 Hz needs up to ~30 in flight.
  */
-const IN_FLIGHT = 20;
+const IN_FLIGHT = 40;
 
 /**
  * Every SPLIT_EVERY-th sample also reads the renderer's smaps split (lab/smaps.ts), in parallel
@@ -109,6 +109,13 @@ const IN_FLIGHT = 20;
  * than the heaps made "unaccounted" swing as much (measured: 33 → 128 MB between samples).
  */
 export const SPLIT_EVERY = 5;
+
+/**
+ * How long a sample waits for its split. Reading smaps waits on the renderer's memory-map
+ * lock, which an unpooled run (a buffer mapped and unmapped per frame) holds often: at 1 s,
+ * the first 9 s of such a run in the lab's window had no split at all.
+ */
+const SPLIT_TIMEOUT_MS = 3000;
 
 async function isSettled(p: Promise<unknown>): Promise<boolean> {
   const pending = Symbol('pending');
@@ -164,7 +171,7 @@ export class Probe {
     // read waits on the renderer's memory-map lock) leaves this sample unaccounted.
     const [os, split, inApp, page, ...heaps] = await Promise.all([
       this.os ? withTimeout(this.os.read(), timeout) : null,
-      splitRead ? withTimeout(splitRead, timeout) : null,
+      splitRead ? withTimeout(splitRead, Math.max(timeout, SPLIT_TIMEOUT_MS)) : null,
       inAppRead,
       heapOf(() => this.bus.sendPage<HeapUsage>('Runtime.getHeapUsage'), timeout),
       ...targets.map((w) => heapOf(() => this.bus.sendWorker<HeapUsage>(w, 'Runtime.getHeapUsage'), timeout)),

@@ -15,7 +15,12 @@ import type { RunTelemetry } from '../telemetry.ts';
 const KEEP = 6000;
 const ROLES = ['decode', 'scale', 'encode'] as const;
 
-interface Series { key: string; label: string; covers: string; color: string; dash?: number[]; width?: number; show?: boolean; value(s: LabSample): number | null }
+interface Series {
+  key: string; label: string; covers: string; color: string; dash?: number[]; width?: number; show?: boolean;
+  /** Only samples that read the renderer's smaps carry it (lab/probe.ts SPLIT_EVERY): the line joins them. */
+  sparse?: boolean;
+  value(s: LabSample): number | null;
+}
 
 const sumRole = (s: LabSample, role: string, pick: 'used' | 'backing'): number | null => {
   const ws = s.workers.filter((w) => w.role === role);
@@ -29,12 +34,13 @@ const otherWorkers = (s: LabSample, pick: 'used' | 'backing'): number | null => 
 const ROLE_COLORS: Record<string, string> = { decode: '#7aa2f7', scale: '#2ac3de', encode: '#ff9e64', other: '#c0caf5' };
 
 function series(): Series[] {
-  const resident = (s: LabSample) => s.account.wasmBasis === 'resident';
+  // Samples without a split of their own carry no account (unaccounted null): the account's kinds are drawn from the others only.
+  const accounted = (s: LabSample) => s.account.unaccounted !== null;
   return [
     { key: 'renderer', label: 'OS: renderer', covers: "spans: the resident memory (PSS; RSS where the OS gives no PSS) of the renderer process that runs the page and its workers, from /proc. Misses: the browser's other processes (a hidden series)", color: '#f7768e', width: 2, value: (s) => s.account.renderer },
-    { key: 'unaccounted', label: 'unaccounted', covers: 'spans: renderer − every kind below, as it is, no fitted constant; drawn only for samples that read the renderer\'s smaps with their heaps (up to 2 per s; fewer when the renderer\'s memory map is busy). What it holds: V8 and Oilpan heap pages committed but not counted as used, V8\'s own non-heap memory, thread stacks', color: '#db4b4b', dash: [4, 3], width: 2, value: (s) => s.account.unaccounted },
-    { key: 'pool', label: 'pool', covers: "spans: the frame arena's shared WASM memory — resident pages (PSS of its mapping) on Linux, else the app's committed size. Misses nothing of the arena; counted once (no isolate's buffers include it)", color: '#9ece6a', value: (s) => (s.inApp || resident(s) ? s.account.pool : null) },
-    { key: 'wasm', label: 'codec WASM', covers: "spans: every other WebAssembly memory of the renderer (decoder, both encoders, scaler) — resident pages on Linux, else the codecs' committed sizes from the app (which miss the idle encoder lane)", color: '#e0af68', value: (s) => (s.inApp || resident(s) ? s.account.wasm : null) },
+    { key: 'unaccounted', label: 'unaccounted', covers: 'spans: renderer − every kind below, as it is, no fitted constant; drawn only for samples that read the renderer\'s smaps with their heaps (up to 2 per s; fewer when the renderer\'s memory map is busy). What it holds: V8 and Oilpan heap pages committed but not counted as used, V8\'s own non-heap memory, thread stacks', color: '#db4b4b', dash: [4, 3], width: 2, sparse: true, value: (s) => s.account.unaccounted },
+    { key: 'pool', label: 'pool', covers: "spans: the frame arena's shared WASM memory — resident pages (PSS of its mapping) on Linux, else the app's committed size. Misses nothing of the arena; counted once (no isolate's buffers include it)", color: '#9ece6a', sparse: true, value: (s) => (accounted(s) ? s.account.pool : null) },
+    { key: 'wasm', label: 'codec WASM', covers: "spans: every other WebAssembly memory of the renderer (decoder, both encoders, scaler) — resident pages on Linux, else the codecs' committed sizes from the app (which miss the idle encoder lane)", color: '#e0af68', sparse: true, value: (s) => (accounted(s) ? s.account.wasm : null) },
     ...ROLES.flatMap((role): Series[] => [
       { key: `${role}Heap`, label: `${role} heap`, covers: `spans: the ${role} worker's V8 heap, live objects (Runtime.getHeapUsage usedSize; every instance summed). Misses: its committed-but-free pages (in the table), buffers, WASM memory`, color: ROLE_COLORS[role]!, value: (s) => sumRole(s, role, 'used') },
       { key: `${role}Backing`, label: `${role} buffers`, covers: `spans: the ${role} worker's ArrayBuffer backing stores (backingStorageSize). Misses: SharedArrayBuffers and WASM memory (not in it, measured)`, color: ROLE_COLORS[role]!, dash: [2, 2], value: (s) => sumRole(s, role, 'backing') },
@@ -42,9 +48,9 @@ function series(): Series[] {
     { key: 'otherHeap', label: 'other workers', covers: "spans: heaps and buffers of the page's other dedicated workers (e.g. the codec compiler)", color: ROLE_COLORS.other!, show: false, value: (s) => { const a = otherWorkers(s, 'used'); const b = otherWorkers(s, 'backing'); return a === null ? null : a + (b ?? 0); } },
     { key: 'pageHeap', label: 'page heap', covers: "spans: the page's own V8 heap, live objects (usedSize)", color: '#bb9af7', value: (s) => s.page?.used ?? null },
     { key: 'pageBacking', label: 'page buffers', covers: "spans: the page's ArrayBuffer backing stores (segments' bytes until they become Blobs, previews…)", color: '#bb9af7', dash: [2, 2], value: (s) => s.page?.backing ?? null },
-    { key: 'native', label: 'native heaps', covers: "spans: PartitionAlloc's resident pages in the renderer (Chromium's malloc, Blink's partitions, freed pages the allocator keeps) minus the ArrayBuffers counted as buffers, from smaps. Misses: which component allocated them (memory-infra names them, but not while a worker runs)", color: '#ff007c', dash: [3, 3], value: (s) => s.account.nativeHeaps },
+    { key: 'native', label: 'native heaps', covers: "spans: PartitionAlloc's resident pages in the renderer (Chromium's malloc, Blink's partitions, freed pages the allocator keeps) minus the ArrayBuffers counted as buffers, from smaps. Misses: which component allocated them (memory-infra names them, but not while a worker runs)", color: '#ff007c', dash: [3, 3], sparse: true, value: (s) => (accounted(s) ? s.account.nativeHeaps : null) },
     { key: 'blink', label: 'Oilpan', covers: "spans: Blink's garbage-collected C++ heaps of the page and every worker, live bytes (embedderHeapUsedSize)", color: '#73daca', dash: [6, 2], show: false, value: (s) => s.account.blinkHeaps },
-    { key: 'browserCode', label: 'OS: code, shared', covers: "spans: the renderer's file-backed pages (Chromium's binary, libraries, fonts), shared memory (IPC, compositor) and JIT code, from smaps. PSS splits shared pages, so it moves when other renderers start or end", color: '#565f89', dash: [1, 3], show: false, value: (s) => (s.account.files === null ? null : s.account.files + (s.account.sharedMemory ?? 0) + (s.account.jitCode ?? 0)) },
+    { key: 'browserCode', label: 'OS: code, shared', covers: "spans: the renderer's file-backed pages (Chromium's binary, libraries, fonts), shared memory (IPC, compositor) and JIT code, from smaps. PSS splits shared pages, so it moves when other renderers start or end", color: '#565f89', dash: [1, 3], show: false, sparse: true, value: (s) => (s.account.files === null ? null : s.account.files + (s.account.sharedMemory ?? 0) + (s.account.jitCode ?? 0)) },
     { key: 'others', label: 'OS: other processes', covers: "spans: the browser's other processes together (browser, GPU, network, utilities, spare renderers), PSS. Misses: what inside them", color: '#a9b1d6', dash: [8, 4], show: false, value: (s) => s.account.otherProcesses },
   ];
 }
@@ -136,7 +142,7 @@ export class LabMemoryPanel {
       series: [
         { label: 'time', value: (_u, v) => (v === null ? '–' : new Date(v * 1000).toLocaleTimeString()) },
         ...this.specs.map((s): uPlot.Series => ({
-          label: s.label, stroke: s.color, width: s.width ?? 1.25, dash: s.dash, show: s.show ?? true, spanGaps: false, scale: 'bytes',
+          label: s.label, stroke: s.color, width: s.width ?? 1.25, dash: s.dash, show: s.show ?? true, spanGaps: s.sparse ?? false, scale: 'bytes',
           points: { show: false }, value: (_u, v) => (v === null ? '–' : formatBytes(v)),
         })),
       ],
@@ -190,7 +196,7 @@ export class LabMemoryPanel {
     if (a.unaccounted !== null) this.lastAccount = a;
     const acc = this.lastAccount ?? a;
     const osSplit = acc.files === null ? '' : `, native heaps ${bytes(acc.nativeHeaps)}, binary and libraries ${bytes(acc.files)}, shared memory ${bytes(acc.sharedMemory)}, JIT code ${bytes(acc.jitCode)}`;
-    const share = acc.unaccounted !== null && acc.renderer ? ` (${((acc.unaccounted / acc.renderer) * 100).toFixed(0)}% of the renderer's ${formatBytes(acc.renderer)}, read ${((s.t - (acc.splitAt ?? s.t)) / 1000).toFixed(1)} s ago)` : '';
+    const share = acc.unaccounted !== null && acc.renderer ? ` (${((acc.unaccounted / acc.renderer) * 100).toFixed(0)}% of the renderer's ${formatBytes(acc.renderer)}, read ${Math.max(0, (Date.now() - (acc.splitAt ?? Date.now())) / 1000).toFixed(1)} s ago)` : '';
     fill(this.table,
       h('thead', {}, h('tr', {}, h('th', {}, ''),
         th('heap used', 'V8 heap, live objects (usedSize): drops at each collection'),
