@@ -200,6 +200,13 @@ test.describe('inputs through the page', () => {
       /snow\.mkv cannot be used: This video uses the snow video codec, which this app does not decode\. Convert it to MP4/],
     ['an empty file', () => fixture('empty.mp4', () => new Uint8Array(0)),
       /empty\.mp4 cannot be used: This file is empty \(0 bytes\)\. Choose a video file that has content\./],
+    // README lists these two as well; only the engine tests (test/reliability/inputs.test.ts) tried them.
+    ['sound without picture', () => fixture('tone.m4a', (core) => ffmpeg(core, ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.5', '-c:a', 'aac', '-f', 'mp4'])),
+      /tone\.m4a cannot be used: This file has sound but no picture\. Choose a file with a video track\./],
+    ['bytes that are not media', () => fixture('random.mp4', () => {
+      let x = 7; // a fixed xorshift sequence: the same bytes every time
+      return Uint8Array.from({ length: 48 * 1024 }, () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return x & 0xff; });
+    }), /random\.mp4 cannot be used: This file is not a video we can read: it may be damaged or not a media file\. Try another file, such as an MP4 \(H\.264\) or WebM\./],
   ];
   for (const [name, make, message] of refused) {
     test(`${name} is refused with a message saying what to do`, async ({ page }) => {
@@ -430,6 +437,28 @@ test.describe('Content-Security-Policy', () => {
     page.on('pageerror', (error) => seen.push(`pageerror: ${error.message}`));
     return seen;
   }
+
+  // README: "allows only the app's own origin (plus 'wasm-unsafe-eval' for the codec and blob:
+  // for playing and saving segments)". The tests below check the servers send this policy;
+  // this one checks the policy says no more than that, directive by directive.
+  test('the policy names no other origin: only \'self\', \'none\', \'wasm-unsafe-eval\' for scripts, blob: for media, inline styles on the dev server', () => {
+    const allowed: Record<string, string[]> = {
+      'script-src': ["'self'", "'wasm-unsafe-eval'"],
+      'media-src': ["'self'", 'blob:'],
+      'style-src': ["'self'"],
+    };
+    for (const server of ['preview', 'dev'] as const) {
+      const directives = contentSecurityPolicy(server).split(';').map((d) => d.trim().split(/\s+/));
+      const names = directives.map(([name]) => name);
+      // Without a default, any fetch type not listed would be unrestricted.
+      expect(names, server).toContain('default-src');
+      expect(new Set(names).size, `${server}: a directive given twice`).toBe(names.length);
+      for (const [name, ...sources] of directives) {
+        const ok = [...(allowed[name!] ?? ["'self'", "'none'"]), ...(server === 'dev' && name === 'style-src' ? ["'unsafe-inline'"] : [])];
+        for (const source of sources) expect(ok, `${server}: ${name} ${source}`).toContain(source);
+      }
+    }
+  });
 
   test('preview: only its own origin; the app runs under it; a request elsewhere is refused', async ({ page }) => {
     const violations = watchViolations(page);
