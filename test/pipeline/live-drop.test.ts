@@ -74,6 +74,11 @@ describe('live policy under realtime pacing with an encoder that falls behind', 
     expect(Math.max(...dropLate)).toBeLessThanOrEqual(report.drops.boundMs! + INTERVAL / 2);
     // Switches are logged at the first kept frame of the new size, and segments start there.
     expect(report.switches.map((s) => s.segment)).toEqual([1, 2]);
+    // Each switch's cost in order: out of the scaler ≤ into its encoder ≤ first encoded bytes out.
+    for (const s of report.switches) {
+      expect(s.toEncoderMs).toBeGreaterThanOrEqual(s.switchMs);
+      expect(s.toFirstBytesMs).toBeGreaterThanOrEqual(s.toEncoderMs!);
+    }
   }, 120_000);
 
   // Bug: frames late on arrival from a decoder behind realtime were all dropped (3 of 300 encoded).

@@ -163,8 +163,9 @@ const viewerSummary = (values: readonly number[]): { p50: number; p99: number } 
  * counters and each switch's first encoded bytes: the table reads them from there when the
  * report was built without them (reports saved before these rows existed have neither).
  */
-function detailOf(r: RunReport): { drops?: Partial<DropFigures>; switches?: { toFirstBytesMs?: unknown }[] } | null {
-  return typeof r.detail === 'object' && r.detail !== null ? r.detail as { drops?: Partial<DropFigures>; switches?: { toFirstBytesMs?: unknown }[] } : null;
+type DetailSwitch = { toFirstBytesMs?: unknown; toEncoderMs?: unknown };
+function detailOf(r: RunReport): { drops?: Partial<DropFigures>; switches?: DetailSwitch[] } | null {
+  return typeof r.detail === 'object' && r.detail !== null ? r.detail as { drops?: Partial<DropFigures>; switches?: DetailSwitch[] } : null;
 }
 
 /** The run's drop figures (its own, else from its detail), or null when it has none. */
@@ -179,6 +180,12 @@ export function dropsOf(r: RunReport): DropFigures | null {
 export function viewerSwitchOf(r: RunReport): { p50: number; p99: number } {
   if (r.viewerSwitchMs) return r.viewerSwitchMs;
   const values = (detailOf(r)?.switches ?? []).map((s) => s.toFirstBytesMs).filter((v): v is number => typeof v === 'number');
+  return viewerSummary(values);
+}
+
+/** Request → first new-size frame taken by its encoder, per switch, from the run's detail (reports saved before it: none). */
+export function encoderSwitchOf(r: RunReport): { p50: number; p99: number } {
+  const values = (detailOf(r)?.switches ?? []).map((s) => s.toEncoderMs).filter((v): v is number => typeof v === 'number');
   return viewerSummary(values);
 }
 
@@ -287,7 +294,8 @@ const GAP_SPANS = 'last old-size frame into the old encoder → first new-size f
 const needs = (spans: string, n: number): string => `${spans}; shown from ${n} values on (fewer: –)`;
 const LATENESS_SPANS = 'frame taken by the encoder − when it was due (start + index × frame interval); realtime runs only';
 const VIEWER_SPANS = "request (the click, or the scheduled frame taken by the scaler) → first encoded bytes of the new size out of its encoder; misses the page's and the player's own delay";
-const DROP_SPANS = 'frames the scaler dropped, realtime with the drop policy: each would have reached the encoders over 3 frame intervals late (block never drops; max pacing always blocks); per rung in force when dropped';
+const TO_ENCODER_SPANS = 'request (the click, or the scheduled frame taken by the scaler) → first new-size frame taken by its encoder; misses the encoding and everything after';
+const DROP_SPANS = 'frames dropped, realtime with the drop policy: by the scaler when they would have reached the encoders over 3 frame intervals late, or by an encoder as it took one already over (block never drops; max pacing always blocks); per rung in force when dropped';
 
 /** The comparison table, one column per report. */
 export function reportRows(reports: readonly RunReport[]): ReportRow[] {
@@ -322,6 +330,8 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     row('switchP99', 'switch cost p99', needs(SWITCH_SPANS, 100), 'ms', -1, (r) => r.switchLatencyMs.p99),
     row('reinitP50', 'encoder re-init p50', REINIT_SPANS, 'ms', -1, (r) => r.reinitMs.p50),
     row('reinitP99', 'encoder re-init p99', needs(REINIT_SPANS, 100), 'ms', -1, (r) => r.reinitMs.p99),
+    row('switchEncoderP50', 'switch: request → encoder p50', TO_ENCODER_SPANS, 'ms', -1, (r) => encoderSwitchOf(r).p50),
+    row('switchEncoderP99', 'switch: request → encoder p99', needs(TO_ENCODER_SPANS, 100), 'ms', -1, (r) => encoderSwitchOf(r).p99),
     row('switchViewerP50', 'switch cost to the viewer p50', VIEWER_SPANS, 'ms', -1, (r) => viewerSwitchOf(r).p50),
     row('switchViewerP99', 'switch cost to the viewer p99', needs(VIEWER_SPANS, 100), 'ms', -1, (r) => viewerSwitchOf(r).p99),
     row('gapP50', 'switch gap at the encoder p50', GAP_SPANS, 'ms', -1, (r) => r.gapMs?.p50 ?? NaN),
@@ -333,7 +343,7 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     row('segments', 'segments', 'encoded segments (one per output size run)', '', 0, (r) => r.segments),
   );
   // Rows a run may not have at all (lateness at max pacing, a gap without switches): only when some run has them.
-  const optional = new Set(['gapP50', 'gapP99', 'switchViewerP50', 'switchViewerP99', 'latenessP50', 'latenessP99', 'heldAtEnd']);
+  const optional = new Set(['gapP50', 'gapP99', 'switchEncoderP50', 'switchEncoderP99', 'switchViewerP50', 'switchViewerP99', 'latenessP50', 'latenessP99', 'heldAtEnd']);
   // Drops only when some run could drop (the drop policy); a block run beside it shows its 0.
   const dropping = reports.some((r) => dropsOf(r)?.boundMs != null);
   return rows.filter((r) => (r.key === 'dropped' ? dropping : !optional.has(r.key) || r.values.some(Number.isFinite)));
