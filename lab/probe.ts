@@ -98,9 +98,9 @@ async function heapOf(send: () => Promise<HeapUsage>, timeoutMs: number): Promis
 /**
  * Samples started but not answered, at most. Under load a busy worker answers in 100–900 ms
  * (the inspector interrupts it when its thread next gets the CPU) and each part of a sample
- * gives up after `timeoutMs` (a split after SPLIT_TIMEOUT_MS), so 10 Hz needs up to ~30 in flight.
+ * gives up after `timeoutMs` (a split after SPLIT_TIMEOUT_MS), so 10 Hz needs up to ~10–20 in flight.
  */
-const IN_FLIGHT = 40;
+const IN_FLIGHT = 20;
 
 /**
  * Every SPLIT_EVERY-th sample also reads the renderer's smaps split (lab/smaps.ts), in parallel
@@ -112,10 +112,11 @@ export const SPLIT_EVERY = 5;
 
 /**
  * How long a sample waits for its split. Reading smaps waits on the renderer's memory-map
- * lock, which an unpooled run (a buffer mapped and unmapped per frame) holds often: at 1 s,
- * the first 9 s of such a run in the lab's window had no split at all.
+ * lock, which an unpooled run (a buffer mapped and unmapped per frame) holds often, so at load
+ * some runs get few splits (once none in a run's first 9 s); waiting 3 s instead held every
+ * later sample back as long (samples are published in order) and broke the 10 Hz feed.
  */
-const SPLIT_TIMEOUT_MS = 3000;
+const SPLIT_TIMEOUT_MS = 1000;
 
 async function isSettled(p: Promise<unknown>): Promise<boolean> {
   const pending = Symbol('pending');
