@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { testClip } from './support/clips.ts';
 import { chooseFile, expectDescribed, open, setControls, waitForRunEnd } from './support/dashboard.ts';
+import { playToEnd } from './support/video.ts';
 
 // The encoder streams fragmented MP4 (no faststart rewrite): the page must still play each
 // segment, and Download all must give a zip another program reads back intact.
@@ -17,17 +18,7 @@ test('streamed segments play to their end in the page; Download all gives a zip 
   await expect(rows).toHaveCount(3);
 
   const href = await rows.nth(1).getByTestId('segment-download').getAttribute('href');
-  const played = await page.evaluate(async (url) => {
-    const video = document.createElement('video');
-    video.muted = true;
-    video.src = url!;
-    await new Promise((resolve, reject) => { video.onloadedmetadata = resolve; video.onerror = () => reject(new Error('video error')); });
-    const size = { width: video.videoWidth, height: video.videoHeight };
-    video.playbackRate = 4;
-    await video.play();
-    await new Promise((resolve, reject) => { video.onended = resolve; video.onerror = () => reject(new Error('video error while playing')); });
-    return { ...size, reachedEnd: video.currentTime > 0.5 };
-  }, href);
+  const played = await playToEnd(page, href);
   const width = Number(await rows.nth(1).getAttribute('data-width'));
   const height = Number(await rows.nth(1).getAttribute('data-height'));
   expect(played).toEqual({ width, height, reachedEnd: true });

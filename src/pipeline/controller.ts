@@ -11,7 +11,7 @@ import { distinctRungs, rungSize, type FrameSize, type LadderRung } from './ladd
 import type { PipelineShared, StagePorts } from './pipeline-shared.ts';
 import type { RunInput, StageKind } from './stage-protocol.ts';
 import type { EncoderOutput, EncodeResult } from './stages/encode-stage.ts';
-import { SegmentCollector, type EncodedSegment } from './segment-collector.ts';
+import { SegmentCollector, type EncodedSegment, type SegmentSink } from './segment-collector.ts';
 import { seconds, SetupTimeout, StageStalled } from './stages/stage-errors.ts';
 import { SwitchLog, type SwitchEvent } from './switch-log.ts';
 import { createRunMemory, reclaimRunSlots } from './run-memory.ts';
@@ -55,6 +55,8 @@ export class PipelineRun extends EventTarget {
   /** The decoder reached the end of the input before the input's declared end (truncated file). */
   endedEarly = false;
   readonly segments: EncodedSegment[] = [];
+  /** Where segment chunks go as they arrive (e.g. the page's disk store); null: kept in `segments`. Set before run(). */
+  segmentSink: SegmentSink | null = null;
   readonly encoderReplacements: EncoderReplacement[] = [];
   /** Slot references taken back from stages at the end (non-zero after a stop, failure or lost worker). */
   reclaimedRefs = 0;
@@ -218,7 +220,7 @@ export class PipelineRun extends EventTarget {
       while (at > 0 && this.segments[at - 1]!.index > segment.index) at--;
       this.segments.splice(at, 0, segment);
       this.dispatchEvent(new CustomEvent('segment', { detail: segment }));
-    });
+    }, this.segmentSink);
     // A mode that moves frames to the scaler by message gets link A a channel, one end each.
     const channel = shared.linkA.transport === 'transfer' ? new MessageChannel() : null;
     const ports = (port: MessagePort | undefined): StagePorts => (port ? Comlink.transfer({ linkA: port }, [port]) : {});

@@ -2,20 +2,30 @@ import type { EncoderOutput, SegmentClosed } from './stages/encode-stage.ts';
 
 /** An encoded segment as the page keeps it: its chunks as they came from the encoder (never copied into one buffer). */
 export interface EncodedSegment extends SegmentClosed {
-  /** The file's bytes in order. A sink that streams them elsewhere may empty this array. */
+  /** The file's bytes in order; empty when a SegmentSink took them as they came. */
   readonly chunks: Uint8Array[];
+}
+
+/** Takes a segment's chunks as they arrive (e.g. to disk), so the collector need not hold them. */
+export interface SegmentSink {
+  /** The next chunk of segment `segment`, in order. The sink owns it from here. */
+  chunk(segment: number, bytes: Uint8Array): void;
 }
 
 /** Assembles segments from the encoder's output messages (chunks, then the close). */
 export class SegmentCollector {
   private readonly open = new Map<number, Uint8Array[]>();
-  /** Bytes received for segments not yet closed (what the page holds of the open segment). */
+  /** Bytes received for segments not yet closed (what the page holds of the open segment; 0 with a sink). */
   pendingBytes = 0;
 
-  constructor(private readonly onSegment: (segment: EncodedSegment) => void) {}
+  constructor(private readonly onSegment: (segment: EncodedSegment) => void, private readonly sink: SegmentSink | null = null) {}
 
   take(message: EncoderOutput): void {
     if (message.kind === 'chunk') {
+      if (this.sink) {
+        this.sink.chunk(message.segment, message.bytes);
+        return;
+      }
       let chunks = this.open.get(message.segment);
       if (!chunks) this.open.set(message.segment, (chunks = []));
       chunks.push(message.bytes);
@@ -25,7 +35,7 @@ export class SegmentCollector {
     const closed = message.segment;
     const chunks = this.open.get(closed.index) ?? [];
     this.open.delete(closed.index);
-    this.pendingBytes -= closed.byteLength;
+    if (!this.sink) this.pendingBytes -= closed.byteLength;
     this.onSegment({ ...closed, chunks });
   }
 }

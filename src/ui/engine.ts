@@ -50,6 +50,10 @@ export interface SegmentView {
   reinitMs: number;
   /** Encoder-side gap of the switch into this segment, ms (NaN for a first segment). */
   gapMs: number;
+  /** Where `data` lives: the page's memory (a Blob of the chunks) or a file in the origin-private file system. */
+  storage: 'memory' | 'disk';
+  /** Disk only: deletes the files of the run this segment belongs to (every segment of it). */
+  discardRun?: () => Promise<void>;
 }
 
 /** Pool memory as seen from the main thread. */

@@ -3,6 +3,7 @@ import { download, fill, h } from '../dom.ts';
 import { formatBytes, formatMs } from '../format.ts';
 import type { SegmentView } from '../engine.ts';
 import { downloadZip } from 'client-zip';
+import { keepOutput, opfsAvailable, removeStaleOutput, type KeepOutput } from '../output-store.ts';
 
 /** Above this, Download all streams to disk (where the browser can) instead of building a Blob. */
 const STREAM_TO_DISK_BYTES = 256 * 1024 * 1024;
@@ -14,21 +15,31 @@ export class OutputPanel {
   private segments: ListedSegment[] = [];
   private readonly list = h('tbody', { 'data-testid': 'segments' });
   private readonly downloadAll = h('button', { type: 'button', 'data-testid': 'download-all', disabled: true }, 'Download all (.zip)');
+  // Disk by default where OPFS exists: a long run's output then grows a file, not the page's memory.
+  private readonly keep = h('select', { 'data-testid': 'keep-output', 'aria-label': 'where the output is kept',
+    title: "Where a run's encoded segments go as they are written. On disk: the origin-private file system (OPFS), read back for play and download; removed when the list is cleared (a new run) or, if the page closed first, when it next loads. In memory: Blobs in the browser's memory. Read when a run starts." },
+  h('option', { value: 'disk', disabled: !opfsAvailable() }, opfsAvailable() ? 'on disk (OPFS)' : 'on disk (OPFS: not in this browser)'),
+  h('option', { value: 'memory' }, 'in memory'));
 
   constructor() {
     this.element = h('section', { class: 'panel output' },
       h('h2', {}, 'Output segments'),
       h('div', { class: 'table-wrap' }, h('table', { class: 'segments' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'run'), h('th', {}, '#'), h('th', {}, 'resolution'), h('th', {}, 'frames'), h('th', {}, 'size'), h('th', {}, 're-init'), h('th', {}, ''))),
+        h('thead', {}, h('tr', {}, h('th', {}, 'run'), h('th', {}, '#'), h('th', {}, 'resolution'), h('th', {}, 'frames'), h('th', {}, 'size'), h('th', {}, 'kept'), h('th', {}, 're-init'), h('th', {}, ''))),
         this.list)),
-      h('div', { class: 'row buttons' }, this.downloadAll),
+      h('div', { class: 'row buttons' }, h('label', {}, 'Keep output', this.keep), this.downloadAll),
     );
     this.downloadAll.addEventListener('click', () => void this.saveAll());
+    this.keep.value = keepOutput.value;
+    this.keep.addEventListener('change', () => { keepOutput.value = this.keep.value as KeepOutput; });
+    // Output a closed page left on disk (no live page holds its lock) goes now.
+    void removeStaleOutput().catch(() => {});
   }
 
-  /** Forgets the listed segments (their object URLs go too). */
+  /** Forgets the listed segments: their object URLs go, and their runs' files on disk. */
   clear(): void {
     for (const s of this.segments) URL.revokeObjectURL(s.url);
+    for (const discard of new Set(this.segments.map((s) => s.discardRun))) void discard?.().catch(() => {});
     this.segments = [];
     fill(this.list);
     this.downloadAll.disabled = true;
@@ -44,6 +55,7 @@ export class OutputPanel {
       h('td', { 'data-field': 'resolution' }, `${s.width}×${s.height}`),
       h('td', {}, String(s.frames)),
       h('td', {}, formatBytes(s.byteLength)),
+      h('td', { 'data-field': 'storage', title: s.storage === 'disk' ? 'a file in the origin-private file system, read back for play and download' : "a Blob in the browser's memory" }, s.storage === 'disk' ? 'disk' : 'memory'),
       h('td', {}, s.index === 0 ? '—' : formatMs(s.reinitMs)),
       h('td', {}, h('a', { href: url, download: fileName, 'data-testid': 'segment-download', title: `download ${fileName}` }, 'save')),
     ));
