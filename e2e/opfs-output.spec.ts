@@ -98,6 +98,32 @@ test('output kept on disk (OPFS) plays and downloads byte for byte as output kep
   await other.close();
 });
 
+test('writing to OPFS fails mid-run (quota): the rest is kept in memory, every segment still saves byte for byte, and a notice says what happened and what to do', async ({ page }) => {
+  // From the 6th chunk written on, every write to a file fails as a full disk does.
+  await page.addInitScript(() => {
+    const write = FileSystemWritableFileStream.prototype.write;
+    let writes = 0;
+    FileSystemWritableFileStream.prototype.write = function (this: FileSystemWritableFileStream, data: FileSystemWriteChunkType) {
+      if (++writes > 5) return Promise.reject(new DOMException('the test filled the disk', 'QuotaExceededError'));
+      return write.call(this, data);
+    };
+  });
+  const clip = await testClip('opfs', { width: 640, height: 360, fps: 30, seconds: 2 });
+  await open(page);
+  await chooseFile(page, clip);
+  await expectDescribed(page, 'opfs-640x360-30-2.mp4', '640×360');
+  await setControls(page, { mode: 'pooled', pacing: 'max', switching: 'every', everyN: 20 });
+  const rows = page.getByTestId('segments').locator('tr');
+  await runOnce(page, 'memory');
+  const inMemory = (await savedSegments(page)).map(sha256);
+
+  await runOnce(page, 'disk');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.locator('[data-field=storage]')).toHaveText(['memory', 'memory', 'memory']); // the first failed after 5 chunks
+  expect((await savedSegments(page)).map(sha256)).toEqual(inMemory);
+  await expect(page.getByTestId('notice')).toContainText("Writing this run's output to the browser's disk store (OPFS) failed (QuotaExceededError: the test filled the disk), so the segments from then on are kept in memory. Free disk space, or choose Keep output: in memory.");
+});
+
 /** The page's ArrayBuffer backing stores after a forced collection, bytes (DevTools Protocol). */
 async function pageBuffers(page: Page, cdp: Awaited<ReturnType<ReturnType<Page['context']>['newCDPSession']>>): Promise<number> {
   await cdp.send('HeapProfiler.collectGarbage');

@@ -63,10 +63,8 @@ export class DiskOutput implements SegmentSink {
 
   chunk(segment: number, bytes: Uint8Array): void {
     const w = this.writing.get(segment) ?? this.start(segment);
-    if (w.memory) {
-      keep(w, bytes);
-      return;
-    }
+    // Always through the chain, even once in memory: a failed write is still falling back (the
+    // part on disk read back first), and the chunks must stay in order behind it.
     // allocates: a promise per chunk (main thread, per encoded frame; the chunk goes once written).
     w.written = w.written.then(async () => {
       if (w.memory) {
