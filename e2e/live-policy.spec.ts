@@ -4,7 +4,7 @@ import { chooseFile, expectDescribed, open, setControls, waitForRunEnd } from '.
 
 // Issue 13 in the page: the 'Behind' choice reaches the run (block at max speed, drop only with
 // realtime pacing), and the table shows drops with their rungs and the switch cost to the viewer.
-test('drop late frames: the run says its bound, the table shows drops by rung and the switch cost to the viewer', async ({ page }) => {
+test('drop late frames: the run says its bound, the table shows drops by rung, the switch cost into the encoder and to the viewer', async ({ page }) => {
   const clip = await testClip('clip', { width: 640, height: 360, fps: 30, seconds: 3 });
   await open(page);
   await chooseFile(page, clip);
@@ -23,5 +23,12 @@ test('drop late frames: the run says its bound, the table shows drops by rung an
   await expect(report.locator('tr[data-key=dropped] td').first()).toHaveText(/^\d+( \((\d+p|native|other): \d+(, (\d+p|native|other): \d+)*\))?$/);
   const viewer = report.locator('tr[data-key=switchViewerP50]');
   await expect(viewer.locator('th')).toContainText('first encoded bytes of the new size');
-  expect(Number(await viewer.locator('td').first().getAttribute('data-value'))).toBeGreaterThan(0);
+  const toViewer = Number(await viewer.locator('td').first().getAttribute('data-value'));
+  expect(toViewer).toBeGreaterThan(0);
+  // Beside it, request → first new-size frame into the encoder: before the first bytes come out.
+  const encoder = report.locator('tr[data-key=switchEncoderP50]');
+  await expect(encoder.locator('th')).toContainText('first new-size frame taken by its encoder');
+  const toEncoder = Number(await encoder.locator('td').first().getAttribute('data-value'));
+  expect(toEncoder).toBeGreaterThan(0);
+  expect(toEncoder).toBeLessThanOrEqual(toViewer);
 });
