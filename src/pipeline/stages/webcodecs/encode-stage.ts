@@ -3,12 +3,14 @@ import { containerFor } from '../../../codec/ffmpeg-args.ts';
 import { encoderConfig } from '../../../codec/webcodecs/encoder-config.ts';
 import { SegmentWriter } from '../../../codec/webcodecs/segment-writer.ts';
 import { LinkReader, type ReadableFrame } from '../../../pool/link.ts';
+import { recordSinkDone } from '../../../pool/slot-link.ts';
 import { Metrics } from '../../../metrics/metrics-block.ts';
 import { StageId, sharedNow } from '../../../metrics/stages.ts';
 import { ControlBlock } from '../../control-block.ts';
 import type { EncodePlan, PipelineShared, VideoCodecChoice } from '../../pipeline-shared.ts';
 import type { EncodeResult, EncoderOutput, SegmentClosed } from '../encode-stage.ts';
 import { nextFrameAsync, WAIT_SLICE_MS } from '../link-io.ts';
+import { dropCounterOf, overBoundAtEncoder } from '../live-drop.ts';
 import { StageFailure, describeError } from '../stage-errors.ts';
 import { Wakeup } from './wakeup.ts';
 
@@ -31,6 +33,8 @@ interface OpenSegment {
   /** First chunk out of the encoder (shared clock ms), NaN until then. */
   firstChunkAt: number;
   firstTakenAt: number;
+  /** Drop counter (ladder rung) of this segment's size, for the drop policy's last check. */
+  dropCounter: number;
   /** The previous segment's close (flush + finalize), when it delayed this one (reconfigure). */
   closeMs: number;
   gapMs: number;
@@ -54,7 +58,10 @@ export class WebCodecsEncodeStage {
   async run(shared: PipelineShared, plan: EncodePlan, output: (message: EncoderOutput) => void): Promise<EncodeResult> {
     const control = new ControlBlock(shared.control);
     const metrics = Metrics.attach(shared.metrics);
-    const reader = LinkReader.attach(shared.linkB, metrics);
+    // Link B is the sink link, but this stage records its frames itself (recordSinkDone), so a
+    // frame the drop policy's last check drops here is let go without counting as encoded.
+    const reader = LinkReader.attach({ ...shared.linkB, sink: false }, metrics);
+    const dropAfterMs = control.dropAfterMs; // 0: block, never drop
     const container = containerFor(plan.codec);
     const frameDurationUs = Math.round(1_000_000 / plan.frameRate);
     const keyInterval = Math.max(1, Math.round(plan.frameRate)); // a key frame (and an MP4 fragment) a second
@@ -98,6 +105,7 @@ export class WebCodecsEncodeStage {
       const segment: OpenSegment = {
         index, width: frame.width, height: frame.height, firstFrameIndex: frame.frameIndex, frames: 0, writer, encoder,
         openedAt: sharedNow(), firstChunkAt: NaN, firstTakenAt: 0, closeMs, gapMs: NaN,
+        dropCounter: dropAfterMs > 0 ? dropCounterOf(frame, { width: control.sourceWidth, height: control.sourceHeight }) : 0,
       };
       serving.set(encoder, segment);
       await writer.start();
@@ -123,6 +131,7 @@ export class WebCodecsEncodeStage {
         fileName: `segment-${String(segment.index).padStart(4, '0')}-${segment.width}x${segment.height}.${container.extension}`,
         mimeType: container.mimeType,
         byteLength: segment.writer.bytes.byteLength, maxChunkBytes: segment.writer.bytes.maxChunkBytes, firstBytesAt: segment.writer.bytes.firstBytesAt,
+        firstTakenAt: segment.firstTakenAt > 0 ? segment.firstTakenAt : NaN,
         closeMs: segment.closeMs, openMs, reinitMs: segment.closeMs + openMs,
         gapMs: segment.gapMs, openedAt: segment.openedAt, closedAt, wasmBytesAfter: 0,
       };
@@ -151,15 +160,28 @@ export class WebCodecsEncodeStage {
           }
           const segment: OpenSegment = current;
           control.checkFault(StageId.encode, frame.frameIndex);
-          lastTakenAt = sharedNow();
-          if (segment.firstTakenAt === 0) segment.firstTakenAt = lastTakenAt;
+          const takenAt = sharedNow();
+          // The drop policy's last check (live-drop.ts): a frame over the bound as it reaches the
+          // encoder (behind a full encoder queue or a configure) is let go, not encoded.
+          if (dropAfterMs > 0 && overBoundAtEncoder(dropAfterMs, control.startedAt + frame.ptsUs / 1000, frame.stamps[StageId.scale]!, takenAt)) {
+            reader.done(frame);
+            control.noteEncoderDropped(segment.dropCounter);
+            control.beat(StageId.encode);
+            continue;
+          }
+          lastTakenAt = takenAt;
+          if (segment.firstTakenAt === 0) {
+            segment.firstTakenAt = lastTakenAt;
+            segment.firstFrameIndex = frame.frameIndex;
+          }
           // allocates: a VideoFrame per frame, its bytes copied out of the slot (codec glue).
           const video = new VideoFrame(frame.data, {
             format: 'I420', codedWidth: frame.width, codedHeight: frame.height,
             timestamp: segment.frames * frameDurationUs, duration: frameDurationUs,
           });
           metrics.addCodecCopy(StageId.encode, frame.byteLength);
-          reader.done(frame); // link B is the sink link: done() records end-to-end latency
+          recordSinkDone(metrics, StageId.encode, frame); // frames, stage time, end-to-end latency
+          reader.done(frame);
           segment.encoder.encode(video, { keyFrame: segment.frames % keyInterval === 0 });
           video.close();
           segment.frames++;
