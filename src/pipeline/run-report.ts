@@ -130,7 +130,7 @@ export function buildRunReport(run: PipelineRun, series: Record<string, ArrayLik
     closeMs: s.closeMs, openMs: s.openMs, reinitMs: s.reinitMs, wasmBytesAfter: s.wasmBytesAfter,
   }));
   const firstBytesAt = new Map(run.segments.map((s) => [s.index, s.firstBytesAt]));
-  const firstTakenAt = new Map(run.segments.map((s) => [s.index, s.firstTakenAt ?? NaN]));
+  const firstTakenAt = new Map(run.segments.map((s) => [s.index, s.firstTakenAt]));
   const events = run.switches();
   const switches: SwitchReport[] = events.map((e, i) => {
     // The segment a switch opened: of the new size, first frame from the switch's frame on and

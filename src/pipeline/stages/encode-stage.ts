@@ -32,8 +32,8 @@ export interface SegmentClosed {
   maxChunkBytes: number;
   /** Shared-clock ms the first encoded frame's bytes left the encoder (NaN if none). */
   firstBytesAt: number;
-  /** Shared-clock ms this segment's first frame was taken by its encoder (NaN if none; absent where a backend does not say). */
-  firstTakenAt?: number;
+  /** Shared-clock ms this segment's first frame was taken by its encoder (NaN if none). */
+  firstTakenAt: number;
   /** End of stream → previous exec returned (encoder flush + trailer), ms. 0 for a worker's first segment. */
   closeMs: number;
   /** exec start → second frame requested (demuxer probe + encoder init + first frame), ms. */
