@@ -50,6 +50,7 @@ export class DiskOutput implements SegmentSink {
 
   /** A directory of its own for one run, locked for this page's life (or until remove()). */
   static async open(): Promise<DiskOutput> {
+    await staleRemoval?.catch(() => {}); // so it cannot take this run's directory for a leftover
     const root = await (await navigator.storage.getDirectory()).getDirectoryHandle(ROOT, { create: true });
     const name = `run-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
     const unlock = await holdLock(LOCK_PREFIX + name);
@@ -165,13 +166,20 @@ function holdLock(name: string): Promise<() => void> {
  * Removes output left by pages that are gone (run directories whose lock nobody holds); another
  * tab's live runs stay. Returns how many were removed. Call once when the page loads.
  */
-export async function removeStaleOutput(): Promise<number> {
+export function removeStaleOutput(): Promise<number> {
+  staleRemoval = removeStale();
+  return staleRemoval;
+}
+let staleRemoval: Promise<number> | null = null;
+
+async function removeStale(): Promise<number> {
   if (!opfsAvailable()) return 0;
   const root = await (await navigator.storage.getDirectory()).getDirectoryHandle(ROOT, { create: true });
-  const held = new Set(((await navigator.locks.query()).held ?? []).map((l) => l.name));
   let removed = 0;
   for await (const name of (root as FileSystemDirectoryHandle & { keys(): AsyncIterable<string> }).keys()) {
-    if (held.has(LOCK_PREFIX + name)) continue;
+    // Asked per directory: another tab may have started a run since the last look.
+    const held = (await navigator.locks.query()).held ?? [];
+    if (held.some((lock) => lock.name === LOCK_PREFIX + name)) continue;
     await root.removeEntry(name, { recursive: true }).then(() => removed++, () => {});
   }
   return removed;
