@@ -6,7 +6,7 @@ import { Metrics } from '../../src/metrics/metrics-block.ts';
 import { SLOW_FAULT_MS } from '../../src/pipeline/control-block.ts';
 import { PipelineRun, type RunOptions } from '../../src/pipeline/controller.ts';
 import { buildRunReport } from '../../src/pipeline/run-report.ts';
-import { LiveDropPolicy } from '../../src/pipeline/stages/live-drop.ts';
+import { dropCounterOf, LiveDropPolicy, overBoundAtEncoder } from '../../src/pipeline/stages/live-drop.ts';
 import { loadCore, makeClip } from '../codec/helpers.ts';
 import { nodePipelineHost } from '../support/node-pipeline-host.ts';
 
@@ -134,6 +134,19 @@ describe('LiveDropPolicy decisions (no clock: times are given)', () => {
     policy.queuedFrame(0, 0, 0, true);
     expect(policy.shouldDrop(33, 33, 0)).toBe(true);
     expect(policy.shouldDrop(66, 66, 1)).toBe(false); // started: the queue is empty again
+  });
+
+  it('the encoder\'s last check drops a frame over the bound as it is taken, unless it was over it already when the scaler queued it (a source behind realtime)', () => {
+    expect(overBoundAtEncoder(bound, 0, 10, bound + 1)).toBe(true); // waited in the link past the bound
+    expect(overBoundAtEncoder(bound, 0, 10, bound)).toBe(false); // at the bound: kept
+    expect(overBoundAtEncoder(bound, 0, bound + 50, bound + 60)).toBe(false); // late from its source: kept
+  });
+
+  it('names a drop\'s rung from the frame size: the first rung of that size for the source, else "other"', () => {
+    const source = { width: 1280, height: 720 };
+    expect(dropCounterOf({ width: 426, height: 240 }, source)).toBe(0);
+    expect(dropCounterOf({ width: 1280, height: 720 }, source)).toBe(3); // 720p, not 'native' (same size)
+    expect(dropCounterOf({ width: 100, height: 100 }, source)).toBe(6);
   });
 
   it('predicts lateness from the encoders\' measured time per frame and the frames queued ahead', () => {
