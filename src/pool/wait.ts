@@ -44,6 +44,10 @@ export function lastWaitMs(): number {
  * reach Atomics.wait as small integers, never as a boxed double.
  */
 export function waitBlocking<T>(site: WaitSite, timeoutMs: number, attempt: Attempt<T>, target: T, a = 0, b = 0, c = 0): number {
+  // allocates: only when the thread must wait (back-pressure: the pool or queue is full or
+  // empty), never on the fast path, which does not call this. V8 makes a few small objects on
+  // this path (e2e/gc-allocations.spec.ts's sampling profiler saw ~0.5–33 B/frame in the
+  // decode worker on a loaded machine; not yet pinned down to a line).
   const words = site.words;
   const seqAt = site.seq;
   const waiters = site.waiters;
