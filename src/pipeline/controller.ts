@@ -100,6 +100,8 @@ export class PipelineRun extends EventTarget {
   private readonly activeStages = new Set<StageKind>();
   /** Stages being replaced (worker loading): the setup timeout covers them, not the watchdog. */
   private readonly replacing = new Set<StageKind>();
+  /** stop() came before run(): run() ends as soon as it starts. */
+  private stopBeforeStart = false;
 
   constructor(host: PipelineHost, input: RunInput, options: RunOptions) {
     super();
@@ -121,6 +123,7 @@ export class PipelineRun extends EventTarget {
   async run(): Promise<RunPhase> {
     this.startedAt = performance.timeOrigin + performance.now();
     this.setPhase('starting');
+    if (this.stopBeforeStart) this.stop(); // asked before run() (e.g. while the page opened its output files)
     try {
       await this.runStages();
     } catch (error) {
@@ -141,6 +144,11 @@ export class PipelineRun extends EventTarget {
 
   /** Asks every stage to stop; the run ends (gracefully, or by termination) within END_WITHIN_MS. */
   stop(): void {
+    if (this.phase === 'idle') {
+      // Not started yet: run() ends at once when it is called (a Stop is never lost).
+      this.stopBeforeStart = true;
+      return;
+    }
     if (this.phase !== 'running' && this.phase !== 'starting') return;
     this.setPhase('stopping');
     this.control?.requestStop();
@@ -178,6 +186,7 @@ export class PipelineRun extends EventTarget {
   }
 
   private async runStages(): Promise<void> {
+    if (this.stopRequested()) return; // stopped before it began: no worker, no memory
     const backend = codecBackend(this.options.backend);
     const setup: CodecBackendSetup = { name: backend.name, webcodecs: this.options.webcodecs };
     const unavailable = backend.name === 'ffmpeg' ? UNAVAILABLE_ENCODERS[this.options.codec] : undefined;

@@ -223,6 +223,23 @@ describe('pipeline failures and stops', () => {
   });
 });
 
+describe('stop before run', () => {
+  // Regression (issue 15's 20-cycle test): the page opens its output files before run(), and a
+  // Stop clicked then reached a run still 'idle', was ignored, and the run went to its end.
+  it('a stop() before run() is not lost: run() ends at once, stopped, with no worker started and no frame', async () => {
+    const path = clipOnDisk('long.mp4', '320x240', 300);
+    const before = liveStageWorkers();
+    const run = new PipelineRun(nodePipelineHost, { hostPath: path }, { ...base, pacing: 'realtime' });
+    run.stop();
+    const startedAt = performance.now();
+    expect(await run.run()).toBe('done');
+    expect(performance.now() - startedAt).toBeLessThan(1000);
+    expect(run.segments).toHaveLength(0);
+    expect(run.info).toBeNull(); // the file was never opened
+    expect(liveStageWorkers()).toBe(before);
+  });
+});
+
 describe('run report', () => {
   it('joins switches with the encoder re-inits, has per-stage totals and survives JSON', async () => {
     const path = clipOnDisk('report.mp4', '320x240', 60);
