@@ -3,20 +3,16 @@
  * project's ffmpeg.wasm core (no binary fixtures), each run through the page (pooled, a switch
  * every N frames), its segments counted by ffmpeg.wasm in Node, an independent decoder.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import type { CodecCore } from '../src/codec/core.ts';
-import { loadCodecCoreInNode } from '../src/codec/core-node.ts';
-import { probeStream } from '../test/codec/helpers.ts';
+import { nodeCore, probeFile, segmentsOfZip } from './support/probe-output.ts';
 import { chooseFile, open, setControls, waitForRunEnd } from './support/dashboard.ts';
 
 const clipDir = join(tmpdir(), 'framepool-e2e-clips', 'webcodecs-inputs');
-let corePromise: Promise<CodecCore> | null = null;
-const core = (): Promise<CodecCore> => (corePromise ??= loadCodecCoreInNode({ skipSelfTest: true }));
+const core = nodeCore;
 
 /** A clip made by ffmpeg.wasm from a lavfi source (cached in the temp folder under a name that holds its arguments' hash). */
 async function makeInput(fileName: string, source: string, output: readonly string[]): Promise<string> {
@@ -29,32 +25,6 @@ async function makeInput(fileName: string, source: string, output: readonly stri
   writeFileSync(path, c.FS.readFile(`/${fileName}`));
   c.FS.unlink(`/${fileName}`);
   return path;
-}
-
-/** The file's first video stream as ffprobe counts it (-count_frames: every frame decoded). */
-async function probeFile(path: string): Promise<{ width: number; height: number; frames: number }> {
-  const c = await core();
-  const name = `/probe-${path.split('/').pop()!}`;
-  c.FS.writeFile(name, readFileSync(path));
-  try {
-    return probeStream(c, name);
-  } finally {
-    c.FS.unlink(name);
-  }
-}
-
-/** The segments of the page's "Download all" zip, each counted by ffprobe in Node. */
-async function segmentsOfZip(zipPath: string): Promise<{ name: string; width: number; height: number; frames: number }[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'framepool-wci-'));
-  try {
-    execFileSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', zipPath, dir]);
-    const runDir = join(dir, readdirSync(dir)[0]!);
-    const out = [];
-    for (const name of readdirSync(runDir).sort()) out.push({ name, ...await probeFile(join(runDir, name)) });
-    return out;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** Chooses the file, waits until WebCodecs is said to read it, and runs it pooled, switching every N frames. */

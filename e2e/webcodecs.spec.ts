@@ -1,28 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { loadCore, probeStream } from '../test/codec/helpers.ts';
+import { segmentsOfZip } from './support/probe-output.ts';
 import { testClip } from './support/clips.ts';
 import { chooseFile, expectDescribed, open, setControls, tableText, waitForCompareEnd, waitForRunEnd } from './support/dashboard.ts';
-
-/** The segments of the page's "Download all" zip, decoded by ffmpeg.wasm in Node (not the browser's decoder). */
-async function segmentsOfZip(zipPath: string): Promise<{ name: string; width: number; height: number; frames: number }[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'framepool-wc-'));
-  try {
-    execFileSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', zipPath, dir]);
-    const core = await loadCore();
-    const runDir = join(dir, readdirSync(dir)[0]!);
-    return readdirSync(runDir).sort().map((name) => {
-      core.FS.writeFile(`/${name}`, readFileSync(join(runDir, name)));
-      const stream = probeStream(core, `/${name}`);
-      return { name, width: stream.width, height: stream.height, frames: stream.frames };
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const CASES = [
   { mode: 'pooled', encoderSwitch: 'reconfigure' },
