@@ -39,10 +39,11 @@ export function renderFileInfo(el: HTMLElement, f: File | null, i: MediaInfo | n
       ...row('duration', `${formatDuration(i.durationSec)}${i.frameCount ? ` · ${i.frameCount} frames` : ''}`, 'duration'),
       ...row('audio', i.hasAudio ? 'present — audio is ignored' : 'none', 'audio'),
       h('dt', {}, 'read by'),
-      h('dd', { 'data-field': 'backends' }, ...CODEC_BACKENDS.map((b) => {
+      h('dd', { 'data-field': 'backends' }, ...CODEC_BACKENDS.flatMap((b, i) => {
         const why = readers[b.name];
         const state = why === undefined ? 'checking…' : why === null ? 'yes' : 'no';
-        return h('span', { class: `backend-reader ${state === 'no' ? 'muted' : ''}`, title: why ?? '', 'data-backend': b.name, 'data-readable': state }, `${b.label}: ${state}${why ? ` (${why})` : ''}`);
+        const entry = h('span', { class: `backend-reader ${state === 'no' ? 'muted' : ''}`, title: why ?? '', 'data-backend': b.name, 'data-readable': state }, `${b.label}: ${state}${why ? ` (${why})` : ''}`);
+        return i === 0 ? [entry] : [document.createTextNode(' · '), entry];
       })),
     ] : [h('dd', { class: 'muted' }, 'reading…')]),
   );
