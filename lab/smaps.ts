@@ -7,9 +7,9 @@
  *   browser and GPU processes (PSS splits them between the processes that map them);
  * - anonymous executable mappings: JIT code (V8's code space, wasm Liftoff/TurboFan code);
  * - WebAssembly memories: V8 reserves each 32-bit memory with guard regions, so its committed
- *   part is an anonymous read-write mapping lying between two PROT_NONE reservations of
- *   ≥ 4 GiB each (the pool's arena and every codec's memory looked so; V8's pointer cage,
- *   Oilpan's cage and PartitionAlloc's super pages did not). Their PSS is what is resident,
+ *   part is an anonymous read-write mapping followed by its PROT_NONE tail (isWasmMemory; the
+ *   pool's arena and every codec's memory looked so; V8's pointer cage, Oilpan's cage and
+ *   PartitionAlloc's super pages did not). Their PSS is what is resident,
  *   which can be far below the committed size the app reports;
  * - PartitionAlloc: Chromium's malloc, Blink's partitions and the ArrayBuffer partition. PA
  *   maps each 2 MiB super page (and each direct-mapped allocation) with its first 16 KiB as
@@ -51,6 +51,7 @@ export interface RendererSplit {
 const GIB = 1024 ** 3;
 const SUPER_PAGE = 2 * 1024 * 1024;
 const PA_FIRST_WRITABLE = 16 * 1024;
+const WASM_RESERVATION = 8 * GIB;
 
 interface Mapping { start: number; end: number; perm: string; path: string; pss: number }
 
@@ -73,6 +74,19 @@ export function parseSmaps(text: string): Mapping[] {
 const isReservation = (m: Mapping | undefined, adjacentTo: number) =>
   m !== undefined && m.perm.startsWith('---') && m.path === '' && (m.end === adjacentTo || m.start === adjacentTo) && m.end - m.start >= 4 * GIB;
 
+/**
+ * A WebAssembly memory's committed part: V8 reserves 8 GiB per 32-bit memory, the memory at its
+ * start, so a PROT_NONE tail follows it. What precedes it is layout luck: another memory's tail
+ * or a cage's reservation usually, but not always (a CI run placed one after a smaller mapping
+ * and the split missed it). So either neighbour rule: between two ≥ 4 GiB reservations, or
+ * followed by a tail that completes exactly one 8 GiB reservation (the kernel had not merged it).
+ */
+function isWasmMemory(maps: readonly Mapping[], i: number): boolean {
+  const m = maps[i]!, next = maps[i + 1];
+  if (!m.perm.startsWith('rw') || m.path !== '' || !isReservation(next, m.end)) return false;
+  return isReservation(maps[i - 1], m.start) || (m.end - m.start) + (next!.end - next!.start) === WASM_RESERVATION;
+}
+
 /** Splits parsed mappings into the kinds above. */
 export function splitMappings(maps: readonly Mapping[]): Omit<RendererSplit, 'pid' | 'at' | 'readMs'> {
   let files = 0, shared = 0, code = 0, partitionAlloc = 0, otherPrivate = 0, total = 0;
@@ -83,7 +97,7 @@ export function splitMappings(maps: readonly Mapping[]): Omit<RendererSplit, 'pi
     if (m.perm[3] === 's' || m.path.startsWith('/memfd:') || m.path.startsWith('/dev/shm')) shared += m.pss;
     else if (m.path.startsWith('/')) files += m.pss;
     else if (m.perm[2] === 'x') code += m.pss;
-    else if (m.perm.startsWith('rw') && m.path === '' && isReservation(maps[i - 1], m.start) && isReservation(maps[i + 1], m.end)) wasm.push({ size: m.end - m.start, pss: m.pss });
+    else if (isWasmMemory(maps, i)) wasm.push({ size: m.end - m.start, pss: m.pss });
     else if (m.perm.startsWith('rw') && m.path === '' && m.start % SUPER_PAGE === PA_FIRST_WRITABLE) partitionAlloc += m.pss;
     else otherPrivate += m.pss; // anonymous, [heap], [stack], [anon:…]
   });

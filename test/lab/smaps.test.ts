@@ -44,7 +44,7 @@ const SMAPS = [
   entry(at(sandbox, 16 * GIB + 47644672), 8 * GIB, '---p', '', 0),
 ].join('\n');
 
-test('smaps split: files, shared memory, JIT code, PartitionAlloc by its super-page layout, and only the mappings between two ≥ 4 GiB reservations as WASM memories', () => {
+test('smaps split: files, shared memory, JIT code, PartitionAlloc by its super-page layout, and WASM memories by their reservation (between two ≥ 4 GiB reservations, or with a tail completing 8 GiB)', () => {
   const split = splitMappings(parseSmaps(SMAPS));
   expect(split.files).toBe(41 * MIB);
   expect(split.shared).toBe(1.5 * MIB);
@@ -54,6 +54,15 @@ test('smaps split: files, shared memory, JIT code, PartitionAlloc by its super-p
   // Oilpan's cage and the V8 page stay private memory the isolates' figures must explain.
   expect(split.otherPrivate).toBe(20.25 * MIB);
   expect(split.total).toBe(41 * MIB + 1.5 * MIB + 5 * MIB + 31 * MIB + 6 * MIB + 20.25 * MIB);
+});
+
+test('regression (CI, stop 18): a WASM memory placed right after a small mapping is still found, by its tail completing one 8 GiB reservation', () => {
+  const maps = parseSmaps([
+    entry(at(sandbox, 32 * GIB - 64 * MIB), 64 * MIB, 'rw-p', '', 0),
+    entry(at(sandbox, 32 * GIB), 128 * MIB, 'rw-p', '', 128 * MIB),
+    entry(at(sandbox, 32 * GIB + 128 * MIB), 8 * GIB - 128 * MIB, '---p', '', 0),
+  ].join('\n'));
+  expect(splitMappings(maps).wasm).toEqual([{ size: 128 * MIB, pss: 128 * MIB }]);
 });
 
 const heap = (mib: number): LabHeap => ({ used: mib * MIB / 2, total: mib * MIB, backing: 2 * MIB, blink: 1 * MIB, ms: 3 });
