@@ -32,6 +32,8 @@ export const END_WITHIN_MS = 1000;
 const END_GRACE_MS = 750;
 /** Segments still on their way are waited for until this long after the end began; later ones are reported lost. */
 const END_DELIVERY_MS = 900;
+/** Internal event: a finished segment reached the page (kept or empty). */
+const ARRIVED = 'segment-arrived';
 /** How long finished segments may take to arrive after an encoder returned by itself (no end requested). */
 const SEGMENT_DELIVERY_MS = 2000;
 /** Failure code the controller puts on links when a stage fails. */
@@ -57,6 +59,8 @@ export class PipelineRun extends EventTarget {
   readonly segments: EncodedSegment[] = [];
   /** Where segment chunks go as they arrive (e.g. the page's disk store); null: kept in `segments`. Set before run(). */
   segmentSink: SegmentSink | null = null;
+  /** Segments that closed with no frame (the *drop* policy let every frame of their size go): not kept. */
+  emptySegments = 0;
   readonly encoderReplacements: EncoderReplacement[] = [];
   /** Slot references taken back from stages at the end (non-zero after a stop, failure or lost worker). */
   reclaimedRefs = 0;
@@ -229,7 +233,11 @@ export class PipelineRun extends EventTarget {
       while (at > 0 && this.segments[at - 1]!.index > segment.index) at--;
       this.segments.splice(at, 0, segment);
       this.dispatchEvent(new CustomEvent('segment', { detail: segment }));
-    }, this.segmentSink);
+      this.dispatchEvent(new Event(ARRIVED));
+    }, this.segmentSink, () => {
+      this.emptySegments++;
+      this.dispatchEvent(new Event(ARRIVED));
+    });
     // A mode that moves frames to the scaler by message gets link A a channel, one end each.
     const channel = shared.linkA.transport === 'transfer' ? new MessageChannel() : null;
     const ports = (port: MessagePort | undefined): StagePorts => (port ? Comlink.transfer({ linkA: port }, [port]) : {});
@@ -252,9 +260,13 @@ export class PipelineRun extends EventTarget {
     // what is left of END_DELIVERY_MS; what has not arrived by then is reported lost.
     const finished = Math.max(this.stageResults.encode?.segments ?? 0, this.control?.segmentCount ?? 0);
     await this.untilSegments(finished);
-    const lost = finished - this.segments.length;
+    const lost = finished - this.segmentsArrived();
     if (lost > 0) {
       this.addNotice(`${lost === 1 ? 'One finished segment' : `${lost} finished segments`} did not reach the page before the run had to end, so ${lost === 1 ? 'it is' : 'they are'} missing from the list. The segments shown are complete.`);
+    }
+    if (this.emptySegments > 0) {
+      const n = this.emptySegments;
+      this.addNotice(`${n === 1 ? 'One size' : `${n} sizes`} had every frame dropped (the encoders were behind the live bound), so ${n === 1 ? 'its segment' : 'their segments'} held no frame and ${n === 1 ? 'was' : 'were'} not kept.`);
     }
   }
 
@@ -333,18 +345,23 @@ export class PipelineRun extends EventTarget {
 
   /** Waits for `count` segments: at most SEGMENT_DELIVERY_MS, and never past the end's delivery cutoff. */
   private untilSegments(count: number): Promise<void> {
-    if (this.segments.length >= count) return Promise.resolve();
+    if (this.segmentsArrived() >= count) return Promise.resolve();
     return Promise.race([this.deliveryCutoff, new Promise<void>((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const check = () => {
-        if (this.segments.length < count && timer !== undefined) return;
+        if (this.segmentsArrived() < count && timer !== undefined) return;
         clearTimeout(timer);
-        this.removeEventListener('segment', check);
+        this.removeEventListener(ARRIVED, check);
         resolve();
       };
       timer = setTimeout(() => { timer = undefined; check(); }, SEGMENT_DELIVERY_MS);
-      this.addEventListener('segment', check);
+      this.addEventListener(ARRIVED, check);
     })]);
+  }
+
+  /** Segments the encoders finished that reached the page: kept, or let go for having no frame. */
+  private segmentsArrived(): number {
+    return this.segments.length + this.emptySegments;
   }
 
   /** A method, not a field test, so TypeScript does not narrow `phase` across awaits. */

@@ -78,6 +78,8 @@ export interface DropReport {
   boundMs: number | null;
   /** Of the total, frames an encoder dropped as it took them (already over the bound); the rest the scaler dropped. */
   atEncoder: number;
+  /** Segments whose every frame an encoder dropped: a container header and no frame, not kept. */
+  emptySegments: number;
 }
 
 export interface PipelineRunReport {
@@ -160,13 +162,13 @@ export function buildRunReport(run: PipelineRun, series: Record<string, ArrayLik
     kind: 'framepool-run', version: 1, options, input: run.info, phase: run.phase, failure: run.failure,
     startedAt: run.startedAt, endedAt: run.endedAt, stages,
     endToEndMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: metrics?.histogramMaxMs(HIST_E2E) ?? 0 },
-    switches, segments, drops: dropReport(run.control),
+    switches, segments, drops: { ...dropReport(run.control), emptySegments: run.emptySegments },
     series: Object.fromEntries(Object.entries(series).map(([name, column]) => [name, Array.from(column, finite)])),
   };
 }
 
 /** The drop counters of a run's control block. */
-function dropReport(control: ControlBlock | null): DropReport {
+function dropReport(control: ControlBlock | null): Omit<DropReport, 'emptySegments'> {
   const byRung: DropReport['byRung'] = {};
   let total = 0;
   for (let i = 0; i < DROP_COUNTERS && control; i++) {

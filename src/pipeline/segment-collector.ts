@@ -10,15 +10,26 @@ export interface EncodedSegment extends SegmentClosed {
 export interface SegmentSink {
   /** The next chunk of segment `segment`, in order. The sink owns it from here. */
   chunk(segment: number, bytes: Uint8Array): void;
+  /** Segment `segment` closed with no frame: let its chunks (a header) go. */
+  discard(segment: number): void;
 }
 
-/** Assembles segments from the encoder's output messages (chunks, then the close). */
+/**
+ * Assembles segments from the encoder's output messages (chunks, then the close). A segment
+ * that closed with no frame — with the live *drop* policy, an encoder can drop every frame of
+ * a size as it takes them — holds only a container header: it is let go, not kept, and
+ * `onEmpty` hears of it.
+ */
 export class SegmentCollector {
   private readonly open = new Map<number, Uint8Array[]>();
   /** Bytes received for segments not yet closed (what the page holds of the open segment; 0 with a sink). */
   pendingBytes = 0;
 
-  constructor(private readonly onSegment: (segment: EncodedSegment) => void, private readonly sink: SegmentSink | null = null) {}
+  constructor(
+    private readonly onSegment: (segment: EncodedSegment) => void,
+    private readonly sink: SegmentSink | null = null,
+    private readonly onEmpty: (segment: SegmentClosed) => void = () => {},
+  ) {}
 
   take(message: EncoderOutput): void {
     if (message.kind === 'chunk') {
@@ -36,6 +47,11 @@ export class SegmentCollector {
     const chunks = this.open.get(closed.index) ?? [];
     this.open.delete(closed.index);
     if (!this.sink) this.pendingBytes -= closed.byteLength;
+    if (closed.frames === 0) {
+      this.sink?.discard(closed.index);
+      this.onEmpty(closed);
+      return;
+    }
     this.onSegment({ ...closed, chunks });
   }
 }

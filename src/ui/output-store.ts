@@ -102,6 +102,17 @@ export class DiskOutput implements SegmentSink {
     return w.lost ? null : { data: new Blob(w.memory ?? [], { type: mimeType }), onDisk: false };
   }
 
+  /** Segment `segment` closed with no frame: abort its file (a createWritable stream's abort leaves the file empty) and delete it. */
+  discard(segment: number): void {
+    const w = this.writing.get(segment);
+    this.writing.delete(segment);
+    if (!w) return;
+    w.written = w.written.then(async () => {
+      await (await w.stream.catch(() => null))?.abort().catch(() => {});
+      await this.dir.removeEntry(segmentFile(segment)).catch(() => {});
+    });
+  }
+
   /** Deletes this run's files and lets go of its lock (the list no longer shows them). Once; later calls wait for it. */
   remove(): Promise<void> {
     this.removed ??= this.removeNow();
@@ -120,7 +131,7 @@ export class DiskOutput implements SegmentSink {
   }
 
   private start(segment: number): Writing {
-    const handle = this.dir.getFileHandle(`segment-${String(segment).padStart(4, '0')}`, { create: true });
+    const handle = this.dir.getFileHandle(segmentFile(segment), { create: true });
     const stream = handle.then((h) => h.createWritable());
     const w: Writing = { handle, stream, written: Promise.resolve(), bytesWritten: 0, memory: null, lost: false };
     stream.catch(() => {}); // seen (and handled) by the first write
@@ -143,6 +154,9 @@ export class DiskOutput implements SegmentSink {
     }
   }
 }
+
+/** A segment's file name in its run's directory. */
+const segmentFile = (segment: number): string => `segment-${String(segment).padStart(4, '0')}`;
 
 /** Keeps a chunk in memory (a segment whose writing failed). */
 function keep(w: Writing, bytes: Uint8Array): void {

@@ -48,7 +48,7 @@ describe('live policy under realtime pacing with an encoder that falls behind', 
     const block = new PipelineRun(nodePipelineHost, { hostPath: clip }, { ...slowEncoder, livePolicy: 'block' });
     expect(await block.run()).toBe('done');
     expect(block.stageResults.scale?.dropped).toBe(0);
-    expect(buildRunReport(block).drops).toEqual({ total: 0, byRung: {}, boundMs: null, atEncoder: 0 });
+    expect(buildRunReport(block).drops).toEqual({ total: 0, byRung: {}, boundMs: null, atEncoder: 0, emptySegments: 0 });
     expect(block.stageResults.encode?.frames).toBe(FRAMES);
     const blockLate = lateness(block);
     // By construction: the last frame cannot be taken before 60 × 100 ms of sleeping, due at 2 s.
@@ -100,6 +100,21 @@ describe('live policy under realtime pacing with an encoder that falls behind', 
     expect(Math.max(...lateness(run))).toBeGreaterThan(FRAMES * (SLOW_FAULT_MS - INTERVAL) / 2); // the frames were late
   }, 120_000);
 });
+
+// Bug: in drop mode an encoder that let every frame of a size go still closed a segment for it:
+// a container header with no frame, listed as a segment that cannot play (storm runs had half their segments so).
+it('drop with a switch every 2 frames and a slow encoder: no segment without a frame is kept; those let go are counted and said', async () => {
+  const run = new PipelineRun(nodePipelineHost, { hostPath: clip }, { ...slowEncoder, schedule: { kind: 'every', frames: 2 }, livePolicy: 'drop' });
+  const outcome = await run.run();
+  expect(outcome, JSON.stringify(run.failure)).toBe('done');
+  const report = buildRunReport(run);
+  expect(report.drops.emptySegments).toBeGreaterThan(0); // the encoders did drop whole sizes here
+  expect(run.segments.every((s) => s.frames > 0)).toBe(true);
+  // Every segment the encoders closed reached the page: kept, or let go as empty.
+  expect(run.segments.length + report.drops.emptySegments).toBe(run.stageResults.encode!.segments);
+  expect(run.segments.reduce((n, s) => n + s.frames, 0)).toBe(run.stageResults.encode!.frames);
+  expect(run.notice).toContain('held no frame');
+}, 120_000);
 
 describe('LiveDropPolicy decisions (no clock: times are given)', () => {
   const bound = 100;
