@@ -8,33 +8,16 @@
  * The dashboard has no fault control, so this file builds a small page (e2e/worker-death/)
  * that runs the product's PipelineRun on the browser host, served like the app (same headers).
  */
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { build, preview, type PreviewServer } from 'vite';
 import type { HarnessOptions, HarnessResult } from './worker-death/harness.ts';
 import { testClip } from './support/clips.ts';
+import { serveHarnessPage } from './support/harness-page.ts';
 
-const root = join(import.meta.dirname, 'worker-death');
-let server: PreviewServer;
-let origin: string;
-
-test.beforeAll(async () => {
-  test.setTimeout(120_000);
-  const outDir = join(tmpdir(), `framepool-worker-death-${process.pid}`);
-  await build({ configFile: 'vite.config.ts', root, base: './', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  server = await preview({ configFile: 'vite.config.ts', root, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
-  const url = server.resolvedUrls?.local[0];
-  if (!url) throw new Error('the harness server has no local URL');
-  origin = url;
-});
-
-test.afterAll(async () => {
-  await server?.close();
-});
+const harness = serveHarnessPage(join(import.meta.dirname, 'worker-death'));
 
 async function openHarness(page: Page): Promise<void> {
-  await page.goto(origin);
+  await page.goto(harness.origin);
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   // 300 frames: a run that is not ended by the fault goes on for several seconds.
   await page.locator('#file').setInputFiles(await testClip('clip', { width: 640, height: 360, fps: 30, seconds: 10 }));
