@@ -159,7 +159,6 @@ export class WebCodecsEncodeStage {
             current.gapMs = lastTakenAt > 0 ? sharedNow() - lastTakenAt : NaN;
           }
           const segment: OpenSegment = current;
-          control.checkFault(StageId.encode, frame.frameIndex);
           const takenAt = sharedNow();
           // The drop policy's last check (live-drop.ts): a frame over the bound as it reaches the
           // encoder (behind a full encoder queue or a configure) is let go, not encoded.
@@ -181,6 +180,9 @@ export class WebCodecsEncodeStage {
           });
           metrics.addCodecCopy(StageId.encode, frame.byteLength);
           recordSinkDone(metrics, StageId.encode, frame); // frames, stage time, end-to-end latency
+          // After the take, as in the ffmpeg.wasm stage: a slow fault's delay stands for encoding
+          // this frame (before the take, it made every frame late for the drop policy's check).
+          control.checkFault(StageId.encode, frame.frameIndex);
           reader.done(frame);
           segment.encoder.encode(video, { keyFrame: segment.frames % keyInterval === 0 });
           video.close();
