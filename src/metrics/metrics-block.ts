@@ -25,6 +25,8 @@
  * HIST_BASE + h·HIST_STRIDE  histogram h      any thread (Atomics.add)
  *    h=0 end-to-end latency: sink done() time − the frame's earliest stamp
  *    h=1+s stage s time: producer begin()→commit(), sink next()→done(), preview take()→release()
+ *    h=1+STAGE_COUNT out: a frame's earliest stamp → its first encoded bytes out of the encoder
+ *                        (frames after the lead-in only; recordOut)
  *    +0 .. +HIST_BUCKETS-1   bucket counts (see histogram.ts)
  *    +HIST_BUCKETS           max sample in whole µs (CAS-updated; saturates at 2^31-1)
  * GLUE_BASE + s·4 + g        codec-glue row s  stage s's thread (Atomics.store of its tally)
@@ -88,9 +90,12 @@ export const StageGauge = {
 } as const;
 export type StageGauge = (typeof StageGauge)[keyof typeof StageGauge];
 
-/** Histogram ids: 0 is end-to-end, 1 + stage is that stage's per-frame time. */
+/** Histogram ids: 0 is end-to-end, 1 + stage is that stage's per-frame time, then frame → bytes out. */
 export const HIST_E2E = 0;
-export const HIST_COUNT = 1 + STAGE_COUNT;
+export const HIST_OUT = 1 + STAGE_COUNT;
+export const HIST_COUNT = 2 + STAGE_COUNT;
+/** The first frames of every run, left out of the figures that judge a steady run (codec JIT, first encoder start). */
+export const LEAD_IN_FRAMES = 30;
 export const HIST_STRIDE = HIST_BUCKETS + 2;
 const HIST_BASE = STAGE_INT_BASE + STAGE_COUNT * STAGE_INT_STRIDE;
 
@@ -236,6 +241,14 @@ export class Metrics {
     this.floats[at + 1] = ms;
     this.floats[at + 2] = frameIndex;
     Atomics.store(this.ints, W_RECENT_CURSOR, cursor + 1); // publishing store
+  }
+
+  /**
+   * Records one frame's time from its earliest stamp (released by the source) to its first
+   * encoded bytes out of the encoder; frames of the lead-in are left out. Encode stage only.
+   */
+  recordOut(ms: number, frameIndex: number): void {
+    if (frameIndex >= LEAD_IN_FRAMES) this.recordLatency(HIST_OUT, ms);
   }
 
   /**

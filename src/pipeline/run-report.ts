@@ -5,7 +5,7 @@
  */
 import type { MediaInfo } from '../codec/probe.ts';
 import { histogramQuantile } from '../metrics/histogram.ts';
-import { HIST_E2E, Metrics, StageCounter, StageGauge, stageHistogram } from '../metrics/metrics-block.ts';
+import { HIST_E2E, HIST_OUT, Metrics, StageCounter, StageGauge, stageHistogram } from '../metrics/metrics-block.ts';
 import { STAGE_NAMES, type StageId } from '../metrics/stages.ts';
 import type { PipelineRun, RunFailure, RunOptions, RunPhase } from './controller.ts';
 import { DROP_COUNTERS, type ControlBlock } from './control-block.ts';
@@ -93,6 +93,8 @@ export interface PipelineRunReport {
   endedAt: number;
   stages: Record<'decode' | 'scale' | 'encode' | 'preview', StageReport>;
   endToEndMs: { p50: number | null; p95: number | null; p99: number | null; max: number };
+  /** Released by the source → its encoded bytes out, after the lead-in (the encoder's histogram). */
+  outMs: { p50: number | null; p99: number | null; max: number };
   switches: SwitchReport[];
   segments: SegmentReport[];
   drops: DropReport;
@@ -158,10 +160,12 @@ export function buildRunReport(run: PipelineRun, series: Record<string, ArrayLik
   const stages = Object.fromEntries(STAGE_NAMES.map((name, id) => [name, metrics ? stageReport(metrics, id as StageId) : empty])) as PipelineRunReport['stages'];
   const e2e = metrics?.histogramOffset(HIST_E2E) ?? 0;
   const q = (p: number) => (metrics ? finite(histogramQuantile(metrics.ints, p, e2e)) : null);
+  const qOut = (p: number) => (metrics ? finite(histogramQuantile(metrics.ints, p, metrics.histogramOffset(HIST_OUT))) : null);
   return {
     kind: 'framepool-run', version: 1, options, input: run.info, phase: run.phase, failure: run.failure,
     startedAt: run.startedAt, endedAt: run.endedAt, stages,
     endToEndMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: metrics?.histogramMaxMs(HIST_E2E) ?? 0 },
+    outMs: { p50: qOut(0.5), p99: qOut(0.99), max: metrics?.histogramMaxMs(HIST_OUT) ?? 0 },
     switches, segments, drops: { ...dropReport(run.control), emptySegments: run.emptySegments },
     series: Object.fromEntries(Object.entries(series).map(([name, column]) => [name, Array.from(column, finite)])),
   };

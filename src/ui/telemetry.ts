@@ -3,7 +3,8 @@
  * second into ring-buffered columns (for the charts) and keeps what the report needs.
  * Sampling is cheap (a few hundred loads); charts copy out of the rings when they redraw.
  */
-import { GlueCounter, GlueGauge, HIST_E2E, StageCounter, StageGauge, type Metrics } from '../metrics/metrics-block.ts';
+import { GlueCounter, GlueGauge, HIST_E2E, HIST_OUT, StageCounter, StageGauge, type Metrics } from '../metrics/metrics-block.ts';
+import { histogramCount, histogramQuantile } from '../metrics/histogram.ts';
 import { MetricsSampler } from '../metrics/sampler.ts';
 import { STAGE_COUNT, type StageId } from '../metrics/stages.ts';
 import type { UiRun } from './engine.ts';
@@ -298,6 +299,7 @@ export class RunTelemetry {
       latenciesMs: Array.from(this.latencies.subarray(0, this.latencyCount)),
       latencyFrames: Array.from(this.latencyFrames.subarray(0, this.latencyCount)),
       maxLatencyMs: m ? m.histogramMaxMs(HIST_E2E) : NaN,
+      ...(m ? { outMs: outFigures(m) } : {}),
       peakMemory,
       switchLatencyMs: switches.map((s) => s.firstOutAt - s.requestedAt).filter((v) => Number.isFinite(v) && v >= 0),
       reinitMs: this.run.segments.filter((s) => s.index > 0).map((s) => s.reinitMs),
@@ -310,4 +312,11 @@ export class RunTelemetry {
       outcome: this.run.failure ? `failed (${this.run.failure.stage}): ${this.run.failure.message}` : this.run.phase,
     };
   }
+}
+
+/** The encoder's frame → bytes-out histogram (after the lead-in) as report figures. */
+function outFigures(m: Metrics): { p50: number; p99: number; max: number; count: number } {
+  const at = m.histogramOffset(HIST_OUT);
+  const count = histogramCount(m.ints, at);
+  return { p50: histogramQuantile(m.ints, 0.5, at), p99: histogramQuantile(m.ints, 0.99, at), max: count > 0 ? m.histogramMaxMs(HIST_OUT) : NaN, count };
 }

@@ -16,6 +16,7 @@ function record(mode: string, p50: number): RunRecord {
     switchLatencyMs: [3, 4, 5], reinitMs: [20, 30], segments: 3, outcome: 'done',
     // Rows added to version 2 later: the loader dropped them once, so a loaded table lost rows.
     gapMs: [25, 35], latenessMs: [1, 2, 3], heldAtEnd: 0, framesInFlight: 6, encoders: 2,
+    outMs: { p50: p50 + 12, p99: p50 + 30, max: p50 + 41, count: 270 },
   };
 }
 

@@ -35,6 +35,18 @@ describe('countStalls', () => {
   });
 });
 
+describe('end to end (frame → encoded bytes out)', () => {
+  it('shows p50 from any count but p99 only from 100 frames, and the rows only when a run measured it', () => {
+    const few = buildReport(record({ outMs: { p50: 20, p99: 45, max: 50, count: 60 } }));
+    const many = buildReport(record({ outMs: { p50: 21, p99: 44, max: 52, count: 170 } }));
+    expect(few.outMs).toEqual({ p50: 20, p99: NaN, max: 50, count: 60 });
+    const rows = reportRows([few, many]);
+    expect(rows.find((r) => r.key === 'outP50')!.values).toEqual([20, 21]);
+    expect(rows.find((r) => r.key === 'outP99')!.values).toEqual([NaN, 44]);
+    expect(reportRows([buildReport(record())]).some((r) => r.key.startsWith('out'))).toBe(false);
+  });
+});
+
 describe('buildReport', () => {
   it('turns a pooled run into per-frame figures, zero allocations after warm-up', () => {
     // 100 re-inits, two slow ones: enough values for a p99.

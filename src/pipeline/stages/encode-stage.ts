@@ -2,6 +2,7 @@ import { glueTally, resetGlueTally, type CodecCore } from '../../codec/core.ts';
 import { encodeArgs, containerFor } from '../../codec/ffmpeg-args.ts';
 import { mountByteSink, mountFrameSource } from '../../codec/frame-devices.ts';
 import { LinkReader, type ReadableFrame } from '../../pool/link.ts';
+import { earliestStamp } from '../../pool/frame-record.ts';
 import { recordSinkDone } from '../../pool/slot-link.ts';
 import { Metrics } from '../../metrics/metrics-block.ts';
 import { ControlBlock } from '../control-block.ts';
@@ -127,6 +128,7 @@ export class EncodeStage {
       index: 0, byteLength: 0, maxChunkBytes: 0, firstBytesAt: NaN,
       lastTakenAt: 0, firstTakenAt: 0, firstFrameIndex: 0,
       dropCounter: 0, // drop counter (ladder rung) of this segment's size
+      outFrom: 0, outFrame: -1, // a frame read, its bytes not yet out: its earliest stamp and index (-1: none)
     };
     const lanes = plan.lanes;
     const lane = plan.lane;
@@ -142,6 +144,12 @@ export class EncodeStage {
         // page, not copied again), one per frame, as any ffmpeg.wasm app must.
         const bytes = view.slice();
         if (state.frames > 0 && Number.isNaN(state.firstBytesAt)) state.firstBytesAt = sharedNow();
+        if (state.outFrame >= 0) {
+          // One packet per frame, in order (zerolatency x264, VP8 without lag): the first bytes
+          // written after a frame was read are that frame's, encoded and muxed.
+          metrics.recordOut(sharedNow() - state.outFrom, state.outFrame);
+          state.outFrame = -1;
+        }
         state.byteLength += bytes.byteLength;
         if (bytes.byteLength > state.maxChunkBytes) state.maxChunkBytes = bytes.byteLength;
         output({ kind: 'chunk', segment: state.index, bytes });
@@ -174,6 +182,11 @@ export class EncodeStage {
             }
           }
           state.lastTakenAt = takenAt;
+          // A segment's first frame is left out: the container's header may leave with its bytes (the switch rows cover it).
+          if (state.frames > 0) {
+            state.outFrom = earliestStamp(frame.stamps, takenAt);
+            state.outFrame = frame.frameIndex;
+          }
           if (state.firstTakenAt === 0) {
             state.firstTakenAt = takenAt;
             state.firstFrameIndex = frame.frameIndex;
@@ -228,6 +241,7 @@ export class EncodeStage {
         state.width = width;
         state.height = height;
         state.frames = 0;
+        state.outFrame = -1;
         state.secondRequestAt = 0;
         const index = lanes > 1 ? control.takeSegmentIndex() : plan.segmentIndexBase + segments;
         state.index = index;

@@ -184,6 +184,8 @@ function parseRun(r: Json): RunReport {
   if (gap) out.gapMs = { p50: num(gap['p50']), p99: num(gap['p99']) };
   const late = isObject(r['latenessMs']) ? r['latenessMs'] : null;
   if (late) out.latenessMs = { p50: num(late['p50']), p99: num(late['p99']), max: num(late['max']) };
+  const outMs = isObject(r['outMs']) ? r['outMs'] : null;
+  if (outMs) out.outMs = { p50: num(outMs['p50']), p99: num(outMs['p99']), max: num(outMs['max']), count: num(outMs['count']) };
   if ('heldAtEnd' in r) out.heldAtEnd = r['heldAtEnd'] === null ? null : num(r['heldAtEnd']);
   if (typeof r['framesInFlight'] === 'number') out.framesInFlight = r['framesInFlight'];
   if (typeof r['encoders'] === 'number') out.encoders = r['encoders'];

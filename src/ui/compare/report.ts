@@ -70,6 +70,8 @@ export interface RunRecord {
   dropped?: DropFigures;
   /** Per switch: request → first encoded bytes of the new size out of the encoder, ms; absent: read from the run's detail. */
   viewerSwitchMs?: readonly number[];
+  /** Frame → its encoded bytes out (after the lead-in), from the encoder's histogram; absent: not measured. */
+  outMs?: OutFigures;
   /** Slots stages held when the run ended, before the controller took them back (null: unknown). */
   heldAtEnd?: number | null;
   framesInFlight?: number;
@@ -129,11 +131,19 @@ export interface RunReport {
   dropped?: DropFigures;
   /** Request → first encoded bytes of the new size out of the encoder, ms. */
   viewerSwitchMs?: { p50: number; p99: number };
+  /** End to end: released by the source → its encoded bytes out, after the lead-in. */
+  outMs?: OutFigures;
   heldAtEnd?: number | null;
   framesInFlight?: number;
   encoders?: number;
   segments: number;
 }
+
+/**
+ * End to end per frame, from a histogram (log buckets 25% wide, so each figure is a bucket's
+ * middle, within ±12%): p99 only from 100 frames, like every tail row.
+ */
+export interface OutFigures { p50: number; p99: number; max: number; count: number }
 
 /** Nearest-rank quantile (0 < q ≤ 1) of unsorted values; NaN when empty. */
 export function quantile(values: readonly number[], q: number): number {
@@ -264,6 +274,7 @@ export function buildReport(r: RunRecord): RunReport {
     latenessMs: { p50: quantile(r.latenessMs ?? [], 0.5), p99: tailQuantile(r.latenessMs ?? [], 0.99), max: maxOf(r.latenessMs ?? [], NaN) },
     ...(r.dropped ? { dropped: r.dropped } : {}),
     ...(r.viewerSwitchMs ? { viewerSwitchMs: viewerSummary(r.viewerSwitchMs) } : {}),
+    ...(r.outMs ? { outMs: { ...r.outMs, p99: r.outMs.count >= 100 ? r.outMs.p99 : NaN } } : {}),
     heldAtEnd: r.heldAtEnd ?? null,
     ...(r.framesInFlight ? { framesInFlight: r.framesInFlight } : {}),
     ...(r.encoders ? { encoders: r.encoders } : {}),
@@ -288,6 +299,7 @@ export interface ReportRow {
 const MB = 1024 * 1024;
 const LATENCY_SPANS = `decoded → taken by the encoder (after the first ${WARMUP_FRAMES} frames)`;
 const SWITCH_SPANS = 'request → first new-size frame out of the scaler';
+const OUT_SPANS = `released by the source (decoded; realtime: at its due time) → its encoded bytes out of the encoder, after the first ${WARMUP_FRAMES} frames; the latency rows plus encoding; misses the page's and a player's delay; from a histogram, within ±12%`;
 const REINIT_SPANS = "the new encoder's start (ffmpeg.wasm: exec → its second frame asked; WebCodecs: configure → first chunk out), plus the old one's close when one encoder does both (one ffmpeg.wasm lane; WebCodecs reconfigure)";
 const GAP_SPANS = 'last old-size frame into the old encoder → first new-size frame into the new one';
 /** Tail rows say how many values they need (see tailQuantile). */
@@ -308,6 +320,8 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     row('latencyP95', 'latency p95', needs(LATENCY_SPANS, 20), 'ms', -1, (r) => r.latencyMs.p95),
     row('latencyP99', 'latency p99', needs(LATENCY_SPANS, 100), 'ms', -1, (r) => r.latencyMs.p99),
     row('latencyMax', 'latency max', LATENCY_SPANS, 'ms', -1, (r) => r.latencyMs.max),
+    row('outP50', 'end to end p50', OUT_SPANS, 'ms', -1, (r) => r.outMs?.p50 ?? NaN),
+    row('outP99', 'end to end p99', needs(OUT_SPANS, 100), 'ms', -1, (r) => r.outMs?.p99 ?? NaN),
     row('allocationsPerFrame', 'allocations / frame', 'frame buffers allocated by all stages ÷ frames, whole run', '', -1, (r) => r.allocationsPerFrame, true),
     row('allocationsPerFrameAfterWarmup', 'allocations / frame after warm-up', `as above, after the first ${WARMUP_FRAMES} frames`, '', -1, (r) => r.allocationsPerFrameAfterWarmup, true),
     row('mbAllocated', 'allocated', 'frame-buffer bytes allocated by all stages, whole run', 'MiB', -1, (r) => r.mbAllocated, true),
@@ -343,7 +357,7 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
     row('segments', 'segments', 'encoded segments (one per output size run)', '', 0, (r) => r.segments),
   );
   // Rows a run may not have at all (lateness at max pacing, a gap without switches): only when some run has them.
-  const optional = new Set(['gapP50', 'gapP99', 'switchEncoderP50', 'switchEncoderP99', 'switchViewerP50', 'switchViewerP99', 'latenessP50', 'latenessP99', 'heldAtEnd']);
+  const optional = new Set(['outP50', 'outP99', 'gapP50', 'gapP99', 'switchEncoderP50', 'switchEncoderP99', 'switchViewerP50', 'switchViewerP99', 'latenessP50', 'latenessP99', 'heldAtEnd']);
   // Drops only when some run could drop (the drop policy); a block run beside it shows its 0.
   const dropping = reports.some((r) => dropsOf(r)?.boundMs != null);
   return rows.filter((r) => (r.key === 'dropped' ? dropping : !optional.has(r.key) || r.values.some(Number.isFinite)));

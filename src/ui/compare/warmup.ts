@@ -2,9 +2,10 @@
  * What "warm" means for a measurement in this page, defined once: the dashboard, the table
  * labels and every saved report use these (DESIGN.md, "Comparing fairly").
  */
+import { LEAD_IN_FRAMES } from '../../metrics/metrics-block.ts';
 
-/** Frames at the start of every run that are an unmeasured lead-in (latency, allocations after warm-up). */
-export const WARMUP_FRAMES = 30;
+/** Frames at the start of every run that are an unmeasured lead-in (latency, allocations after warm-up; the encoder's frame → bytes-out histogram skips them too). */
+export const WARMUP_FRAMES = LEAD_IN_FRAMES;
 
 /** The rolling latency percentiles of the live chart: over this many most recent frames. */
 export const LATENCY_WINDOW_FRAMES = 120;
