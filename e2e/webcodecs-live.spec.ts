@@ -64,6 +64,10 @@ for (const codec of ['h264', 'vp9'] as const) {
       expect(v).toBeLessThan(2 * INTERVAL);
     }
     for (const [i, v] of toViewer.entries()) expect(v).toBeGreaterThanOrEqual(report.switches[i]!.toEncoderMs!);
+    // End to end per frame (frame → its chunk out): one value per frame after the lead-in but each segment's first.
+    const firsts = report.segments.filter((s) => s.firstFrameIndex >= result.leadIn).length;
+    expect(result.outCount).toBe(120 - result.leadIn - firsts);
+    expect(report.outMs.p50!).toBeGreaterThanOrEqual(report.endToEndMs.p50!);
     // Still whole, playable files: every frame decodes, and <video> plays each to its end.
     const decoded = await framesOf(result.files);
     expect(decoded.map((s) => s.frames)).toEqual([20, 20, 20, 20, 20, 20]);

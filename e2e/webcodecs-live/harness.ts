@@ -3,7 +3,8 @@
  * driven by e2e/webcodecs-live.spec.ts: the dashboard has no fault control (a slow encoder) and
  * shows per-switch figures only as quantiles.
  */
-import { Metrics } from '../../src/metrics/metrics-block.ts';
+import { histogramCount } from '../../src/metrics/histogram.ts';
+import { HIST_OUT, LEAD_IN_FRAMES, Metrics } from '../../src/metrics/metrics-block.ts';
 import { browserHost } from '../../src/pipeline/browser-host.ts';
 import { PipelineRun } from '../../src/pipeline/controller.ts';
 import type { VideoCodecChoice } from '../../src/pipeline/pipeline-shared.ts';
@@ -30,6 +31,9 @@ export interface LiveResult {
   frameIndex: number[];
   /** Per segment: its first chunk out of the encoder → its first bytes out of the muxer, ms. */
   muxFirstMs: number[];
+  /** Values in the encoder's frame → bytes-out histogram, and the lead-in it leaves out. */
+  outCount: number;
+  leadIn: number;
   /** The kept segments' files, in order: base64, and a blob: URL in this page (for <video>). */
   files: { name: string; base64: string; url: string }[];
 }
@@ -59,6 +63,8 @@ async function runLive(options: LiveOptions): Promise<LiveResult> {
   }));
   return {
     report: buildRunReport(run),
+    outCount: histogramCount(metrics.ints, metrics.histogramOffset(HIST_OUT)),
+    leadIn: LEAD_IN_FRAMES,
     encoded: run.stageResults.encode?.frames ?? 0,
     muxFirstMs: run.segments.map((s) => s.firstBytesAt - (s.openedAt + s.openMs)), // openMs: opened → first chunk
     latenessMs: Array.from(t, (at, i) => at - (run.control!.startedAt + frame[i]! * interval)),

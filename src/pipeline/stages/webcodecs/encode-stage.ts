@@ -4,6 +4,7 @@ import { encoderConfig } from '../../../codec/webcodecs/encoder-config.ts';
 import { SegmentWriter } from '../../../codec/webcodecs/segment-writer.ts';
 import { LinkReader, type ReadableFrame } from '../../../pool/link.ts';
 import { recordSinkDone } from '../../../pool/slot-link.ts';
+import { earliestStamp } from '../../../pool/frame-record.ts';
 import { Metrics } from '../../../metrics/metrics-block.ts';
 import { StageId, sharedNow } from '../../../metrics/stages.ts';
 import { ControlBlock } from '../../control-block.ts';
@@ -38,7 +39,13 @@ interface OpenSegment {
   /** The previous segment's close (flush + finalize), when it delayed this one (reconfigure). */
   closeMs: number;
   gapMs: number;
+  /** Frames handed to the encoder, their chunks not yet out: by frame of the segment % OUT_RING, its earliest stamp and run frame index. */
+  outFrom: Float64Array;
+  outFrame: Int32Array;
 }
+
+/** Frames an encoder may hold before its chunk comes out (drain keeps it to a few). */
+const OUT_RING = 64;
 
 /**
  * Encode stage, WebCodecs: takes frames from link B without blocking its worker (the
@@ -84,6 +91,13 @@ export class WebCodecsEncodeStage {
           if (!segment) return;
           if (Number.isNaN(segment.firstChunkAt)) segment.firstChunkAt = sharedNow();
           segment.writer.add(chunk, meta);
+          // The chunk's timestamp names its frame of the segment; its bytes left with add() (a fragment per frame).
+          const at = Math.round(chunk.timestamp / frameDurationUs) % OUT_RING;
+          const frameIndex = segment.outFrame[at]!;
+          if (frameIndex >= 0) {
+            metrics.recordOut(sharedNow() - segment.outFrom[at]!, frameIndex);
+            segment.outFrame[at] = -1;
+          }
         },
         error: (error) => { failure ??= error; wake.notify(); },
       });
@@ -105,6 +119,7 @@ export class WebCodecsEncodeStage {
       const segment: OpenSegment = {
         index, width: frame.width, height: frame.height, firstFrameIndex: frame.frameIndex, frames: 0, writer, encoder,
         openedAt: sharedNow(), firstChunkAt: NaN, firstTakenAt: 0, closeMs, gapMs: NaN,
+        outFrom: new Float64Array(OUT_RING), outFrame: new Int32Array(OUT_RING).fill(-1), // allocates: per segment
         dropCounter: dropAfterMs > 0 ? dropCounterOf(frame, { width: control.sourceWidth, height: control.sourceHeight }) : 0,
       };
       serving.set(encoder, segment);
@@ -179,6 +194,10 @@ export class WebCodecsEncodeStage {
             timestamp: segment.frames * frameDurationUs, duration: frameDurationUs,
           });
           metrics.addCodecCopy(StageId.encode, frame.byteLength);
+          if (segment.frames > 0) { // as the ffmpeg.wasm stage: a segment's first frame is left out (its header leaves with it)
+            segment.outFrom[segment.frames % OUT_RING] = earliestStamp(frame.stamps, takenAt);
+            segment.outFrame[segment.frames % OUT_RING] = frame.frameIndex;
+          }
           recordSinkDone(metrics, StageId.encode, frame); // frames, stage time, end-to-end latency
           // After the take, as in the ffmpeg.wasm stage: a slow fault's delay stands for encoding
           // this frame (before the take, it made every frame late for the drop policy's check).
