@@ -16,12 +16,25 @@
  * the JIT code mappings (memory-infra: v8/*\/heap/code_space, ≈ 0.5–1 MB per isolate).
  */
 import type { LabAccount, LabHeap, LabInApp, LabOs, LabWorker } from './protocol.ts';
-import type { RendererSplit } from './smaps.ts';
+import type { RendererSplit, WasmMemoryMapping } from './smaps.ts';
 
 const orZero = (v: number | null | undefined) => (v !== null && v !== undefined && Number.isFinite(v) ? v : 0);
 
+/**
+ * The split's WASM candidates (smaps.ts wasmCandidates) whose size is that of a memory the
+ * split's rule found (another instance of the same module) or one the app reports.
+ */
+function namedCandidates(split: RendererSplit, reported: (number | null | undefined)[]): WasmMemoryMapping[] {
+  const sizes = new Set([...split.wasm.map((m) => m.size), ...reported.filter((v): v is number => typeof v === 'number' && v > 0)]);
+  return (split.wasmCandidates ?? []).filter((m) => sizes.has(m.size));
+}
+
 /** `accountable` false: the sample has no split of its own, so no `unaccounted` (see probe.ts SPLIT_EVERY). */
-export function account(page: LabHeap | null, workers: readonly LabWorker[], os: LabOs | null, inApp: LabInApp | null, split: RendererSplit | null = null, accountable = true): LabAccount {
+export function account(page: LabHeap | null, workers: readonly LabWorker[], os: LabOs | null, inApp: LabInApp | null, anySplit: RendererSplit | null = null, accountable = true): LabAccount {
+  const rendererProcess = os?.processes.find((p) => p.workers) ?? null;
+  // A split of another process (read before the page's renderer was known for sure) accounts for nothing here.
+  const split = anySplit && (!rendererProcess || anySplit.pid === rendererProcess.pid) ? anySplit : null;
+  if (anySplit && !split) accountable = false;
   const pageHeap = orZero(page?.total);
   const workerHeaps = workers.reduce((s, w) => s + w.total, 0);
   const backingStores = orZero(page?.backing) + workers.reduce((s, w) => s + w.backing, 0);
@@ -31,22 +44,23 @@ export function account(page: LabHeap | null, workers: readonly LabWorker[], os:
   let pool = poolCommitted;
   let wasm = wasmCommitted;
   if (split) {
+    const memories = [...split.wasm, ...namedCandidates(split, [inApp?.poolCommitted, inApp?.wasmDecode, inApp?.wasmScale, inApp?.wasmEncode])];
     // The arena is the memory whose committed size is the app's poolCommitted; every other one is a codec's (or another wasm module's).
-    const arena = poolCommitted > 0 ? split.wasm.find((m) => m.size === poolCommitted) : undefined;
+    const arena = poolCommitted > 0 ? memories.find((m) => m.size === poolCommitted) : undefined;
     pool = arena?.pss ?? 0;
-    wasm = split.wasm.reduce((s, m) => s + m.pss, 0) - pool;
+    wasm = memories.reduce((s, m) => s + m.pss, 0) - pool;
   }
   const osKinds = split ? split.files + split.shared + split.code : 0;
   // ArrayBuffers live in PartitionAlloc too: what is left of it is malloc, Blink's partitions and allocator slack.
   const nativeHeaps = split ? Math.max(0, split.partitionAlloc - backingStores) : null;
   const measured = pageHeap + workerHeaps + backingStores + blinkHeaps + pool + wasm + osKinds + (nativeHeaps ?? 0);
-  const rendererProcess = os?.processes.find((p) => p.workers) ?? null;
   const size = (p: { rss: number; pss: number | null }) => p.pss ?? p.rss;
   // With a split, the renderer's PSS is the split's own total: kinds and whole from one reading.
-  const renderer = rendererProcess ? (split?.pid === rendererProcess.pid ? split.total : size(rendererProcess)) : null;
+  // A split with no OS reading (it timed out under load) still gives the renderer's whole.
+  const renderer = split ? split.total : rendererProcess ? size(rendererProcess) : null;
   const all = os ? (os.pss ?? os.rss) : null;
   return {
-    rendererPid: rendererProcess?.pid ?? null,
+    rendererPid: rendererProcess?.pid ?? split?.pid ?? null,
     renderer,
     otherProcesses: all !== null && renderer !== null ? all - renderer : all,
     pageHeap, workerHeaps, backingStores, blinkHeaps,

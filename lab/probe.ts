@@ -69,6 +69,12 @@ export interface ProbeOptions {
   inApp?: () => Promise<LabInApp | null>;
   /** Live GC counts (needs a FlatPage: tracing is a browser-level domain); optional. */
   gc?: GcWatcher;
+  /**
+   * The page's renderer when the caller knows it before any worker runs (the bench: a fresh
+   * browser, one page); otherwise it is found once it runs dedicated workers, and samples
+   * before that have no renderer figure nor split.
+   */
+  pageRenderer?: number;
 }
 
 interface HeapUsage { usedSize: number; totalSize: number; backingStorageSize?: number; embedderHeapUsedSize?: number }
@@ -98,25 +104,28 @@ async function heapOf(send: () => Promise<HeapUsage>, timeoutMs: number): Promis
 /**
  * Samples started but not answered, at most. Under load a busy worker answers in 100–900 ms
  * (the inspector interrupts it when its thread next gets the CPU) and each part of a sample
- * gives up after `timeoutMs` (a split after SPLIT_TIMEOUT_MS), so 10 Hz needs up to ~10–20 in flight.
+ * gives up after `timeoutMs`, so 10 Hz needs up to ~10–20 in flight.
  */
 const IN_FLIGHT = 20;
 
 /**
- * Every SPLIT_EVERY-th sample also reads the renderer's smaps split (lab/smaps.ts), in parallel
- * with its heap requests, and only those samples carry the split kinds and `unaccounted`: the
- * backing stores swing by tens of MB between two collections, so a split read at another moment
- * than the heaps made "unaccounted" swing as much (measured: 33 → 128 MB between samples).
+ * Every SPLIT_EVERY-th sample starts a read of the renderer's smaps split (lab/smaps.ts) in the
+ * background, and the first sample started after that read ends takes it: only samples with a
+ * split carry the split kinds and `unaccounted`, and their heaps are read right after the split,
+ * because the backing stores swing by tens of MB between two collections (a split read at
+ * another moment than the heaps made "unaccounted" swing as much: 33 → 128 MB between samples).
+ *
+ * Not awaited by any sample: reading smaps waits on the renderer's memory-map lock, which an
+ * unpooled run (a buffer mapped and unmapped per frame) holds often, so under load a read took
+ * over a second; a sample that waited for it (up to 1 s, then went without) held every later
+ * sample back (they are published in order): at load 15 no sample of an unpooled bench run got
+ * its split in time (0 of ~210) and, with the bench's own blocking PSS reads (fixed in
+ * bench/os-memory.ts), the probe ran at 3.5 Hz; taken this way, 28 splits and 9.7 Hz at load 11.
  */
 export const SPLIT_EVERY = 5;
 
-/**
- * How long a sample waits for its split. Reading smaps waits on the renderer's memory-map
- * lock, which an unpooled run (a buffer mapped and unmapped per frame) holds often, so at load
- * some runs get few splits (once none in a run's first 9 s); waiting 3 s instead held every
- * later sample back as long (samples are published in order) and broke the 10 Hz feed.
- */
-const SPLIT_TIMEOUT_MS = 1000;
+/** A finished split older than this when a sample starts is dropped (the probe was paused, or starved). */
+const SPLIT_FRESH_MS = 300;
 
 async function isSettled(p: Promise<unknown>): Promise<boolean> {
   const pending = Symbol('pending');
@@ -131,19 +140,29 @@ export class Probe {
   private readonly os: OsMemoryReader | null;
   private started = 0;
   private splitReading = false;
+  /** A split read that has ended and that no sample has taken yet. */
+  private splitDone: RendererSplit | null = null;
   readonly cost = new CostMeter();
 
   constructor(private readonly bus: TargetBus, private readonly opts: ProbeOptions = {}) {
     this.os = opts.rootPid ? new OsMemoryReader(opts.rootPid) : null;
+    if (this.os && opts.pageRenderer) this.os.pageRenderer = opts.pageRenderer;
     this.done = this.loop();
   }
 
-  /** Starts this sample's split read when due (one at a time); null when not due or not on Linux. */
-  private splitNow(): Promise<RendererSplit | null> | null {
+  /** Starts a split read in the background when due (one at a time, Linux only). */
+  private startSplit(): void {
     const pid = this.os?.pageRenderer ?? null;
-    if (pid === null || this.splitReading || this.os?.platform !== 'linux' || this.started++ % SPLIT_EVERY !== 0) return null;
+    if (pid === null || this.splitReading || this.os?.platform !== 'linux' || this.started++ % SPLIT_EVERY !== 0) return;
     this.splitReading = true;
-    return readRendererSplit(pid).finally(() => { this.splitReading = false; });
+    void readRendererSplit(pid).then((split) => { this.splitDone = split; }).finally(() => { this.splitReading = false; });
+  }
+
+  /** The split that ended since the last sample took one, if it is fresh. */
+  private takeSplit(): RendererSplit | null {
+    const split = this.splitDone;
+    this.splitDone = null;
+    return split && Date.now() - split.at <= SPLIT_FRESH_MS ? split : null;
   }
 
   /** Paused: no sample is started (to measure what sampling costs). */
@@ -167,12 +186,11 @@ export class Probe {
     const t0 = performance.now();
     const targets = this.bus.workers();
     const inAppRead = this.opts.inApp ? withTimeout(this.opts.inApp(), timeout) : Promise.resolve(null);
-    const splitRead = this.splitNow();
-    // The OS is read alongside the heaps, not after them; a split slower than the timeout (its
-    // read waits on the renderer's memory-map lock) leaves this sample unaccounted.
-    const [os, split, inApp, page, ...heaps] = await Promise.all([
+    const split = this.takeSplit();
+    this.startSplit();
+    // The OS is read alongside the heaps, not after them.
+    const [os, inApp, page, ...heaps] = await Promise.all([
       this.os ? withTimeout(this.os.read(), timeout) : null,
-      splitRead ? withTimeout(splitRead, Math.max(timeout, SPLIT_TIMEOUT_MS)) : null,
       inAppRead,
       heapOf(() => this.bus.sendPage<HeapUsage>('Runtime.getHeapUsage'), timeout),
       ...targets.map((w) => heapOf(() => this.bus.sendWorker<HeapUsage>(w, 'Runtime.getHeapUsage'), timeout)),

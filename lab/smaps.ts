@@ -40,6 +40,16 @@ export interface RendererSplit {
   partitionAlloc: number;
   /** Private anonymous memory that is none of the above. */
   otherPrivate: number;
+  /**
+   * Read-write anonymous mappings on a 4 GiB boundary followed by a ≥ 4 GiB reservation that
+   * isWasmMemory did not take (counted in otherPrivate). Every WASM memory seen started on a
+   * 4 GiB boundary; one whose predecessor is a reservation just under 4 GiB and whose tail the
+   * kernel merged with the next reservation fits neither neighbour rule (bench, 2026-11-30: a
+   * codec's 32 MiB memory, 19.9 MB resident, after a 4068.75 MiB reservation, 12256 MiB tail).
+   * accounting.ts names one a WASM memory only when its size is that of a memory found by the
+   * rule or one the app reports.
+   */
+  wasmCandidates: WasmMemoryMapping[];
   /** PSS of every mapping: the renderer's PSS at the moment of this split. */
   total: number;
   /** The process it describes; when it was read (ms since the epoch) and how long reading took. */
@@ -91,6 +101,7 @@ function isWasmMemory(maps: readonly Mapping[], i: number): boolean {
 export function splitMappings(maps: readonly Mapping[]): Omit<RendererSplit, 'pid' | 'at' | 'readMs'> {
   let files = 0, shared = 0, code = 0, partitionAlloc = 0, otherPrivate = 0, total = 0;
   const wasm: WasmMemoryMapping[] = [];
+  const wasmCandidates: WasmMemoryMapping[] = [];
   maps.forEach((m, i) => {
     if (m.pss === 0) return;
     total += m.pss;
@@ -99,9 +110,12 @@ export function splitMappings(maps: readonly Mapping[]): Omit<RendererSplit, 'pi
     else if (m.perm[2] === 'x') code += m.pss;
     else if (isWasmMemory(maps, i)) wasm.push({ size: m.end - m.start, pss: m.pss });
     else if (m.perm.startsWith('rw') && m.path === '' && m.start % SUPER_PAGE === PA_FIRST_WRITABLE) partitionAlloc += m.pss;
-    else otherPrivate += m.pss; // anonymous, [heap], [stack], [anon:…]
+    else {
+      otherPrivate += m.pss; // anonymous, [heap], [stack], [anon:…]
+      if (m.perm.startsWith('rw') && m.path === '' && m.start % (4 * GIB) === 0 && isReservation(maps[i + 1], m.end)) wasmCandidates.push({ size: m.end - m.start, pss: m.pss });
+    }
   });
-  return { files, shared, code, wasm, partitionAlloc, otherPrivate, total };
+  return { files, shared, code, wasm, partitionAlloc, otherPrivate, wasmCandidates, total };
 }
 
 /** Reads and splits /proc/<pid>/smaps; null when the process is gone or unreadable. */
