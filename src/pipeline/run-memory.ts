@@ -54,6 +54,7 @@ export function createRunMemory(options: RunMemoryOptions, ladder: readonly { ru
   if (fault) control.injectFault(StageId[fault.stage], fault.frameIndex, fault.kind);
   const switchLog = new SwitchLog();
   const mode = options.mode;
+  const linkA = createLink(arena, { name: 'decode→scale', mode, capacity, producer: StageId.decode, consumer: StageId.scale, consumerListens: true, sizes: [source], metrics });
   return {
     control,
     switchLog,
@@ -61,8 +62,9 @@ export function createRunMemory(options: RunMemoryOptions, ladder: readonly { ru
       arena: arena.shared,
       // The scaler returns to its event loop between frames; the encoder link stays a slot link
       // for every backend (the preview tap reads it in place; a WebCodecs encoder awaits it).
-      linkA: createLink(arena, { name: 'decode→scale', mode, capacity, producer: StageId.decode, consumer: StageId.scale, consumerListens: true, sizes: [source], metrics }),
-      linkB: createLink(arena, { name: 'scale→encode', mode, capacity, producer: StageId.scale, consumer: StageId.encode, preview: true, sink: true, sizes: targets, metrics }),
+      // On the identity rung the scaler passes frames along (pooled: in link A's slots).
+      linkA,
+      linkB: createLink(arena, { name: 'scale→encode', mode, capacity, producer: StageId.scale, consumer: StageId.encode, preview: true, sink: true, sizes: targets, metrics, passFrom: linkA }),
       metrics: metrics.shared,
       control: control.buffer,
       switchLog: switchLog.buffer,

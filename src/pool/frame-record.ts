@@ -31,6 +31,12 @@ export interface LinkShared {
   readonly preview: SharedArrayBuffer | null;
   /** Transfer links: Int32[4] credits and state (see transfer-link.ts); null for slot links. */
   readonly credits: SharedArrayBuffer | null;
+  /**
+   * The link feeding this link's producer, when it is a slot link in the same arena: a frame
+   * it passes along unchanged (LinkWriter.beginPass) may then travel on as that link's slot,
+   * its handle marked PASSED (slot-link.ts). Null otherwise.
+   */
+  readonly upstream: { readonly name: string; readonly pool: PoolShared } | null;
 }
 
 export interface AttachLinkOptions {
@@ -88,6 +94,15 @@ export interface LinkWriter {
    * its handle queue after a size change. Allocates a promise per call.
    */
   beginAsync(width: number, height: number, timeoutMs: number): Promise<BeginResult>;
+  /**
+   * A frame just taken from `from` (the link feeding this stage) goes on unchanged, the way the
+   * mode would do it: its bytes are neither copied nor put in a new buffer here. Returns this
+   * link's open frame over the same memory (set its meta, then commit or abort as usual);
+   * never waits (room is taken at commit). Pooled, the frame's slot itself moves on and
+   * `from.done(frame)` no longer releases it; otherwise `frame.data` is borrowed until commit
+   * has returned, so call `from.done(frame)` after it.
+   */
+  beginPass(frame: ReadableFrame, from: LinkReader): WritableFrame;
   /** Hands the frame to the consumer (and the preview). 'timeout' leaves it open: retry or abort. */
   commit(frame: WritableFrame, timeoutMs: number): CommitResult;
   /** Drops an open frame without sending it. */

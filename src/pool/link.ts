@@ -50,12 +50,20 @@ export interface LinkOptions {
   sizes?: readonly { width: number; height: number }[];
   /** Counts the pre-carved slots as allocations of the producer (they are, before frame 0). */
   metrics?: Metrics;
+  /**
+   * The link feeding this link's producer (same arena). When it is a slot link, a frame the
+   * producer passes along unchanged (beginPass) travels on in that link's slot: its consumer
+   * reads it in place there, and the slot counts against that link's capacity until released.
+   */
+  passFrom?: LinkShared;
 }
 
 /** Builds a link's shared state (controller thread). */
 export function createLink(arena: FrameArena, options: LinkOptions): LinkShared {
   if (options.producer === options.consumer) throw new RangeError('a link joins two different stages');
   const transport = allocationMode(options.mode).transport(options.consumerListens ?? false);
+  const from = options.passFrom;
+  if (from !== undefined && from.pool.arena.memory !== arena.memory) throw new RangeError('a link passes frames along only from a link in the same arena');
   if (transport === 'transfer' && options.preview === true) throw new RangeError('a preview tap needs a slot link');
   // A preview ref can hold one extra slot beyond the frames in flight.
   const capacity = options.capacity + (options.preview === true ? 1 : 0);
@@ -81,6 +89,7 @@ export function createLink(arena: FrameArena, options: LinkOptions): LinkShared 
     queue: FrameQueue.create(capacity).shared,
     preview: options.preview === true ? new SharedArrayBuffer(4) : null,
     credits: transport === 'transfer' ? createCredits() : null,
+    upstream: from !== undefined && from.transport === 'slots' ? { name: from.name, pool: from.pool } : null,
   };
 }
 
@@ -155,6 +164,6 @@ export class PreviewReader {
   /** Drops a frame left in the mailbox (teardown). */
   clear(): void {
     const h = Atomics.exchange(this.box, 0, 0);
-    if (h !== 0) this.side.pool.release(h, StageId.preview);
+    if (h !== 0) this.side.release(h);
   }
 }

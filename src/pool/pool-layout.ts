@@ -30,7 +30,7 @@
  * slotBase + i·SLOT_STRIDE   slot header i:
  *       +0 state (0 unused, 1 idle, 2 held)       under lock
  *       +1 refcount                               Atomics add/sub by holders
- *       +2 generation (1 .. 2^21-1)               under lock at last release; the
+ *       +2 generation (1 .. 2^20-1)               under lock at last release; the
  *                                                 Atomics.store is the publishing store that
  *                                                 invalidates old handles
  *       +3 class index  +4 next idle (-1 = end)   under lock
@@ -42,7 +42,9 @@
 export const SLOT_BITS = 10;
 export const MAX_SLOTS = 1 << SLOT_BITS;
 export const SLOT_MASK = MAX_SLOTS - 1;
-export const GEN_LIMIT = 1 << (31 - SLOT_BITS); // generations 1 .. GEN_LIMIT-1 keep handles positive
+// Generations 1 .. GEN_LIMIT-1 keep handles positive and below bit 30, which a link uses to
+// mark a slot of its upstream link's pool passed along in place (slot-link.ts, PASSED).
+export const GEN_LIMIT = 1 << (30 - SLOT_BITS);
 export const H_LOCK = 0;
 export const H_STATE = 1;
 export const H_FAIL_CODE = 2;

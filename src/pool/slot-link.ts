@@ -12,22 +12,30 @@
  * producer's slot reference moves to the consumer (transferRef) just before the handle is
  * pushed, so a queued slot is counted against the consumer by the leak detector; a preview
  * tap takes its own extra reference.
+ *
+ * Passing along (beginPass, the scaler's identity rung): pooled, the frame's slot of the
+ * upstream link itself goes on, its handle marked PASSED (link-pools.ts); the consumer reads
+ * it in place and releases it there. Such a slot counts against the upstream link's capacity
+ * until the consumer (or the preview) lets it go. With copyIn, the frame's own buffer is the
+ * one that commit copies into a slot: no buffer of its own here.
  */
 import type { Metrics } from '../metrics/metrics-block.ts';
 import { StageCounter, stageHistogram } from '../metrics/metrics-block.ts';
 import { StageId, sharedNow } from '../metrics/stages.ts';
 import { PoolError } from './errors.ts';
 import { assertFrameSize, i420ByteLength } from './frame-format.ts';
-import { FramePool, type SlotHandle } from './frame-pool.ts';
+import type { FramePool, SlotHandle } from './frame-pool.ts';
 import { FrameQueue, QueueResult } from './frame-queue.ts';
 import {
   allocateFrameBuffer, earliestStamp, FrameRecord,
-  type AttachLinkOptions, type BeginResult, type CommitResult, type LinkShared, type NextResult, type PeekResult,
+  type AttachLinkOptions, type BeginResult, type CommitResult, type LinkReader, type LinkShared, type NextResult, type PeekResult,
   type ReadableFrame, type SlotLinkReader, type SlotLinkWriter, type WritableFrame,
 } from './frame-record.ts';
+import { LinkPools, PASSED } from './link-pools.ts';
 
 export class SlotWriter implements SlotLinkWriter {
   readonly pool: FramePool;
+  private readonly pools: LinkPools;
   private readonly queue: FrameQueue;
   private readonly frame = new FrameRecord();
   private readonly producer: StageId;
@@ -43,7 +51,8 @@ export class SlotWriter implements SlotLinkWriter {
     options: AttachLinkOptions,
   ) {
     // Slots used only to carry a copy are plumbing, not frame buffers: no hit/miss counting.
-    this.pool = FramePool.attach(shared.pool, metrics, { countReuse: !copyIn, ...options });
+    this.pools = new LinkPools(shared, metrics, { countReuse: !copyIn, ...options });
+    this.pool = this.pools.own;
     this.queue = FrameQueue.attach(shared.queue);
     this.producer = shared.producer;
     this.consumer = shared.consumer;
@@ -56,10 +65,10 @@ export class SlotWriter implements SlotLinkWriter {
       // A fresh buffer per frame (the HEAPU8.slice pattern); the slot is acquired at commit,
       // where back-pressure is felt.
       assertFrameSize(width, height);
-      return this.open(width, height, 0, 0);
+      return this.open(width, height, 0, 0, null);
     }
     const h = this.pool.acquire(width, height, this.producer, timeoutMs);
-    return h === null ? 'timeout' : this.open(width, height, h, 0);
+    return h === null ? 'timeout' : this.open(width, height, h, 0, null);
   }
 
   async beginAsync(width: number, height: number, timeoutMs: number): Promise<BeginResult> {
@@ -73,19 +82,38 @@ export class SlotWriter implements SlotLinkWriter {
       this.beginning = false;
     }
     if (h === null) return 'timeout';
-    return this.copyIn ? this.open(width, height, 0, h) : this.open(width, height, h, 0);
+    return this.copyIn ? this.open(width, height, 0, h, null) : this.open(width, height, h, 0, null);
+  }
+
+  beginPass(input: ReadableFrame, from: LinkReader): WritableFrame {
+    this.checkNoneOpen();
+    // copyIn: the input's own buffer is the fresh buffer commit copies into a slot.
+    if (this.copyIn) return this.open(input.width, input.height, 0, 0, input.data);
+    const upstream = this.shared.upstream;
+    if (upstream === null || from.shared.name !== upstream.name || !(input instanceof FrameRecord) || !input.open
+      || input.handle === 0 || (input.handle & PASSED) !== 0) {
+      throw new PoolError(`link ${this.shared.name}: only a frame read in place from its upstream link can pass along in its slot`);
+    }
+    // The producer's reference to the upstream slot becomes this frame's: from.done(input)
+    // then only recycles the record.
+    const h = input.handle | PASSED;
+    input.handle = 0;
+    return this.open(input.width, input.height, h, 0, input.data);
   }
 
   private checkNoneOpen(): void {
     if (this.frame.open || this.beginning) throw new PoolError(`link ${this.shared.name}: begin() while a frame is open`);
   }
 
-  /** The record set up for a new frame: in slot `handle`, or a fresh buffer with `room` reserved for its copy. */
-  private open(width: number, height: number, handle: SlotHandle, room: SlotHandle): WritableFrame {
+  /**
+   * The record set up for a new frame: in slot `handle`, or a fresh buffer with `room` reserved
+   * for its copy; over `data` when a frame passes along.
+   */
+  private open(width: number, height: number, handle: SlotHandle, room: SlotHandle, data: Uint8Array | null): WritableFrame {
     const f = this.frame;
     f.handle = handle;
     f.room = room;
-    f.data = handle !== 0 ? this.pool.data(handle) : allocateFrameBuffer(this.metrics, this.producer, i420ByteLength(width, height));
+    f.data = data ?? (handle !== 0 ? this.pool.data(handle) : allocateFrameBuffer(this.metrics, this.producer, i420ByteLength(width, height)));
     f.width = width;
     f.height = height;
     f.byteLength = f.data.byteLength;
@@ -119,10 +147,10 @@ export class SlotWriter implements SlotLinkWriter {
       now = sharedNow();
       f.stamps[this.producer] = now;
       // Plain stores, published to the consumer by the queue's head store.
-      pool.frames.write(pool.slot(h), f);
+      this.pools.writeMeta(h, f);
       if (this.box !== null) this.offerPreview(h);
       // Before the push: once pushed, the consumer may release at any moment.
-      pool.transferRef(h, this.producer, this.consumer);
+      this.pools.transferRef(h, this.producer, this.consumer);
       f.handedOver = true;
     }
     if (!this.queue.tryPush(h)) {
@@ -141,17 +169,17 @@ export class SlotWriter implements SlotLinkWriter {
 
   abort(frame: WritableFrame): void {
     const f = this.own(frame);
-    if (f.handle !== 0) this.pool.release(f.handle, f.handedOver ? this.consumer : this.producer);
+    if (f.handle !== 0) this.pools.release(f.handle, f.handedOver ? this.consumer : this.producer);
     if (f.room !== 0) this.pool.release(f.room, this.producer);
     f.reset();
   }
 
   /** Latest-frame mailbox: add a preview ref, swap in, drop the frame it replaced. */
   private offerPreview(h: SlotHandle): void {
-    this.pool.addRef(h, StageId.preview);
+    this.pools.addRef(h, StageId.preview);
     const old = Atomics.exchange(this.box!, 0, h); // publishing: the preview may take h now
     if (old !== 0) {
-      this.pool.release(old, StageId.preview);
+      this.pools.release(old, StageId.preview);
       this.pool.countPreviewSkipped();
     }
   }
@@ -179,6 +207,7 @@ export class SlotWriter implements SlotLinkWriter {
 /** Fills reader-side frame records from slots; shared by SlotReader and the preview tap. */
 export class ReadSide {
   readonly pool: FramePool;
+  readonly pools: LinkPools;
   private readonly spare: FrameRecord[] = [];
 
   constructor(
@@ -188,27 +217,28 @@ export class ReadSide {
     private readonly copyOut: boolean,
     options: AttachLinkOptions,
   ) {
-    this.pool = FramePool.attach(shared.pool, metrics, { countReuse: false, ...options });
+    this.pools = new LinkPools(shared, metrics, { countReuse: false, ...options });
+    this.pool = this.pools.own;
   }
 
-  /** Takes ownership of `h` (one ref of this.stage) and returns a frame for it. */
+  /** Takes ownership of link handle `h` (one ref of this.stage) and returns a frame for it. */
   receive(h: SlotHandle): FrameRecord {
-    const pool = this.pool;
+    const pools = this.pools;
     const f = this.spare.pop() ?? new FrameRecord(); // allocates only while warming up
-    f.width = pool.width(h);
-    f.height = pool.height(h);
-    f.byteLength = pool.byteLength(h);
-    pool.frames.read(pool.slot(h), f);
+    f.width = pools.width(h);
+    f.height = pools.height(h);
+    f.byteLength = pools.byteLength(h);
+    pools.readMeta(h, f);
     if (this.copyOut) {
       const buf = allocateFrameBuffer(this.metrics, this.stage, f.byteLength);
-      buf.set(pool.data(h));
+      buf.set(pools.data(h));
       this.metrics.countCopy(this.stage, f.byteLength);
-      pool.release(h, this.stage);
+      pools.release(h, this.stage);
       f.handle = 0;
       f.data = buf;
     } else {
       f.handle = h;
-      f.data = pool.data(h);
+      f.data = pools.data(h);
     }
     f.open = true;
     f.startedAt = sharedNow();
@@ -217,10 +247,15 @@ export class ReadSide {
 
   finish(frame: ReadableFrame): FrameRecord {
     if (!(frame instanceof FrameRecord) || !frame.open) throw new PoolError('frame already done or not from this reader');
-    if (frame.handle !== 0) this.pool.release(frame.handle, this.stage);
+    if (frame.handle !== 0) this.pools.release(frame.handle, this.stage);
     frame.reset();
     this.spare.push(frame);
     return frame;
+  }
+
+  /** Drops this stage's reference to link handle `h` without receiving it (teardown). */
+  release(h: SlotHandle): void {
+    this.pools.release(h, this.stage);
   }
 }
 
@@ -285,9 +320,10 @@ export class SlotReader implements SlotLinkReader {
     // The queued handle carries the consumer's ref (transferred before the push): reading its
     // header is safe, and nobody but this consumer can release it.
     const p = this.peeked;
-    p.width = this.pool.width(r);
-    p.height = this.pool.height(r);
-    p.frameIndex = this.pool.frames.frameIndex(this.pool.slot(r));
+    const pools = this.side.pools;
+    p.width = pools.width(r);
+    p.height = pools.height(r);
+    p.frameIndex = pools.frameIndex(r);
     return p;
   }
 

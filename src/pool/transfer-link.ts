@@ -105,7 +105,12 @@ export class TransferWriter implements LinkWriter {
   }
 
   begin(width: number, height: number): BeginResult {
-    return this.open(width, height, 0);
+    return this.open(width, height, 0, null);
+  }
+
+  /** The input's own buffer moves on in the message (it must be a buffer of its own, not a slot). */
+  beginPass(input: ReadableFrame): WritableFrame {
+    return this.open(input.width, input.height, 0, input.data);
   }
 
   async beginAsync(width: number, height: number, timeoutMs: number): Promise<BeginResult> {
@@ -122,20 +127,20 @@ export class TransferWriter implements LinkWriter {
     } finally {
       this.beginning = false;
     }
-    return got === NOT_YET ? 'timeout' : this.open(width, height, got);
+    return got === NOT_YET ? 'timeout' : this.open(width, height, got, null);
   }
 
   private checkNoneOpen(): void {
     if (this.frame.open || this.beginning) throw new PoolError(`link ${this.shared.name}: begin() while a frame is open`);
   }
 
-  /** A fresh buffer for a new frame; `credit` 1 when beginAsync already took its credit. */
-  private open(width: number, height: number, credit: number): WritableFrame {
+  /** A fresh buffer (or `data`, passed along) for a new frame; `credit` 1 when beginAsync already took its credit. */
+  private open(width: number, height: number, credit: number, data: Uint8Array | null): WritableFrame {
     const f = this.frame;
     this.checkNoneOpen();
     throwIfStopped(this.w, this.shared.name);
     assertFrameSize(width, height);
-    f.data = allocateFrameBuffer(this.metrics, this.producer, i420ByteLength(width, height));
+    f.data = data ?? allocateFrameBuffer(this.metrics, this.producer, i420ByteLength(width, height));
     f.room = credit;
     f.width = width;
     f.height = height;

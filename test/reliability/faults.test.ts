@@ -120,7 +120,9 @@ describe('a codec worker killed mid-run', () => {
     const path = makeFixture(core, dir, 'backlog.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-frames:v', '60', '-c:v', 'libx264', '-preset', 'ultrafast']);
     // The encoder hangs at frame 20 (deaf to everything), so link B fills up behind it; then its
     // worker dies. One encoder, so the worker killed is the one holding the frames.
-    const run = new PipelineRun(host, { hostPath: path }, { ...baseOptions, encoders: 1, fault: { stage: 'encode', frameIndex: 20, kind: 'stall' } });
+    // A scaled rung (360 of a 240p clip): at the identity rung frames pass along in link A's
+    // slots, so link B holds none of its own (test/pipeline/identity-rung.test.ts has that case).
+    const run = new PipelineRun(host, { hostPath: path }, { ...baseOptions, startRung: '360', encoders: 1, fault: { stage: 'encode', frameIndex: 20, kind: 'stall' } });
     const ended = runToEnd(run);
     // The stuck encoder holds frame 20; link B (6) and link A (6) fill up behind it.
     await until(() => run.shared !== null && heldSlots(run) >= 12);

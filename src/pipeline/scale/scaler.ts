@@ -13,7 +13,7 @@ export interface FrameScaler {
   readonly srcHeight: number;
   readonly dstWidth: number;
   readonly dstHeight: number;
-  /** Target size == source size: `scale` is one copy of the whole frame. */
+  /** Target size == source size: `scale` is one copy of the whole frame (the scale stage passes such frames along instead). */
   readonly identity: boolean;
   /** Resizes `src` (I420, source size) into `dst` (I420, target size); allocates nothing. */
   scale(src: Uint8Array, dst: Uint8Array): void;

@@ -124,19 +124,26 @@ export class ScaleStage {
         }
       }
 
-      const output = beginFrame(writer, control, StageId.scale, target);
+      // The identity rung passes the frame along as its mode would (pooled: its very slot; else
+      // its own buffer, copied only where the link needs a copy), instead of copying it here.
+      const passing = scaler.identity;
+      const output = passing ? writer.beginPass(input, reader) : beginFrame(writer, control, StageId.scale, target);
       if (output === null) {
         reader.done(input);
         return false;
       }
-      const scaleStartedAt = sharedNow();
-      scaler.scale(input.data, output.data);
-      metrics.addBusy(StageId.scale, sharedNow() - scaleStartedAt);
+      if (!passing) {
+        const scaleStartedAt = sharedNow();
+        scaler.scale(input.data, output.data);
+        metrics.addBusy(StageId.scale, sharedNow() - scaleStartedAt);
+      }
       output.frameIndex = input.frameIndex;
       output.ptsUs = input.ptsUs;
       output.stamps.set(input.stamps); // commit adds the scale stamp
-      reader.done(input);
-      if (!commitFrame(writer, control, StageId.scale, output)) return false;
+      if (!passing) reader.done(input); // before a commit that may wait: its slot goes back now
+      const committed = commitFrame(writer, control, StageId.scale, output);
+      if (passing) reader.done(input); // a passed frame's bytes are borrowed until commit returns
+      if (!committed) return false;
       frames++;
       // Switched away and back while dropping: the encoders see no switch.
       const opens = pending && (pendingFromW !== target.width || pendingFromH !== target.height);
