@@ -21,6 +21,10 @@ export interface CaseSpec {
   stageFrames?: number;
   /** A run of a fair comparison (issue 10): which comparison, which round of its mode, or its unmeasured warm-up. */
   fairCompare?: FairCompareTag;
+  /** False: no lab probe on this run (bench/case-probe.ts; default on, so every case has its accounting). */
+  probe?: boolean;
+  /** A run of the probe-cost comparison: the same case with the probe on and off, alternated. */
+  probeCost?: ProbeCostTag;
   /** OS sampling interval. */
   osEveryMs: number;
   /** The case is abandoned (and the bench fails) after this long. */
@@ -36,6 +40,15 @@ export interface FairCompareTag {
   position: number;
   warmup: boolean;
   roundsPerMode: number;
+}
+
+export interface ProbeCostTag {
+  group: string;
+  /** 1-based round of this run's setting. */
+  round: number;
+  /** Position in the comparison's run order (1-based). */
+  position: number;
+  roundsPerSetting: number;
 }
 
 const OS_MS = 100;
@@ -73,6 +86,7 @@ export function fullCases(): CaseSpec[] {
     );
   }
   cases.push(...fairCompareCases('720p-10s', 'max', 'every30', 3));
+  cases.push(...probeCostCases('720p-10s', 'pooled', 3));
   return cases;
 }
 
@@ -110,6 +124,21 @@ export function fairCompareCases(
   return specs;
 }
 
+/**
+ * What the lab probe costs the pipeline: the same case `rounds` times with the probe on and
+ * `rounds` times off, alternated (on off off on on off …), each in a fresh browser. No warm-up
+ * run: it comes after other cases, so the machine is warm.
+ */
+export function probeCostCases(input: InputId, mode: AllocationModeName, rounds: number, stopAfterFrames?: number): CaseSpec[] {
+  const group = `probe-cost ${mode} max none @${input}`;
+  const seen = { on: 0, off: 0 };
+  return alternatedOrder(['on', 'off'] as const, rounds).map((setting, i) => ({
+    ...pipeline(input, mode, 'max', 'none', stopAfterFrames ? { stopAfterFrames } : {}),
+    id: `${group} probe ${setting} #${++seen[setting]}`, probe: setting === 'on',
+    probeCost: { group, round: seen[setting], position: i + 1, roundsPerSetting: rounds },
+  }));
+}
+
 /** Smallest input, fewer cases: keeps the bench working in CI (under 2 minutes on 2 cores). */
 export function quickCases(): CaseSpec[] {
   return [
@@ -131,6 +160,11 @@ export function quickCases(): CaseSpec[] {
  */
 export function quickFairCompareCases(): CaseSpec[] {
   return fairCompareCases('720p-10s', 'max', 'every30', 2, { stopAfterFrames: 150, warmupStopAfterFrames: 60 });
+}
+
+/** The probe's cost made small (`--quick --only probe-cost`): 3 runs with it on and 3 off, each stopped after the same 150 encoded frames. */
+export function quickProbeCostCases(): CaseSpec[] {
+  return probeCostCases('720p-10s', 'pooled', 3, 150);
 }
 
 /** Realtime 720p, a switch every 30 frames, pooled, for `minutes`. */

@@ -81,19 +81,26 @@ const kb = (text: string, field: string): number => {
   return match ? Number(match[1]) * 1024 : NaN;
 };
 
-function readProcess(pid: number, type: string, withPss: boolean): ProcessMemory | null {
+/**
+ * How often a renderer's PSS is re-read. smaps_rollup walks the process's page tables under its
+ * memory-map lock, and this sampler reads synchronously: at every 100 ms sample it held the
+ * bench's thread (and the lab probe sharing it, bench/case-probe.ts) while an unpooled renderer
+ * mapped and unmapped buffers (the lab measured the same, lab/os-memory.ts PSS_PERIOD_MS).
+ */
+const PSS_PERIOD_MS = 1000;
+
+function readProcess(pid: number, type: string, pss: () => number): ProcessMemory | null {
   const status = readText(`/proc/${pid}/status`);
   const stat = readText(`/proc/${pid}/stat`);
   if (status === null || stat === null) return null;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const cpuTicks = Number(fields[11]) + Number(fields[12]); // utime + stime
-  const rollup = withPss ? readText(`/proc/${pid}/smaps_rollup`) : null;
   return {
     pid, type,
     rss: kb(status, 'VmRSS'),
     rssAnon: kb(status, 'RssAnon'),
     rssShmem: kb(status, 'RssShmem'),
-    pss: rollup === null ? NaN : kb(rollup, 'Pss'),
+    pss: pss(),
     cpuMs: (cpuTicks * 1000) / CLK_TCK,
   };
 }
@@ -104,6 +111,7 @@ export class OsMemorySampler {
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly root: number;
   private readonly types = new Map<number, string | null>();
+  private readonly pss = new Map<number, { pss: number; at: number }>();
 
   constructor(root: number = process.pid) {
     this.root = root;
@@ -118,12 +126,23 @@ export class OsMemorySampler {
         this.types.set(pid, type);
       }
       if (type === null || type === 'zygote') continue; // not Chromium, or an idle zygote
-      const p = readProcess(pid, type, type === 'renderer');
+      const p = readProcess(pid, type, () => (type === 'renderer' ? this.pssOf(pid) : NaN));
       if (p) processes.push(p);
     }
     const sample = { t: Date.now(), processes };
     this.samples.push(sample);
     return sample;
+  }
+
+  /** A renderer's PSS, re-read at most every PSS_PERIOD_MS (the last figure in between). */
+  private pssOf(pid: number): number {
+    const known = this.pss.get(pid);
+    const now = Date.now();
+    if (known && now - known.at < PSS_PERIOD_MS) return known.pss;
+    const rollup = readText(`/proc/${pid}/smaps_rollup`);
+    const pss = rollup === null ? NaN : kb(rollup, 'Pss');
+    this.pss.set(pid, { pss, at: now });
+    return pss;
   }
 
   start(everyMs: number): void {

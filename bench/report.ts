@@ -7,6 +7,8 @@ import type { OsSample } from './os-memory.ts';
 import type { PoolHandoffBenchResult } from './pool-handoff.ts';
 import type { BenchCaseResult, InAppSample, WasmTrace } from './protocol.ts';
 import type { ScalerComparison } from './scaler-vs-swscale.ts';
+import type { ProbeFigures } from './probe-accounting.ts';
+import type { SoakFigures } from './soak.ts';
 
 const MB = 1024 * 1024;
 
@@ -75,10 +77,12 @@ export interface CaseFigures {
   accountedShare: number;
   /** The same with the pool counted as carved slots, not the committed arena. */
   accountedShareTouched: number;
+  /** The lab probe's accounting of the renderer (bench/probe-accounting.ts); null when the run had no probe. */
+  probe?: ProbeFigures | null;
   notes: string[];
 }
 
-function quantile(values: readonly number[], q: number): number {
+export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return NaN;
   const sorted = Float64Array.from(values).sort();
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
@@ -195,21 +199,6 @@ export interface TargetResult {
   verdict: Verdict;
 }
 
-export interface SoakFigures {
-  minutes: number;
-  warmupMin: number;
-  slopeMbPerMin: number;
-  firstMinuteP99: number;
-  lastMinuteP99: number;
-  p99Change: number;
-  rssStartMb: number;
-  rssEndMb: number;
-  /** Renderer RSS, mean of each whole minute of the soak (MB). */
-  rssMeanByMinuteMb: number[];
-  frames: number;
-  switches: number;
-  failure: string | null;
-}
 
 const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '–');
 const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '–');
@@ -299,24 +288,7 @@ export function evaluateTargets(
     out.push({ target: 'peak OS memory (renderer RSS), pooled: 60 s input ≤ 1.1× 10 s input', measuredOn: '720p, max pacing', measured: `${mb(p10.os.peakRss)} → ${mb(p60.os.peakRss)} MB = ${f2(ratio)}×${api}`, verdict: verdict(ratio <= 1.1) });
   } else missing('peak OS memory (renderer RSS), pooled: 60 s input ≤ 1.1× 10 s input');
 
-  const measuredRuns = cases.filter((c) => c.spec.kind === 'pipeline' && Number.isFinite(c.accountedShare));
-  if (measuredRuns.length > 0) {
-    const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
-    const range = (list: CaseFigures[]) => list.length === 0 ? 'none run'
-      : `${pct(Math.min(...list.map((c) => c.accountedShare)))}–${pct(Math.max(...list.map((c) => c.accountedShare)))} in ${list.length}`;
-    const pooledRuns = measuredRuns.filter((c) => c.spec.mode === 'pooled');
-    const unpooledRuns = measuredRuns.filter((c) => c.spec.mode === 'unpooled');
-    const head = p10 ?? pooled;
-    const headline = head && Number.isFinite(head.accountedShare)
-      ? `${head.id}: ${mb(head.inApp.growth)} of ${mb(head.os!.growthRss)} MB = ${pct(head.accountedShare)} (pool counted as carved slots: ${pct(head.accountedShareTouched)}); `
-      : '';
-    out.push({
-      target: 'in-app accounting explains 85–115% of OS-measured growth',
-      measuredOn: `every pipeline case (${measuredRuns.length})`,
-      measured: `${headline}pooled ${range(pooledRuns)}, unpooled ${range(unpooledRuns)}`,
-      verdict: verdict(measuredRuns.every((c) => c.accountedShare >= 0.85 && c.accountedShare <= 1.15)),
-    });
-  } else missing('in-app accounting explains 85–115% of OS-measured growth');
+  // The accounting targets come from the lab probe's figures: bench/probe-accounting.ts accountingTargets.
 
   const clicks = cases.find((c) => c.spec.kind === 'pipeline' && c.spec.mode === 'pooled' && c.spec.schedule === 'clicks');
   if (clicks && clicks.manualSwitches > 0) {
@@ -347,54 +319,6 @@ export function evaluateTargets(
     out.push({ target: 'soak: latency p99, last minute within 20% of the first', measuredOn: `${soak.minutes} min`, measured: `${f1(soak.firstMinuteP99)} → ${f1(soak.lastMinuteP99)} ms (${(soak.p99Change * 100).toFixed(0)}%)`, verdict: verdict(soak.failure === null && Math.abs(soak.p99Change) <= 0.2) });
   }
   return out;
-}
-
-// ---------------------------------------------------------------- soak
-
-/** Least-squares slope of y over x. */
-function slope(points: [number, number][]): number {
-  const n = points.length;
-  if (n < 2) return NaN;
-  let sx = 0, sy = 0, sxx = 0, sxy = 0;
-  for (const [x, y] of points) { sx += x; sy += y; sxx += x * x; sxy += x * y; }
-  return (n * sxy - sx * sy) / (n * sxx - sx * sx);
-}
-
-export function soakFigures(minutes: number, r: BenchCaseResult, os: OsSample[], rendererPid: number | null): SoakFigures {
-  const warmupMin = minutes >= 3 ? 1 : 0.5;
-  const start = Number.isFinite(r.startedAt) ? r.startedAt : os[0]?.t ?? 0;
-  // Up to the stop request: the teardown after it (workers terminated) is not the soak.
-  const stopAt = Math.min(r.endedAt, start + minutes * 60_000);
-  const rss: [number, number][] = [];
-  for (const s of os) {
-    const p = s.processes.find((q) => q.pid === rendererPid);
-    if (!p || s.t < start || s.t > stopAt) continue;
-    rss.push([(s.t - start) / 60_000, p.rss / MB]);
-  }
-  const after = rss.filter(([m]) => m >= warmupMin);
-  const series = r.latencySeries ?? [];
-  const t0 = series[0]?.[0] ?? 0;
-  const tEnd = series.at(-1)?.[0] ?? 0;
-  const first = series.filter(([t]) => t - t0 < 60_000).map(([, ms]) => ms);
-  const last = series.filter(([t]) => tEnd - t < 60_000).map(([, ms]) => ms);
-  const p99First = quantile(first, 0.99);
-  const p99Last = quantile(last, 0.99);
-  return {
-    minutes, warmupMin,
-    slopeMbPerMin: slope(after),
-    firstMinuteP99: p99First,
-    lastMinuteP99: p99Last,
-    p99Change: p99Last / p99First - 1,
-    rssStartMb: after[0]?.[1] ?? NaN,
-    rssEndMb: after.at(-1)?.[1] ?? NaN,
-    rssMeanByMinuteMb: Array.from({ length: Math.floor(minutes) }, (_, m) => {
-      const inMinute = rss.filter(([t]) => t >= m && t < m + 1).map(([, mb]) => mb);
-      return inMinute.reduce((sum, v) => sum + v, 0) / inMinute.length;
-    }),
-    frames: r.frames,
-    switches: r.switches.count,
-    failure: r.failure,
-  };
 }
 
 // ---------------------------------------------------------------- tables

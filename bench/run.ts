@@ -8,6 +8,11 @@
  *                                   comparison runs whole (warm-up and every round) if any of its runs matches
  *   npm run bench -- --only fair-compare   just the fair comparison of the two modes (issue 10);
  *                                   with --quick its small version (2 rounds, 150 frames a run)
+ *   npm run bench -- --only probe-cost     fps with the lab probe on ÷ off (issue 12), 3 runs each,
+ *                                   alternated; with --quick each run stops after 150 frames
+ *
+ * Every browser case but the stages alone runs with the lab's probe (bench/case-probe.ts), so
+ * each gets the renderer byte by byte (bench/probe-accounting.ts).
  *
  * Steps: build the bench page (bench/vite.bench.config.ts → bench/dist), make the inputs
  * (bench/inputs, cached), serve both on loopback with COOP/COEP/CORP, run the Node
@@ -26,16 +31,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { build } from 'vite';
-import { fullCases, quickCases, quickFairCompareCases, soakCase, type CaseSpec } from './cases.ts';
+import { fullCases, quickCases, quickFairCompareCases, quickProbeCostCases, soakCase, type CaseSpec } from './cases.ts';
 import { ensureInput, ensureSoakInput, INPUT_DIR, INPUTS, type InputId } from './inputs.ts';
 import { OsMemorySampler, osMemoryAvailable } from './os-memory.ts';
 import { runPoolHandoffBench, type PoolHandoffBenchResult } from './pool-handoff.ts';
 import type { BenchCaseConfig, BenchCaseResult } from './protocol.ts';
 import {
-  caseFigures, evaluateTargets, handoffTable, memoryTable, osFigures, soakFigures, speedTable, stageAloneTable, targetsTable,
-  type CaseFigures, type SoakFigures, type StageAlone,
+  caseFigures, evaluateTargets, handoffTable, markdownTable, memoryTable, osFigures, speedTable, stageAloneTable, targetsTable,
+  type CaseFigures, type StageAlone,
 } from './report.ts';
+import { soakFigures, type SoakFigures } from './soak.ts';
 import { fairCompareResults, fairCompareSection } from './fair-compare.ts';
+import { startCaseProbe, type CaseProbe } from './case-probe.ts';
+import { accountingTargets, probeFigures, probeRows, PROBE_HEADER, recordOf, type ProbeRecord } from './probe-accounting.ts';
+import { probeCostResults, probeCostSection } from './probe-cost.ts';
 import { fourWayTable } from './four-way.ts';
 import { runScalerComparison, type ScalerComparison } from './scaler-vs-swscale.ts';
 import { startBenchServer } from './server.ts';
@@ -122,6 +131,8 @@ interface CaseRun {
   result: BenchCaseResult;
   os: ReturnType<OsMemorySampler['samples']['slice']>;
   rendererPid: number | null;
+  /** The lab probe's samples (empty when the case ran without it). */
+  probe: ProbeRecord[];
   browserVersion: string;
   wallMs: number;
 }
@@ -153,6 +164,7 @@ async function runCase(spec: CaseSpec, origin: string, inputFile: string): Promi
     await page.goto(`${origin}/`, { waitUntil: 'load' });
     await page.waitForFunction(() => window.benchReady === true, undefined, { timeout: 30_000 });
     sampler.start(spec.osEveryMs);
+    const probe: CaseProbe | null = spec.probe === false || spec.kind === 'stage-alone' ? null : await startCaseProbe(page, () => sampler.sample());
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`case "${spec.id}" did not answer within ${spec.timeoutMs / 1000} s`)), spec.timeoutMs);
@@ -167,8 +179,9 @@ async function runCase(spec: CaseSpec, origin: string, inputFile: string): Promi
       clearTimeout(timer);
       sampler.stop();
     }
+    const probeSamples = (await probe?.stop())?.map(recordOf) ?? [];
     if (pageErrors.length > 0) result.notes.push(...pageErrors.map((e) => `page error: ${e}`));
-    return { spec, result, os: sampler.samples, rendererPid: sampler.pageRenderer(), browserVersion: browser.version(), wallMs: performance.now() - started };
+    return { spec, result, os: sampler.samples, rendererPid: sampler.pageRenderer(), probe: probeSamples, browserVersion: browser.version(), wallMs: performance.now() - started };
   } finally {
     await browser.close();
   }
@@ -188,12 +201,15 @@ async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   const mode = options.soakMinutes !== null ? 'soak' : options.quick ? 'quick' : 'full';
   // --quick includes the fair comparison's small version: CI then prints a comparison with its spread every time.
-  let specs = options.soakMinutes !== null ? [soakCase(options.soakMinutes)] : options.quick ? [...quickCases(), ...quickFairCompareCases()] : fullCases();
+  // The probe-cost runs (six fresh browsers, 70–125 s at load 10) are in the full bench; with --quick only when asked for by --only.
+  let specs = options.soakMinutes !== null ? [soakCase(options.soakMinutes)]
+    : options.quick ? [...quickCases(), ...quickFairCompareCases(), ...(options.only.length > 0 ? quickProbeCostCases() : [])] : fullCases();
   if (options.only.length > 0) {
     const matches = (s: CaseSpec) => options.only.some((o) => s.id.includes(o));
-    // A fair comparison is only fair whole: one matching run brings its warm-up and every round.
-    const groups = new Set(specs.filter((s) => s.fairCompare && matches(s)).map((s) => s.fairCompare!.group));
-    specs = specs.filter((s) => matches(s) || (s.fairCompare !== undefined && groups.has(s.fairCompare.group)));
+    // A comparison is only fair whole: one matching run brings its warm-up and every round (fair compare, probe cost).
+    const group = (s: CaseSpec) => s.fairCompare?.group ?? s.probeCost?.group;
+    const groups = new Set(specs.filter(matches).map(group).filter((g): g is string => g !== undefined));
+    specs = specs.filter((s) => matches(s) || groups.has(group(s) ?? ''));
   }
   const busy = otherLoad();
   log(`mode ${mode}: ${specs.length} browser case(s); ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -258,6 +274,7 @@ async function main(): Promise<number> {
           r.fps = (r.frames / r.activeMs) * 1000;
         }
         fig = caseFigures(spec, r, os, execFps.get(spec.input) ?? NaN);
+        fig.probe = r.ok ? probeFigures(run.probe, r.startedAt, r.endedAt, run.rendererPid) : null;
         figures.push(fig);
       }
       log(describeCase(run, fig));
@@ -271,10 +288,14 @@ async function main(): Promise<number> {
   let soak: SoakFigures | null = null;
   if (options.soakMinutes !== null && runs[0]) soak = soakFigures(options.soakMinutes, runs[0].result, runs[0].os, runs[0].rendererPid);
   // The fair comparison's runs have their own section; the case tables and targets keep to the other cases.
-  const caseFiguresOnly = figures.filter((f) => !f.spec.fairCompare);
+  const caseFiguresOnly = figures.filter((f) => !f.spec.fairCompare && !f.spec.probeCost);
   const fairFigures = figures.filter((f) => f.spec.fairCompare);
   const fair = fairCompareResults(fairFigures);
+  const probeCost = probeCostResults(figures);
   const targets = evaluateTargets(caseFiguresOnly, stage720, handoff, soak);
+  // Every measured pipeline run with the probe: the cases, the fair comparison's rounds and the probe-cost runs with it on.
+  const probed = figures.filter((f) => f.spec.kind === 'pipeline' && !f.spec.fairCompare?.warmup);
+  targets.splice(targets.findIndex((t) => t.target.startsWith('peak OS memory')) + 1, 0, ...accountingTargets(probed.map((f) => ({ id: f.id, mode: f.spec.mode, probe: f.probe }))));
 
   const browserVersion = runs[0]?.browserVersion ?? 'unknown';
   const heading = `FramePool Lab bench (${mode}) — ${new Date().toISOString()}, commit ${gitCommit()}, Chromium ${browserVersion}, ` +
@@ -283,10 +304,14 @@ async function main(): Promise<number> {
     `## ${heading}`,
     '### Cases: speed, allocations, switches\n\n' + speedTable(caseFiguresOnly),
     '### Cases: peak memory, in-app vs OS\n\n' + memoryTable(caseFiguresOnly),
+    '### Every run: the renderer byte by byte (lab probe)\n\nThe lab\'s probe on every run (lab/probe.ts, README "Lab"): base = the last sample with a smaps split before the case started, ' +
+      'peak = the run\'s split sample with the largest renderer PSS; measured = the kinds in the last column plus nothing else; unaccounted = renderer PSS − measured, as it is.\n\n' +
+      markdownTable(PROBE_HEADER, probeRows(figures.filter((f) => f.spec.kind !== 'stage-alone'))),
   ];
   const fourWay = fourWayTable(caseFiguresOnly);
   if (fourWay) sections.push(fourWay);
   if (fair.length > 0) sections.push(fairCompareSection(fair, fairFigures));
+  if (probeCost.length > 0) sections.push(probeCostSection(probeCost));
   if (stageRows.length > 0 || scaler) sections.push('### Stages alone\n\n' + stageAloneTable(stageRows, scaler));
   if (handoff) sections.push('### Pool handoff\n\n' + handoffTable(handoff));
   if (soak) {
@@ -306,11 +331,12 @@ async function main(): Promise<number> {
     heading, mode, options, commit: gitCommit(), chromium: browserVersion, node: process.version,
     machine: { cores: cpus().length, model: cpus()[0]?.model, memoryBytes: totalmem(), loadAverageAtEnd: loadavg(), busyAtStart: busy },
     chromiumArgs: CHROMIUM_ARGS, totalSeconds: (performance.now() - t0) / 1000,
-    handoff, scaler, stageAlone: stageRows, targets, soak, fairCompare: fair, broken,
+    handoff, scaler, stageAlone: stageRows, targets, soak, fairCompare: fair, probeCost, broken,
     cases: runs.map((run) => ({
       spec: run.spec, wallMs: run.wallMs, rendererPid: run.rendererPid,
       figures: figures.find((f) => f.id === run.spec.id) ?? null,
       result: run.result,
+      probe: run.probe,
       // The page's renderer per sample, plus every Chromium process's RSS summed.
       os: run.os.map((s) => ({
         t: s.t,

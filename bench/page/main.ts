@@ -19,6 +19,7 @@ import { FrameArena } from '../../src/pool/arena.ts';
 import { FramePool } from '../../src/pool/frame-pool.ts';
 import type { BenchCaseConfig, BenchCaseResult, CounterTotals, InAppSample, LatencySummary, UaMemorySample, WasmTrace } from '../protocol.ts';
 import type { BenchWorkerReply, BenchWorkerRequest } from './bench.worker.ts';
+import type { LabInApp } from '../../lab/protocol.ts';
 
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -43,6 +44,14 @@ const blankSample = (t: number): InAppSample => {
   };
 };
 
+/** The latest in-app sample, for the lab's probe (bench/case-probe.ts): it tells the pool's arena from the codecs' WASM memories. */
+let latest: InAppSample | null = null;
+const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+(globalThis as { __framepoolLabInApp?: () => LabInApp | null }).__framepoolLabInApp = () => latest && {
+  poolCommitted: orNull(latest.poolCommitted), wasmDecode: orNull(latest.wasmDecode), wasmScale: null,
+  wasmEncode: orNull(latest.wasmEncode), framesDone: latest.framesDone, phase: 'bench',
+};
+
 /** Periodic in-app samples, and the browser's own memory figure when it answers. */
 class CaseSampler {
   readonly samples: InAppSample[] = [];
@@ -56,7 +65,8 @@ class CaseSampler {
   }
 
   sample(): void {
-    this.samples.push(this.read(now()));
+    latest = this.read(now());
+    this.samples.push(latest);
   }
 
   start(everyMs: number): void {
@@ -439,9 +449,21 @@ async function runBenchCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
 declare global {
   interface Window {
     runBenchCase: typeof runBenchCase;
+    markRenderer: typeof markRenderer;
     benchReady: boolean;
   }
 }
+let marker: Worker | null = null;
+/** Starts (true) or ends (false) the marker worker (marker.worker.ts); resolves once it runs. */
+async function markRenderer(on: boolean): Promise<void> {
+  marker?.terminate();
+  marker = null;
+  if (!on) return;
+  marker = new Worker(new URL('./marker.worker.ts', import.meta.url), { type: 'module', name: 'bench-marker' });
+  await sleep(100);
+}
+
+window.markRenderer = markRenderer;
 window.runBenchCase = runBenchCase;
 window.benchReady = true;
 document.body.dataset['ready'] = 'true';
