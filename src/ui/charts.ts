@@ -26,6 +26,8 @@ interface SeriesSpec {
 interface ChartSpec {
   key: string;
   title: string;
+  /** Tooltip on the title: what the chart spans. */
+  spans: string;
   /** Series one run contributes, in the order of its tables' y columns. */
   series: SeriesSpec[];
   /** The run's tables (each [x, ...ys]); their y columns concatenated match `series`. */
@@ -42,9 +44,13 @@ const RUN_DASH: (number[] | undefined)[] = [undefined, [6, 4], [2, 3], [10, 3, 2
 const RUN_LETTER = ['A', 'B', 'C', 'D'];
 const RUN_MARKER = ['rgba(255,80,80,0.75)', 'rgba(80,160,255,0.75)', 'rgba(80,200,120,0.75)', 'rgba(220,160,40,0.75)'];
 
+// `side` only when given: uPlot reads an explicit `side: undefined` as a horizontal axis (a blank band under the plot).
 const bytesAxis = (scale: string, side?: number): uPlot.Axis => ({
-  scale, side, size: 84, values: (_u, ticks) => ticks.map((v) => (v === null ? "" : formatBytes(v))),
+  scale, ...(side === undefined ? {} : { side }), size: 84, values: (_u, ticks) => ticks.map((v) => (v === null ? "" : formatBytes(v))),
 });
+
+/** Seconds from the run's start, said on the axis. */
+const X_AXIS: uPlot.Axis = { space: 40, values: (_u, ticks) => ticks.map((v) => (v === null ? '' : `${+v.toPrecision(4)} s`)) };
 
 const col = (t: RunTelemetry, name: SampleColumn, map?: (v: number) => number) => t.samples.column(name, map);
 
@@ -54,17 +60,20 @@ function specs(): ChartSpec[] {
     {
       key: 'memory',
       title: 'Memory',
+      spans: `what the page itself can read: the frame pool, the codec workers' WASM memory, this page's JS heap (not the workers' heaps), sampled every 200 ms from the run's start (s); left axis bytes, right axis bytes allocated per second. Hover a legend entry for what it covers and misses`,
       series: [
         ...memKinds.map((k) => ({ label: k.label, covers: k.covers, color: MEMORY_COLORS[k.kind], scale: 'bytes', points: k.kind === 'browserWide' })),
-        { label: 'allocated /s', covers: 'bytes of frame buffers allocated per second, all stages (counted where every allocation happens); unpooled garbage waits for the GC', color: '#f4f4f4', scale: 'rate', width: 1 },
+        { label: 'allocated /s', covers: 'bytes of frame buffers allocated per second, all stages (counted where every allocation happens); unpooled garbage waits for the GC', color: '#8b919c', scale: 'rate', width: 1 },
       ],
       tables: (t) => [[col(t, 't'), ...memKinds.map((k) => col(t, k.kind)), col(t, 'allocBytesPerSec')]],
-      axes: [{}, bytesAxis('bytes'), { ...bytesAxis('rate', 1), values: (_u, ticks) => ticks.map((v) => (v === null ? "" : `${formatBytes(v)}/s`)), grid: { show: false } }],
-      scales: { bytes: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.05] }, rate: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.05] } },
+      axes: [X_AXIS, bytesAxis('bytes'), { ...bytesAxis('rate', 1), values: (_u, ticks) => ticks.map((v) => (v === null ? "" : `${formatBytes(v)}/s`)), grid: { show: false } }],
+      // At least 1 KiB/s of range: a pooled run's flat zero would label its ticks "0 B/s, 1 B/s, 1 B/s".
+      scales: { bytes: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.05] }, rate: { range: (_u, _min, max) => [0, Math.max(1024, max) * 1.05] } },
     },
     {
       key: 'latency',
       title: 'Latency per frame (decoded → taken by the encoder)',
+      spans: 'each frame from the decoder committing it to the encoder taking it (log scale, ms), against seconds from the run\'s start; excludes decode and encode time',
       series: [
         { label: 'frame', covers: 'one point per frame: decoded (committed by the decoder) → taken by the encoder; excludes decode and encode time', color: 'rgba(120,140,255,0.45)', scale: 'ms', points: true },
         { label: `p50 (last ${LATENCY_WINDOW_FRAMES} frames)`, covers: `median of the last ${LATENCY_WINDOW_FRAMES} frames' latencies, at each sample`, color: '#9ece6a', scale: 'ms', width: 2 },
@@ -74,31 +83,33 @@ function specs(): ChartSpec[] {
         [t.points.column('t'), t.points.column('ms', (v) => (v > 0 ? v : 0.01))],
         [col(t, 't'), col(t, 'p50'), col(t, 'p99')],
       ],
-      axes: [{}, { scale: 'ms', size: 76, values: (_u, ticks) => ticks.map((v) => (v === null ? "" : `${+v.toPrecision(3)} ms`)) }],
+      axes: [X_AXIS, { scale: 'ms', size: 76, values: (_u, ticks) => ticks.map((v) => (v === null ? "" : `${+v.toPrecision(3)} ms`)) }],
       scales: { ms: { distr: 3 } },
     },
     {
       key: 'reuse',
       title: 'Buffer reuse',
+      spans: `all stages, per 200 ms sample from the run's start (s); left axis the reuse ratio (0–1), right axis frame-buffer allocations per second`,
       series: [
         { label: 'reuse ratio', covers: 'acquisitions served by a slot that held an earlier frame ÷ all acquisitions, per 200 ms sample, all stages', color: '#9ece6a', scale: 'ratio', width: 2 },
         { label: 'allocations /s', covers: 'frame-buffer allocations per second, all stages', color: '#ff9e64', scale: 'allocs', width: 2 },
       ],
       tables: (t) => [[col(t, 't'), col(t, 'reuse'), col(t, 'allocsPerSec')]],
-      axes: [{}, { scale: 'ratio', size: 50 }, { scale: 'allocs', side: 1, size: 60, grid: { show: false } }],
+      axes: [X_AXIS, { scale: 'ratio', size: 50 }, { scale: 'allocs', side: 1, size: 60, grid: { show: false }, values: (_u, ticks) => ticks.map((v) => (v === null || !Number.isInteger(v) ? '' : `${v}/s`)) }], // a count: no 0.25/s ticks
       scales: { ratio: { range: [0, 1.05] }, allocs: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
     },
     {
       key: 'throughput',
       title: 'Throughput per stage',
+      spans: `frames each stage finished per second over each 200 ms sample, from the run's start (s)`,
       series: [
-        { label: 'decode fps', color: '#7aa2f7', scale: 'fps', width: 2 },
-        { label: 'scale fps', color: '#2ac3de', scale: 'fps', width: 2 },
-        { label: 'encode fps', color: '#ff9e64', scale: 'fps', width: 2 },
-        { label: 'preview fps', color: '#bb9af7', scale: 'fps', width: 1 },
+        { label: 'decode fps', covers: `frames the decoder finished per second, over each 200 ms sample`, color: '#7aa2f7', scale: 'fps', width: 2 },
+        { label: 'scale fps', covers: `frames the scaler finished per second, over each 200 ms sample`, color: '#2ac3de', scale: 'fps', width: 2 },
+        { label: 'encode fps', covers: `frames the encoders finished per second, over each 200 ms sample`, color: '#ff9e64', scale: 'fps', width: 2 },
+        { label: 'preview fps', covers: `frames the page took from the preview tap and drew per second, over each 200 ms sample (the preview draws at most 12 a second)`, color: '#bb9af7', scale: 'fps', width: 1 },
       ],
       tables: (t) => [[col(t, 't'), col(t, 'fpsDecode'), col(t, 'fpsScale'), col(t, 'fpsEncode'), col(t, 'fpsPreview')]],
-      axes: [{}, { scale: 'fps', size: 50 }],
+      axes: [X_AXIS, { scale: 'fps', size: 50 }],
       scales: { fps: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
     },
   ];
@@ -131,6 +142,8 @@ export class ChartBoard {
     this.element = h('div', { class: 'charts', 'data-testid': 'charts' });
     this.resize = new ResizeObserver(() => this.fit());
     this.resize.observe(this.element);
+    // Axis text is drawn in the scheme's colour: rebuild when the scheme changes.
+    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => { this.layout = ''; this.setRuns(this.runs); });
     this.setRuns([]);
   }
 
@@ -220,7 +233,7 @@ export class ChartBoard {
   }
 
   private build(spec: ChartSpec): LiveChart {
-    const box = h('figure', { class: 'chart', 'data-chart': spec.key }, h('figcaption', {}, spec.title));
+    const box = h('figure', { class: 'chart', 'data-chart': spec.key }, h('figcaption', { title: spec.spans }, spec.title));
     this.element.append(box);
     const series: uPlot.Series[] = [{ label: 'time (s)', value: (_u, v) => (v === null ? '–' : `${v.toFixed(1)} s`) }];
     const runs = this.runs.length > 0 ? this.runs : [null];
@@ -234,6 +247,8 @@ export class ChartBoard {
           scale: s.scale,
           spanGaps: !s.points,
           paths: s.points ? () => null : undefined,
+          // Points-only: no path to fill; the fill gives the legend a solid marker (else it has none).
+          fill: s.points ? s.color : undefined,
           points: s.points ? { show: true, size: 3, stroke: s.color, fill: s.color, width: 0 } : { show: false },
           value: spec.key === 'memory' ? (_u, v) => (v === null ? '–' : s.scale === 'rate' ? `${formatBytes(v)}/s` : formatBytes(v)) : undefined,
         });

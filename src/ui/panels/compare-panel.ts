@@ -22,7 +22,8 @@ export interface CompareDebug {
 }
 
 export class ComparePanel {
-  readonly button = h('button', { type: 'button', 'data-testid': 'compare' }, 'Compare pooled vs unpooled');
+  // Not 'pooled vs unpooled': the select beside it may add the codec backends.
+  readonly button = h('button', { type: 'button', 'data-testid': 'compare' }, 'Compare');
   readonly across = h('select', { 'data-testid': 'compare-across', 'aria-label': 'what Compare measures' },
     h('option', { value: 'modes' }, 'pooled vs unpooled'),
     h('option', { value: 'backends' }, 'both modes × both codec backends'));
@@ -39,7 +40,7 @@ export class ComparePanel {
     this.dash = dash;
     this.results = results;
     this.element = h('div', { class: 'compare-controls' },
-      h('div', { class: 'row' }, this.button, h('label', { class: 'rounds' }, 'rounds per mode ', this.rounds), h('label', { class: 'across' }, 'compare ', this.across)),
+      h('div', { class: 'row' }, this.button, h('label', { class: 'across' }, 'what ', this.across), h('label', { class: 'rounds' }, 'rounds per mode ', this.rounds)),
       h('p', { class: 'muted compare-note', 'data-testid': 'warmup-note' },
         `Compare alternates the modes (pooled, unpooled, unpooled, pooled, …) and replays one switch schedule in every run. Warm-up: ${WARMUP_DESCRIPTION}.`),
       this.scheduleLine,

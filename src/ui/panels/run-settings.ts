@@ -15,11 +15,11 @@ export class RunSettingsPanel {
   constructor() {
     const c = this.c;
     this.element = h('div', { class: 'grid2' },
-      h('label', {}, 'Codecs', c.backend),
+      h('label', {}, 'Codec backend', c.backend),
       h('label', {}, 'Allocation', c.mode),
       h('label', {}, 'Codec', c.codec),
       h('label', {}, 'Pacing', c.pacing),
-      h('label', {}, 'Behind', c.livePolicy),
+      h('label', {}, 'When encoders fall behind', c.livePolicy),
       h('label', {}, 'Switching', c.switching),
       h('label', { class: 'every' }, 'Every N frames', c.everyN),
       h('label', { class: 'seed' }, 'Storm seed', c.seed),
