@@ -79,6 +79,7 @@ function verdictText(v: Verdict): string {
   switch (v.kind) {
     case 'real': return `${MODES[v.best]} better`;
     case 'noise': return 'within noise';
+    case 'few': return 'one round: no verdict';
     case 'construction': return `by construction (${MODES[v.best]} lower)`;
     case 'none': return '–';
   }

@@ -40,8 +40,10 @@ export function spreadOf(values: readonly number[]): Spread {
 export type Verdict =
   /** `best` is better than every other mode and the ranges do not overlap. */
   | { kind: 'real'; best: number }
-  /** The ranges overlap (or a single round): the difference may be noise. */
+  /** The ranges overlap: the difference may be noise. */
   | { kind: 'noise' }
+  /** A mode has a single round: its range is a point and cannot show noise, so there is no verdict (bug: one round was called "within noise" even for reuse 0.94 vs 0). */
+  | { kind: 'few' }
   /** A figure that differs by construction (bytes allocated, copied): the lower one, named even with one round. */
   | { kind: 'construction'; best: number }
   /** All equal, unknown, or a row with no better direction. */
@@ -50,8 +52,8 @@ export type Verdict =
 /**
  * The verdict for one metric across modes. `better`: -1 lower is better, 1 higher, 0 neither.
  * A mode wins only if its whole range is better than every other mode's whole range; with a
- * single round per mode the range is a point and cannot show noise, so that is "noise" too
- * unless the row differs by construction.
+ * single round per mode the range is a point and cannot show noise, so there is no verdict
+ * ('few') unless the row differs by construction.
  */
 export function verdictOf(spreads: readonly Spread[], better: -1 | 0 | 1, byConstruction = false): Verdict {
   if (better === 0 || spreads.length < 2 || spreads.some((s) => s.n === 0)) return { kind: 'none' };
@@ -60,7 +62,7 @@ export function verdictOf(spreads: readonly Spread[], better: -1 | 0 | 1, byCons
   if (medians.every((m) => m === bestMedian)) return { kind: 'none' };
   const best = medians.indexOf(bestMedian);
   if (byConstruction) return { kind: 'construction', best };
-  if (spreads.some((s) => s.n < 2)) return { kind: 'noise' };
+  if (spreads.some((s) => s.n < 2)) return { kind: 'few' };
   const b = spreads[best]!;
   const separated = spreads.every((s, i) => i === best || (better < 0 ? b.max < s.min : b.min > s.max));
   return separated ? { kind: 'real', best } : { kind: 'noise' };

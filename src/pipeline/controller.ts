@@ -61,6 +61,8 @@ export class PipelineRun extends EventTarget {
   segmentSink: SegmentSink | null = null;
   /** Segments that closed with no frame (the *drop* policy let every frame of their size go): not kept. */
   emptySegments = 0;
+  /** Their sizes ("1280×720"), for the notice. */
+  private readonly emptySizes = new Set<string>();
   readonly encoderReplacements: EncoderReplacement[] = [];
   /** Slot references taken back from stages at the end (non-zero after a stop, failure or lost worker). */
   reclaimedRefs = 0;
@@ -234,8 +236,9 @@ export class PipelineRun extends EventTarget {
       this.segments.splice(at, 0, segment);
       this.dispatchEvent(new CustomEvent('segment', { detail: segment }));
       this.dispatchEvent(new Event(ARRIVED));
-    }, this.segmentSink, () => {
+    }, this.segmentSink, (empty) => {
       this.emptySegments++;
+      this.emptySizes.add(`${empty.width}×${empty.height}`);
       this.dispatchEvent(new Event(ARRIVED));
     });
     // A mode that moves frames to the scaler by message gets link A a channel, one end each.
@@ -266,7 +269,8 @@ export class PipelineRun extends EventTarget {
     }
     if (this.emptySegments > 0) {
       const n = this.emptySegments;
-      this.addNotice(`${n === 1 ? 'One size' : `${n} sizes`} had every frame dropped (the encoders were behind the live bound), so ${n === 1 ? 'its segment' : 'their segments'} held no frame and ${n === 1 ? 'was' : 'were'} not kept.`);
+      const sizes = [...this.emptySizes].join(', ');
+      this.addNotice(`The encoders fell more than ${DROP_BOUND_INTERVALS} frame intervals behind for every frame of ${n === 1 ? 'one stretch' : `${n} stretches`} (${sizes}), so ${n === 1 ? 'its frames were' : 'their frames were'} all dropped and ${n === 1 ? 'its segment, which held no frame, is' : 'their segments, which held no frame, are'} not in the output list.`);
     }
   }
 

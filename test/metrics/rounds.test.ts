@@ -21,10 +21,10 @@ describe('comparison rounds', () => {
     expect(verdictOf([low, overlapping], -1)).toEqual({ kind: 'noise' });
   });
 
-  it('calls a single round noise, but names the lower of a by-construction row', () => {
+  it('gives a single round no verdict (not "within noise"), but names the lower of a by-construction row', () => {
     const a = spreadOf([1]);
     const b = spreadOf([2]);
-    expect(verdictOf([a, b], -1)).toEqual({ kind: 'noise' });
+    expect(verdictOf([a, b], -1)).toEqual({ kind: 'few' });
     expect(verdictOf([b, a], -1, true)).toEqual({ kind: 'construction', best: 1 });
   });
 

@@ -115,7 +115,8 @@ it('drop with a switch every 2 frames and a slow encoder: no segment without a f
   // Every segment the encoders closed reached the page: kept, or let go as empty.
   expect(run.segments.length + report.drops.emptySegments).toBe(run.stageResults.encode!.segments);
   expect(run.segments.reduce((n, s) => n + s.frames, 0)).toBe(run.stageResults.encode!.frames);
-  expect(run.notice).toContain('held no frame');
+  expect(run.notice).toContain('held no frame, ');
+  expect(run.notice).toMatch(/\d+×\d+/); // names the sizes
 }, 120_000);
 
 describe('LiveDropPolicy decisions (no clock: times are given)', () => {

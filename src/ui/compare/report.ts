@@ -299,7 +299,7 @@ export interface ReportRow {
 const MB = 1024 * 1024;
 const LATENCY_SPANS = `decoded → taken by the encoder (after the first ${WARMUP_FRAMES} frames)`;
 const SWITCH_SPANS = 'request → first new-size frame out of the scaler';
-const OUT_SPANS = `released by the source (decoded; realtime: at its due time) → its encoded bytes out of the encoder, after the first ${WARMUP_FRAMES} frames; the latency rows plus encoding; misses the page's and a player's delay; from a histogram, within ±12%`;
+const OUT_SPANS = `released by the source (decoded; realtime: at its due time) → its encoded bytes out of the encoder (latency + encoding), after the first ${WARMUP_FRAMES} frames; misses the page's and a player's delay; ±12% (histogram)`;
 const REINIT_SPANS = "the new encoder's start (ffmpeg.wasm: exec → its second frame asked; WebCodecs: configure → first chunk out), plus the old one's close when one encoder does both (one ffmpeg.wasm lane; WebCodecs reconfigure)";
 const GAP_SPANS = 'last old-size frame into the old encoder → first new-size frame into the new one';
 /** Tail rows say how many values they need (see tailQuantile). */

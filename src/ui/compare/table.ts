@@ -52,11 +52,14 @@ export interface TableModel {
 export const COLD_RUN_TITLE = 'cold run (not counted)';
 
 /** A cell's number as the table shows it. */
+/** Rows whose cells are written with their own byte unit (B, KiB, MiB). */
+const BYTE_CELLS = new Set(['bytesCopiedPerFrame', 'codecBytesCopiedPerFrame']);
+
 export function formatCell(key: string, v: number): string {
   if (!Number.isFinite(v)) return '–';
   if (key === 'switches' || key === 'segments') return Number.isInteger(v) ? String(v) : formatNumber(v, 1);
   if (key.startsWith('latency') || key.startsWith('switch') || key.startsWith('reinit')) return formatNumber(v, v < 10 ? 2 : 1);
-  if (key === 'bytesCopiedPerFrame') return formatBytes(v);
+  if (BYTE_CELLS.has(key)) return formatBytes(v);
   if (key === 'reuseRatio') return formatNumber(v, 3);
   if (key.startsWith('allocationsPerFrame')) return formatNumber(v, 3);
   if (Number.isInteger(v)) return String(v);
@@ -92,6 +95,7 @@ export function verdictText(v: Verdict, modes: readonly string[], better: -1 | 0
     case 'real': return { kind: 'real', best: modes[v.best] ?? null, text: `${modes[v.best]} ${direction}` };
     case 'construction': return { kind: 'construction', best: modes[v.best] ?? null, text: `${direction} by construction: ${modes[v.best]}` };
     case 'noise': return { kind: 'noise', best: null, text: 'within noise' };
+    case 'few': return { kind: 'few', best: null, text: 'one round: no verdict' };
     case 'none': return { kind: 'none', best: null, text: '' };
   }
 }
@@ -118,7 +122,7 @@ function plainModel(runs: readonly RunReport[]): TableModel {
 }
 
 function rowHead(row: ReportRow): Pick<TableRow, 'key' | 'label' | 'spans' | 'unit'> {
-  return { key: row.key, label: row.label, spans: row.spans, unit: row.unit };
+  return { key: row.key, label: row.label, spans: row.spans, unit: BYTE_CELLS.has(row.key) ? '' : row.unit }; // those cells carry their unit
 }
 
 function compareModel(runs: readonly RunReport[], measured: readonly RunReport[]): TableModel {
