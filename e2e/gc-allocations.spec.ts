@@ -69,8 +69,14 @@ const BOXED_SAMPLE_SIZE = 24;
 const RECURRING_SHARE = 0.01;
 /** Those one-offs together, at most (B/frame per worker). */
 const ONE_OFF_LIMIT = 4;
-/** Boxed doubles in app code, at most (B/frame per worker): a regression guard, see README. */
-const BOXED_LIMIT = 200;
+/**
+ * Boxed doubles in app code, at most (B/frame per worker): a regression guard, see README. The
+ * pool and links read the clock once where a frame is taken, acquired or handed on and pass the
+ * reading on through memory (metrics/stages.ts readClock), so what is left is a reading each
+ * (HeapNumbers of performance.now() in Maglev code) and the doubles handed to the metrics:
+ * measured ≈63 (decode), ≈76 (scale), ≈113–127 (encode) B/frame; before, 111, 187 and 142.
+ */
+const BOXED_LIMIT: Record<Stage, number> = { decode: 100, scale: 115, encode: 170 };
 
 const STAGES = ['decode', 'scale', 'encode'] as const;
 type Stage = (typeof STAGES)[number];
@@ -375,7 +381,7 @@ test('pooled: no object per frame from the pool, links, stages or metrics but ma
     // Nothing per frame in app code but boxed doubles and marked sites.
     expect(v.unmarked.map((s) => `${s.fn} ${s.file}:${s.line} ${(s.bytes / w.frames).toFixed(1)} B/frame`), `${w.stage}: unmarked allocations per frame in app code`).toEqual([]);
     expect(v.oneOffPerFrame, `${w.stage}: one-off allocations in app code, B/frame`).toBeLessThan(ONE_OFF_LIMIT);
-    expect(v.boxedPerFrame, `${w.stage}: boxed doubles in app code, B/frame`).toBeLessThan(BOXED_LIMIT);
+    expect(v.boxedPerFrame, `${w.stage}: boxed doubles in app code, B/frame`).toBeLessThan(BOXED_LIMIT[w.stage]);
     expect(w.counters.viewsMade, `${w.stage}: views made by the frame devices per frame`).toBeLessThan(0.01);
   }
 });

@@ -45,3 +45,21 @@ const TIME_ORIGIN = performance.timeOrigin;
 export function sharedNow(): number {
   return TIME_ORIGIN + performance.now();
 }
+
+/**
+ * This thread's latest reading of the shared clock (readClock), for the per-frame path. In
+ * Maglev code a double passed to or returned from a call V8 did not inline is boxed (a new
+ * HeapNumber) just like a fresh reading, while one loaded from a Float64Array and stored into
+ * one (or into a number field) is not: so the pool and links hand a reading on through this
+ * cell, not as an argument. A function that stamps with clock[0] says so; its caller reads the
+ * clock just before (nothing that takes time runs between).
+ */
+export const clock = new Float64Array(1);
+
+/**
+ * Reads the shared clock into clock[0].
+ * allocates: as sharedNow, one HeapNumber per reading in Maglev code (performance.now()'s result).
+ */
+export function readClock(): void {
+  clock[0] = TIME_ORIGIN + performance.now();
+}

@@ -23,7 +23,7 @@
  * values a few updates old.
  */
 import type { Metrics } from '../metrics/metrics-block.ts';
-import { STAGE_COUNT, sharedNow, stageName, type StageId, type StageName } from '../metrics/stages.ts';
+import { STAGE_COUNT, clock, readClock, stageName, type StageId, type StageName } from '../metrics/stages.ts';
 import { FrameArena, type ArenaShared } from './arena.ts';
 import { ClosedError, FailedError, StaleHandleError } from './errors.ts';
 import { assertFrameSize } from './frame-format.ts';
@@ -115,6 +115,8 @@ export class FramePool {
   private readonly slotBase: number;
   private readonly site: WaitSite;
   private readonly views: SlotViews;
+  /** Shared-clock ms this thread's latest acquire took its slot (its hold time; a writer's frame starts then). */
+  acquiredAt = NaN; // a double field from the start: each store overwrites it in place (no box)
 
   private constructor(shared: PoolShared, arena: FrameArena, metrics: Metrics | null, options: AttachOptions) {
     this.shared = shared;
@@ -177,33 +179,44 @@ export class FramePool {
   /**
    * Blocking acquire (Atomics.wait; for workers, e.g. inside ffmpeg's exec). Returns a
    * handle held once by `stage`, or null on timeout. Throws ClosedError / FailedError.
-   * Allocation-free when a slot is idle.
+   * Allocation-free when a slot is idle but for its one clock reading (see readClock).
    */
   acquire(width: number, height: number, stage: StageId, timeoutMs: number): SlotHandle | null {
+    // One clock reading: the hold time when a slot is idle, else the start of the wait (whose
+    // latest wake reading then stamps the slot it gets).
+    readClock();
     const handle = this.acquireOnce(width, height, stage);
     if (handle > 0) return handle;
-    // allocates: only here, when the pool is empty and the thread must wait (back-pressure, about
-    // 1% of the decoder's frames at max pacing): V8 makes a few 72–108 B objects on this path
-    // (seen by e2e/gc-allocations.spec.ts's sampling profiler at ~0.5 B/frame; not yet pinned
-    // down). The fast path (acquireOnce, above) never waits and makes none.
-    const got = waitBlocking(this.site, timeoutMs, FramePool.acquireAttempt, this, width, height, stage);
+    // allocates: only here, when the pool is empty and the thread must wait (back-pressure: at
+    // max pacing a stage upstream of the slowest one waits about once a frame): a clock reading
+    // per wake and the wait's ms handed to the metrics (boxed doubles in Maglev code), and now
+    // and then a few 48–384 B objects V8 makes on this path (e2e/gc-allocations.spec.ts's
+    // sampling profiler: under 1 B/frame; not pinned down). The fast path never waits.
+    const got = waitBlocking(this.site, timeoutMs, FramePool.acquireAttempt, this, width, height, stage, true);
     this.counters.waited(stage, lastWaitMs(), got === NOT_YET);
     return got === NOT_YET ? null : got;
   }
 
   /** Awaitable acquire (Atomics.waitAsync; for threads that must not block). Null on timeout. */
   async acquireAsync(width: number, height: number, stage: StageId, timeoutMs: number): Promise<SlotHandle | null> {
+    readClock();
     const handle = this.acquireOnce(width, height, stage);
     if (handle > 0) return handle;
-    const got = await waitUntilAsync(this.site, timeoutMs, FramePool.acquireAttempt, this, width, height, stage);
+    const got = await waitUntilAsync(this.site, timeoutMs, FramePool.acquireAsyncAttempt, this, width, height, stage);
     this.counters.waited(stage, lastWaitMs(), got === NOT_YET);
     return got === NOT_YET ? null : got;
   }
 
-  /** The wait loop's attempt (made once: no closure per wait). */
+  /** The blocking wait's attempt (made once: no closure per wait); a slot it gets is held from the wait's latest wake reading. */
   private static readonly acquireAttempt: Attempt<FramePool> = (pool, width, height, stage) => pool.acquireOnce(width, height, stage as StageId);
 
-  /** One attempt under the lock: a handle (> 0), or 0 when the class is at capacity. */
+  /** The awaitable wait's attempt: other tasks of this thread run between its turns, so it reads the clock. */
+  private static readonly acquireAsyncAttempt: Attempt<FramePool> = (pool, width, height, stage) => {
+    readClock();
+    return pool.acquireOnce(width, height, stage as StageId);
+  };
+
+  /** One attempt under the lock: a handle (> 0) held by `stage` from clock[0] (the caller's reading), or 0 at capacity. */
   private acquireOnce(width: number, height: number, stage: StageId): SlotHandle {
     assertFrameSize(width, height);
     const h = this.h;
@@ -217,7 +230,8 @@ export class FramePool {
       unlock(h, H_LOCK);
     }
     if (slot < 0) return 0;
-    this.owners.hold(slot, stage, sharedNow());
+    this.owners.hold(slot, stage);
+    this.acquiredAt = clock[0]!;
     this.frames.clear(slot);
     this.counters.acquired(stage, classes.hit, classes.carvedBytes, classes.grew);
     const s = this.slotBase + slot * SLOT_STRIDE;
@@ -256,14 +270,17 @@ export class FramePool {
     return slot;
   }
 
-  /** Adds a reference held by `stage` (caller must already hold one, as with any refcount). */
+  /**
+   * Adds a reference held by `stage` (caller must already hold one, as with any refcount), from
+   * this thread's latest clock reading (clock[0]: read the clock just before).
+   */
   addRef(handle: SlotHandle, stage: StageId): void {
     const slot = this.slot(handle);
     Atomics.add(this.h, this.slotBase + slot * SLOT_STRIDE + S_REFS, 1);
     this.owners.add(slot, stage);
   }
 
-  /** Moves one reference from stage `from` to stage `to` (a handoff between stages). */
+  /** Moves one reference from stage `from` to stage `to` (a handoff between stages, at clock[0] as addRef). */
   transferRef(handle: SlotHandle, from: StageId, to: StageId): void {
     if (from === to) return;
     const slot = this.slot(handle);

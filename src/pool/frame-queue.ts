@@ -31,7 +31,7 @@
  * on (spaceSeq, producerWaiting).
  */
 import { ClosedError, FailedError, QueueStateError } from './errors.ts';
-import { NOT_YET, waitBlocking, waitUntilAsync, type Attempt, type WaitSite } from './wait.ts';
+import { NOT_YET, waitBlocking, waitedNone, waitUntilAsync, type Attempt, type WaitSite } from './wait.ts';
 
 const Q_HEAD = 0;
 const Q_TAIL = 1;
@@ -121,9 +121,13 @@ export class FrameQueue {
     return true;
   }
 
-  /** Blocking push (Atomics.wait). True when pushed, false on timeout. */
+  /** Blocking push (Atomics.wait). True when pushed, false on timeout. Then lastWaitMs() (wait.ts) says how long it waited. */
   push(item: number, timeoutMs: number): boolean {
-    return this.tryPush(item) || waitBlocking(this.spaceSite, timeoutMs, FrameQueue.pushAttempt, this, item) !== NOT_YET;
+    if (this.tryPush(item)) {
+      waitedNone();
+      return true;
+    }
+    return waitBlocking(this.spaceSite, timeoutMs, FrameQueue.pushAttempt, this, item) !== NOT_YET;
   }
 
   /** End-of-stream after the items already pushed. Idempotent; no-op once closed/failed. */
@@ -174,17 +178,23 @@ export class FrameQueue {
     return w[Q_ITEMS + (tail & this.mask)]!;
   }
 
-  /** Blocking peek (Atomics.wait): the next item (left in the queue), QueueResult.end or QueueResult.timeout. */
+  /** Blocking peek (Atomics.wait): the next item (left in the queue), QueueResult.end or QueueResult.timeout; then lastWaitMs() as push. */
   peek(timeoutMs: number): number {
     const first = this.tryPeek();
-    if (first !== QueueResult.empty) return first;
+    if (first !== QueueResult.empty) {
+      waitedNone();
+      return first;
+    }
     return orTimeout(waitBlocking(this.dataSite, timeoutMs, FrameQueue.peekAttempt, this));
   }
 
-  /** Blocking pop (Atomics.wait): an item, QueueResult.end or QueueResult.timeout. */
+  /** Blocking pop (Atomics.wait): an item, QueueResult.end or QueueResult.timeout; then lastWaitMs() as push. */
   pop(timeoutMs: number): number {
     const first = this.tryPop();
-    if (first !== QueueResult.empty) return first;
+    if (first !== QueueResult.empty) {
+      waitedNone();
+      return first;
+    }
     return orTimeout(waitBlocking(this.dataSite, timeoutMs, FrameQueue.popAttempt, this));
   }
 

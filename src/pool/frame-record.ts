@@ -57,6 +57,8 @@ export interface WritableFrame {
   ptsUs: number;
   /** Per-stage shared-clock stamps (ms, 0 = none), indexed by StageId. commit stamps the producer. */
   readonly stamps: Float64Array;
+  /** Shared-clock ms this stage began the frame: it got the frame's slot (or buffer). */
+  readonly startedAt: number;
 }
 
 /** A frame received from a link. Valid until done(). */
@@ -68,6 +70,8 @@ export interface ReadableFrame {
   readonly frameIndex: number;
   readonly ptsUs: number;
   readonly stamps: Float64Array;
+  /** Shared-clock ms this stage took the frame from the link. */
+  readonly startedAt: number;
 }
 
 /** What `LinkReader.peek` shows of the next frame without taking it. */
@@ -103,8 +107,12 @@ export interface LinkWriter {
    * has returned, so call `from.done(frame)` after it.
    */
   beginPass(frame: ReadableFrame, from: LinkReader): WritableFrame;
-  /** Hands the frame to the consumer (and the preview). 'timeout' leaves it open: retry or abort. */
-  commit(frame: WritableFrame, timeoutMs: number): CommitResult;
+  /**
+   * Hands the frame to the consumer (and the preview). 'timeout' leaves it open: retry or abort.
+   * `ready`: the caller has just read the clock (readClock) as the frame was ready; that reading
+   * (clock[0]) is the producer's stamp, saving a clock read. Otherwise commit reads the clock.
+   */
+  commit(frame: WritableFrame, timeoutMs: number, ready?: boolean): CommitResult;
   /** Drops an open frame without sending it. */
   abort(frame: WritableFrame): void;
   /** End-of-stream after the last committed frame. */

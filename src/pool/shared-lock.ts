@@ -41,7 +41,10 @@ export function lock(words: Int32Array, index: number): void {
 function lockSlow(words: Int32Array, index: number, c: number): void {
   const mayBlock = canBlock();
   const limitMs = mayBlock ? LOCK_DEADLINE_MS : SPIN_LOCK_DEADLINE_MS;
-  const deadline = performance.now() + limitMs;
+  // The deadline is set by the first retry that fails: a lock freed during the first wait (the
+  // usual case, a critical section lasts microseconds) costs no clock reading, which boxes a
+  // double in Maglev code. The limit then counts from up to one wait (50 ms) later.
+  let deadline = NaN;
   for (;;) {
     if (mayBlock) {
       if (c === 2 || Atomics.compareExchange(words, index, 1, 2) !== 0) {
@@ -50,7 +53,9 @@ function lockSlow(words: Int32Array, index: number, c: number): void {
     }
     c = Atomics.compareExchange(words, index, 0, 2);
     if (c === 0) return;
-    if (performance.now() > deadline) {
+    const now = performance.now();
+    if (deadline !== deadline) deadline = now + limitMs;
+    else if (now > deadline) {
       throw new LockTimeoutError(`shared lock at word ${index} not released within ${limitMs} ms`);
     }
   }

@@ -21,7 +21,7 @@
  */
 import type { Metrics } from '../metrics/metrics-block.ts';
 import { StageCounter, stageHistogram } from '../metrics/metrics-block.ts';
-import { StageId, sharedNow } from '../metrics/stages.ts';
+import { StageId, clock, readClock } from '../metrics/stages.ts';
 import { PoolError } from './errors.ts';
 import { assertFrameSize, i420ByteLength } from './frame-format.ts';
 import type { FramePool, SlotHandle } from './frame-pool.ts';
@@ -32,6 +32,7 @@ import {
   type ReadableFrame, type SlotLinkReader, type SlotLinkWriter, type WritableFrame,
 } from './frame-record.ts';
 import { LinkPools, PASSED } from './link-pools.ts';
+import { lastWaitMs } from './wait.ts';
 
 export class SlotWriter implements SlotLinkWriter {
   readonly pool: FramePool;
@@ -65,10 +66,10 @@ export class SlotWriter implements SlotLinkWriter {
       // A fresh buffer per frame (the HEAPU8.slice pattern); the slot is acquired at commit,
       // where back-pressure is felt.
       assertFrameSize(width, height);
-      return this.open(width, height, 0, 0, null);
+      return this.open(width, height, 0, 0, null, false);
     }
     const h = this.pool.acquire(width, height, this.producer, timeoutMs);
-    return h === null ? 'timeout' : this.open(width, height, h, 0, null);
+    return h === null ? 'timeout' : this.open(width, height, h, 0, null, true);
   }
 
   async beginAsync(width: number, height: number, timeoutMs: number): Promise<BeginResult> {
@@ -82,13 +83,14 @@ export class SlotWriter implements SlotLinkWriter {
       this.beginning = false;
     }
     if (h === null) return 'timeout';
-    return this.copyIn ? this.open(width, height, 0, h, null) : this.open(width, height, h, 0, null);
+    // copyIn: the frame starts once its fresh buffer is made (open reads the clock then).
+    return this.copyIn ? this.open(width, height, 0, h, null, false) : this.open(width, height, h, 0, null, true);
   }
 
   beginPass(input: ReadableFrame, from: LinkReader): WritableFrame {
     this.checkNoneOpen();
     // copyIn: the input's own buffer is the fresh buffer commit copies into a slot.
-    if (this.copyIn) return this.open(input.width, input.height, 0, 0, input.data);
+    if (this.copyIn) return this.open(input.width, input.height, 0, 0, input.data, false);
     const upstream = this.shared.upstream;
     if (upstream === null || from.shared.name !== upstream.name || !(input instanceof FrameRecord) || !input.open
       || input.handle === 0 || (input.handle & PASSED) !== 0) {
@@ -98,7 +100,7 @@ export class SlotWriter implements SlotLinkWriter {
     // then only recycles the record.
     const h = input.handle | PASSED;
     input.handle = 0;
-    return this.open(input.width, input.height, h, 0, input.data);
+    return this.open(input.width, input.height, h, 0, input.data, false);
   }
 
   private checkNoneOpen(): void {
@@ -107,9 +109,11 @@ export class SlotWriter implements SlotLinkWriter {
 
   /**
    * The record set up for a new frame: in slot `handle`, or a fresh buffer with `room` reserved
-   * for its copy; over `data` when a frame passes along.
+   * for its copy; over `data` when a frame passes along. It starts when its slot was acquired
+   * (`acquired`: the acquire's reading, no clock read of its own), else once the record is set
+   * up (after a fresh buffer's allocation, as the frame's work starts).
    */
-  private open(width: number, height: number, handle: SlotHandle, room: SlotHandle, data: Uint8Array | null): WritableFrame {
+  private open(width: number, height: number, handle: SlotHandle, room: SlotHandle, data: Uint8Array | null, acquired: boolean): WritableFrame {
     const f = this.frame;
     f.handle = handle;
     f.room = room;
@@ -122,11 +126,16 @@ export class SlotWriter implements SlotLinkWriter {
     f.stamps.fill(0);
     f.open = true;
     f.handedOver = false;
-    f.startedAt = sharedNow();
+    if (acquired) {
+      f.startedAt = this.pool.acquiredAt;
+    } else {
+      readClock();
+      f.startedAt = clock[0]!;
+    }
     return f;
   }
 
-  commit(frame: WritableFrame, timeoutMs: number): CommitResult {
+  commit(frame: WritableFrame, timeoutMs: number, ready = false): CommitResult {
     const f = this.own(frame);
     const pool = this.pool;
     let pushTimeoutMs = timeoutMs;
@@ -140,11 +149,15 @@ export class SlotWriter implements SlotLinkWriter {
       this.metrics.countCopy(this.producer, f.byteLength);
       f.handle = h;
       pushTimeoutMs = Math.max(0, timeoutMs - (performance.now() - t0));
+      ready = false; // the frame leaves after its copy, not when the caller read the clock
     }
     const h = f.handle;
     let now = 0;
     if (!f.handedOver) {
-      now = sharedNow();
+      // One reading (the caller's when `ready`) for the stamp, the new holders' since (addRef and
+      // transferRef stamp with clock[0]) and, if the push does not wait, the stage time's end.
+      if (!ready) readClock();
+      now = clock[0]!;
       f.stamps[this.producer] = now;
       // Plain stores, published to the consumer by the queue's head store.
       this.pools.writeMeta(h, f);
@@ -154,14 +167,16 @@ export class SlotWriter implements SlotLinkWriter {
       f.handedOver = true;
     }
     if (!this.queue.tryPush(h)) {
-      const t0 = performance.now();
       const ok = this.queue.push(h, pushTimeoutMs);
-      this.metrics.addWait(this.producer, performance.now() - t0, !ok);
+      this.metrics.addWait(this.producer, lastWaitMs(), !ok);
       if (!ok) return 'timeout';
       now = 0; // waited: the frame left later than its stamp
     }
-    // Pushed at once: the stamp's reading is the time it left (one clock read per commit).
-    this.metrics.recordLatency(stageHistogram(this.producer), (now === 0 ? sharedNow() : now) - f.startedAt);
+    if (now === 0) {
+      readClock();
+      now = clock[0]!;
+    }
+    this.metrics.recordLatency(stageHistogram(this.producer), now - f.startedAt);
     this.metrics.count(this.producer, StageCounter.frames);
     f.reset(); // copyIn: the fresh buffer is left for the GC
     return 'ok';
@@ -174,7 +189,7 @@ export class SlotWriter implements SlotLinkWriter {
     f.reset();
   }
 
-  /** Latest-frame mailbox: add a preview ref, swap in, drop the frame it replaced. */
+  /** Latest-frame mailbox: add a preview ref (held from clock[0]), swap in, drop the frame it replaced. */
   private offerPreview(h: SlotHandle): void {
     this.pools.addRef(h, StageId.preview);
     const old = Atomics.exchange(this.box!, 0, h); // publishing: the preview may take h now
@@ -241,7 +256,8 @@ export class ReadSide {
       f.data = pools.data(h);
     }
     f.open = true;
-    f.startedAt = sharedNow();
+    readClock();
+    f.startedAt = clock[0]!;
     return f;
   }
 
@@ -261,9 +277,9 @@ export class ReadSide {
 
 /** Records a frame leaving the pipeline at the sink: stage latency, count, end to end. */
 export function recordSinkDone(metrics: Metrics, stage: StageId, frame: ReadableFrame): void {
-  const t = sharedNow();
-  const startedAt = frame instanceof FrameRecord ? frame.startedAt : t;
-  metrics.recordLatency(stageHistogram(stage), t - startedAt);
+  readClock();
+  const t = clock[0]!;
+  metrics.recordLatency(stageHistogram(stage), t - frame.startedAt);
   metrics.count(stage, StageCounter.frames);
   metrics.recordEndToEnd(t - earliestStamp(frame.stamps, t), frame.frameIndex, t);
 }
@@ -291,9 +307,8 @@ export class SlotReader implements SlotLinkReader {
   next(timeoutMs: number): NextResult {
     let r = this.queue.tryPop();
     if (r === QueueResult.empty) {
-      const t0 = performance.now();
       r = this.queue.pop(timeoutMs);
-      this.metrics.addWait(this.consumer, performance.now() - t0, r === QueueResult.timeout);
+      this.metrics.addWait(this.consumer, lastWaitMs(), r === QueueResult.timeout); // the wait's own readings
     }
     return this.result(r);
   }
@@ -311,9 +326,8 @@ export class SlotReader implements SlotLinkReader {
   peek(timeoutMs: number): PeekResult {
     let r = this.queue.tryPeek();
     if (r === QueueResult.empty) {
-      const t0 = performance.now();
       r = this.queue.peek(timeoutMs);
-      this.metrics.addWait(this.consumer, performance.now() - t0, r === QueueResult.timeout);
+      this.metrics.addWait(this.consumer, lastWaitMs(), r === QueueResult.timeout);
     }
     if (r === QueueResult.end) return 'end';
     if (r === QueueResult.timeout) return 'timeout';

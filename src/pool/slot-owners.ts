@@ -12,7 +12,7 @@
  *                             that thread; read by the leak detector (may be stale)
  * ```
  */
-import { STAGE_COUNT, sharedNow, stageName, type StageId } from '../metrics/stages.ts';
+import { STAGE_COUNT, clock, stageName, type StageId } from '../metrics/stages.ts';
 import { StaleHandleError } from './errors.ts';
 
 function refsBytes(maxSlots: number): number {
@@ -33,19 +33,20 @@ export class SlotOwners {
     return refsBytes(maxSlots) + maxSlots * STAGE_COUNT * 8;
   }
 
-  /** A slot handed out: `stage` holds its one reference, from `now`. */
-  hold(slot: number, stage: StageId, now: number): void {
+  /** A slot handed out: `stage` holds its one reference, from this thread's latest clock reading (clock[0]). */
+  hold(slot: number, stage: StageId): void {
     const at = slot * STAGE_COUNT;
+    const now = clock[0]!;
     for (let k = 0; k < STAGE_COUNT; k++) {
       Atomics.store(this.refs, at + k, k === stage ? 1 : 0);
       this.since[at + k] = k === stage ? now : 0;
     }
   }
 
-  /** One more reference for `stage`. */
+  /** One more reference for `stage`; if it held none, held from this thread's latest clock reading (clock[0]). */
   add(slot: number, stage: StageId): void {
     const at = slot * STAGE_COUNT + stage;
-    if (Atomics.add(this.refs, at, 1) === 0) this.since[at] = sharedNow();
+    if (Atomics.add(this.refs, at, 1) === 0) this.since[at] = clock[0]!;
   }
 
   /** One reference fewer for `stage`; throws StaleHandleError if it holds none. */

@@ -26,7 +26,7 @@
  */
 import type { Metrics } from '../metrics/metrics-block.ts';
 import { StageCounter, stageHistogram } from '../metrics/metrics-block.ts';
-import { sharedNow, type StageId } from '../metrics/stages.ts';
+import { clock, readClock, sharedNow, type StageId } from '../metrics/stages.ts';
 import { ClosedError, FailedError, PoolError } from './errors.ts';
 import { assertFrameSize, i420ByteLength } from './frame-format.ts';
 import {
@@ -153,19 +153,22 @@ export class TransferWriter implements LinkWriter {
     return f;
   }
 
-  commit(frame: WritableFrame, timeoutMs: number): CommitResult {
+  commit(frame: WritableFrame, timeoutMs: number, ready = false): CommitResult {
     const f = this.frame;
     if (frame !== f || !f.open) throw new PoolError(`link ${this.shared.name}: frame is not open on this writer`);
+    let stampNow = !ready;
     if (f.room === 0) {
       if (this.tryTakeCredit() === NOT_YET) {
         const got = waitBlocking(this.site, timeoutMs, TransferWriter.takeCredit, this);
         this.metrics.addWait(this.producer, lastWaitMs(), got === NOT_YET);
         if (got === NOT_YET) return 'timeout';
+        stampNow = true; // waited: the caller's reading is stale
       }
       f.room = 1;
     }
     throwIfStopped(this.w, this.shared.name);
-    f.stamps[this.producer] = sharedNow();
+    if (stampNow) readClock();
+    f.stamps[this.producer] = clock[0]!;
     const message: FrameMessage = {
       width: f.width, height: f.height, frameIndex: f.frameIndex, ptsUs: f.ptsUs, stamps: f.stamps.slice(), data: f.data,
     };

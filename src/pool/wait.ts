@@ -10,6 +10,7 @@
  * still holds the value read. An event after the read changes seq (the wait returns at once);
  * an event before it is seen by the attempt. So no wake-up is lost.
  */
+import { clock, readClock, sharedNow } from '../metrics/stages.ts';
 
 /** What an attempt returns when the thing waited for is not there yet. */
 export const NOT_YET = 0;
@@ -28,30 +29,41 @@ export interface WaitSite {
   readonly waiters: number;
 }
 
-let lastWait = 0;
+/** This thread's last wait: how long it took (ms), and the reading it started from. */
+const readings = new Float64Array(2);
+const LAST_WAIT = 0;
+const STARTED = 1;
 
-/** How long (ms) this thread's last waitBlocking / waitUntilAsync waited; read it right after. */
+/** How long (ms) this thread's last wait took (0 if a blocking queue call found its item at once); read it right after. */
 export function lastWaitMs(): number {
-  return lastWait;
+  return readings[LAST_WAIT]!;
+}
+
+/** A blocking call that did not need to wait (its try succeeded): lastWaitMs() is then 0. */
+export function waitedNone(): void {
+  readings[LAST_WAIT] = 0;
 }
 
 /**
  * Blocks (Atomics.wait) until `attempt(target, a, b, c)` gives a result or `timeoutMs` passes;
  * returns the result, or NOT_YET on timeout. An attempt that throws (a stopped structure)
  * ends the wait with that error. Call it after a failed unregistered attempt (the fast path).
- * allocates: nothing of its own. One clock read before the wait and one after each wake (a
- * read may box a double while this code is Maglev-compiled); whole-ms timeouts (rounded up)
- * reach Atomics.wait as small integers, never as a boxed double.
+ * `fromReading`: the caller read the clock (readClock) just before its failed fast attempt;
+ * that reading starts the wait. Each wake reads the clock (clock[0]), so an attempt that
+ * succeeds after it may stamp with clock[0] (only the attempt runs between).
+ * allocates: nothing of its own. The clock is read only when the thread blocks: before the
+ * first Atomics.wait (unless fromReading) and once after each wake (a reading boxes a double
+ * while this code is Maglev-compiled); whole-ms timeouts (rounded up) reach Atomics.wait as
+ * small integers, never as a boxed double.
  */
-export function waitBlocking<T>(site: WaitSite, timeoutMs: number, attempt: Attempt<T>, target: T, a = 0, b = 0, c = 0): number {
+export function waitBlocking<T>(site: WaitSite, timeoutMs: number, attempt: Attempt<T>, target: T, a = 0, b = 0, c = 0, fromReading = false): number {
   // allocates: only when the thread must wait (back-pressure: the pool or queue is full or
-  // empty), never on the fast path, which does not call this. V8 makes a few small objects on
-  // this path (e2e/gc-allocations.spec.ts's sampling profiler saw ~0.5–33 B/frame in the
-  // decode worker on a loaded machine; not yet pinned down to a line).
+  // empty), never on the fast path, which does not call this: the clock readings above.
   const words = site.words;
   const seqAt = site.seq;
   const waiters = site.waiters;
-  const t0 = performance.now();
+  let started = fromReading;
+  if (started) readings[STARTED] = clock[0]!;
   let elapsed = 0;
   for (;;) {
     let r = NOT_YET;
@@ -62,18 +74,25 @@ export function waitBlocking<T>(site: WaitSite, timeoutMs: number, attempt: Atte
       if (r === NOT_YET) {
         const remaining = timeoutMs - elapsed;
         if (remaining <= 0) break;
+        if (!started) {
+          readClock();
+          readings[STARTED] = clock[0]!;
+          started = true;
+        }
         Atomics.wait(words, seqAt, seen, Math.min(Math.ceil(remaining), 0x3fffffff) | 0);
       }
     } finally {
       Atomics.sub(words, waiters, 1);
     }
     if (r !== NOT_YET) {
-      lastWait = elapsed === 0 ? performance.now() - t0 : elapsed;
+      // Up to the latest wake: the attempt after it (microseconds) is not counted.
+      readings[LAST_WAIT] = elapsed;
       return r;
     }
-    elapsed = performance.now() - t0;
+    readClock();
+    elapsed = clock[0]! - readings[STARTED]!;
   }
-  lastWait = elapsed;
+  readings[LAST_WAIT] = elapsed;
   return NOT_YET;
 }
 
@@ -83,7 +102,7 @@ export function waitBlocking<T>(site: WaitSite, timeoutMs: number, attempt: Atte
  */
 export async function waitUntilAsync<T>(site: WaitSite, timeoutMs: number, attempt: Attempt<T>, target: T, a = 0, b = 0, c = 0): Promise<number> {
   const { words, seq: seqAt, waiters } = site;
-  const t0 = performance.now();
+  const t0 = sharedNow();
   let elapsed = 0;
   for (;;) {
     let r = NOT_YET;
@@ -99,13 +118,13 @@ export async function waitUntilAsync<T>(site: WaitSite, timeoutMs: number, attem
     } finally {
       Atomics.sub(words, waiters, 1);
     }
-    elapsed = performance.now() - t0;
+    elapsed = sharedNow() - t0;
     if (r !== NOT_YET) {
-      lastWait = elapsed;
+      readings[LAST_WAIT] = elapsed;
       return r;
     }
   }
-  lastWait = elapsed;
+  readings[LAST_WAIT] = elapsed;
   return NOT_YET;
 }
 

@@ -6,7 +6,7 @@ import { earliestStamp } from '../../pool/frame-record.ts';
 import { recordSinkDone } from '../../pool/slot-link.ts';
 import { Metrics } from '../../metrics/metrics-block.ts';
 import { ControlBlock } from '../control-block.ts';
-import { StageId, sharedNow } from '../../metrics/stages.ts';
+import { StageId, clock, readClock, sharedNow } from '../../metrics/stages.ts';
 import type { EncodePlan, PipelineShared } from '../pipeline-shared.ts';
 import { StageFailure, describeError } from './stage-errors.ts';
 import { peekFrame, WAIT_SLICE_MS } from './link-io.ts';
@@ -143,11 +143,13 @@ export class EncodeStage {
         // Allocates: the encoded bytes leave WASM memory in a buffer of their own (moved to the
         // page, not copied again), one per frame, as any ffmpeg.wasm app must.
         const bytes = view.slice();
-        if (state.frames > 0 && Number.isNaN(state.firstBytesAt)) state.firstBytesAt = sharedNow();
+        // Not yet set is NaN; a comparison, not Number.isNaN(), which may box the field's double.
+        if (state.frames > 0 && !(state.firstBytesAt > 0)) state.firstBytesAt = sharedNow();
         if (state.outFrame >= 0) {
           // One packet per frame, in order (zerolatency x264, VP8 without lag): the first bytes
           // written after a frame was read are that frame's, encoded and muxed.
-          metrics.recordOut(sharedNow() - state.outFrom, state.outFrame);
+          readClock();
+          metrics.recordOut(clock[0]! - state.outFrom, state.outFrame);
           state.outFrame = -1;
         }
         state.byteLength += bytes.byteLength;
@@ -169,7 +171,7 @@ export class EncodeStage {
           }
           const frame = reader.next(0); // only the lane holding the turn takes from link B: the peeked frame is there
           if (typeof frame === 'string') throw new Error(`link B: the peeked frame was gone (${frame})`);
-          const takenAt = sharedNow();
+          const takenAt = frame.startedAt; // the link's reading as it handed the frame over, just now
           if (dropAfterMs > 0) {
             // The drop policy's last check (live-drop.ts): a frame over the bound as it is taken
             // (queued behind a slow frame or an encoder's start) is let go, not encoded.

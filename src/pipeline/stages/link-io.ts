@@ -88,9 +88,12 @@ export async function beginFrameAsync(writer: LinkWriter, control: ControlBlock,
   }
 }
 
-/** Hands `frame` on, blocking while the link is full; on stop drops it and returns false. */
-export function commitFrame(writer: LinkWriter, control: ControlBlock, stage: StageId, frame: WritableFrame): boolean {
-  while (writer.commit(frame, WAIT_SLICE_MS) === 'timeout') {
+/**
+ * Hands `frame` on, blocking while the link is full; on stop drops it and returns false.
+ * `ready`: the caller has just read the clock as the frame was ready (LinkWriter.commit).
+ */
+export function commitFrame(writer: LinkWriter, control: ControlBlock, stage: StageId, frame: WritableFrame, ready = false): boolean {
+  while (writer.commit(frame, WAIT_SLICE_MS, ready) === 'timeout') {
     control.beat(stage);
     if (control.stopping) {
       writer.abort(frame);

@@ -4,7 +4,7 @@ import { createI420Scaler, type FrameScaler } from '../scale/scaler.ts';
 import { LADDER_RUNGS, rungSize, type FrameSize, type LadderRung } from '../ladder.ts';
 import { ScheduleCursor } from '../switch-schedule.ts';
 import { ControlBlock, DROP_COUNTERS, type TargetRequest } from '../control-block.ts';
-import { StageId, sharedNow } from '../../metrics/stages.ts';
+import { StageId, clock, readClock, sharedNow } from '../../metrics/stages.ts';
 import { SwitchLog } from '../switch-log.ts';
 import type { PipelineShared, ScalePlan, StagePorts } from '../pipeline-shared.ts';
 import { StageFailure, describeError } from './stage-errors.ts';
@@ -79,8 +79,10 @@ export class ScaleStage {
 
     /** One frame: pick the size, scale into link B. False ends the stage (a stop). */
     const scaleOne = (input: ReadableFrame): boolean => {
+      // The link's reading as it handed the frame over (microseconds before; no clock read of
+      // our own). An injected slow fault then delays the frame after its take, as a slow scaler would.
+      const takenAt = input.startedAt;
       control.checkFault(StageId.scale, input.frameIndex);
-      const takenAt = sharedNow();
 
       // A click wins for this frame; the schedule takes over again at its next switch.
       let wanted: FrameSize = target;
@@ -132,16 +134,19 @@ export class ScaleStage {
         reader.done(input);
         return false;
       }
+      // Scaling starts as the output's slot (or buffer) is got, microseconds before: its reading.
+      // The reading after it is also the frame's scale stamp (commit's `ready`): only the meta
+      // and the release of the input's slot run between.
       if (!passing) {
-        const scaleStartedAt = sharedNow();
         scaler.scale(input.data, output.data);
-        metrics.addBusy(StageId.scale, sharedNow() - scaleStartedAt);
+        readClock();
+        metrics.addBusy(StageId.scale, clock[0]! - output.startedAt);
       }
       output.frameIndex = input.frameIndex;
       output.ptsUs = input.ptsUs;
       output.stamps.set(input.stamps); // commit adds the scale stamp
       if (!passing) reader.done(input); // before a commit that may wait: its slot goes back now
-      const committed = commitFrame(writer, control, StageId.scale, output);
+      const committed = commitFrame(writer, control, StageId.scale, output, !passing);
       if (passing) reader.done(input); // a passed frame's bytes are borrowed until commit returns
       if (!committed) return false;
       frames++;
