@@ -6,7 +6,7 @@
 import { FrameArena } from '../pool/arena.ts';
 import { FramePool } from '../pool/frame-pool.ts';
 import { i420Layout } from '../pool/frame-format.ts';
-import { createLink, PreviewReader, type AllocationMode } from '../pool/link.ts';
+import { createLink, passesInUpstreamSlots, PreviewReader, type AllocationMode } from '../pool/link.ts';
 import { Metrics } from '../metrics/metrics-block.ts';
 import { StageId } from '../metrics/stages.ts';
 import { ControlBlock, type FaultKind, type PacingMode } from './control-block.ts';
@@ -17,6 +17,8 @@ import { SwitchLog } from './switch-log.ts';
 import type { SwitchSchedule } from './switch-schedule.ts';
 
 const STAGE_KINDS: readonly StageKind[] = ['decode', 'scale', 'encode'];
+/** The scaler returns to its event loop between frames (link A's consumer listens). */
+const LINK_A_LISTENS = true;
 
 export interface RunMemoryOptions {
   mode: AllocationMode;
@@ -39,12 +41,18 @@ export function createRunMemory(options: RunMemoryOptions, ladder: readonly { ru
   // Warm-up of the pools: link A's native size and every size link B can be asked for are
   // carved before the run (capacity + 1 preview slot each), so no switch carves a slot. A
   // recorded schedule (Compare's replay) reaches only its own rungs; clicks may reach any.
+  // On the identity rung (the source size) the scaler passes frames along: where they stay
+  // in link A's slots (pooled), link B carves no slot of that size.
   // The arena starts at that size (plus alignment slack) and grows only for the unforeseen.
   const schedule = options.schedule;
   const reachable = schedule.kind === 'recorded'
     ? new Set([options.startRung, ...schedule.switches.map((s) => s.rung)])
     : null;
-  const targets = ladder.filter((entry) => !reachable || reachable.has(entry.rung)).map((entry) => entry.size);
+  const passes = passesInUpstreamSlots(options.mode, LINK_A_LISTENS);
+  const targets = ladder
+    .filter((entry) => !reachable || reachable.has(entry.rung))
+    .map((entry) => entry.size)
+    .filter((s) => !passes || s.width !== source.width || s.height !== source.height);
   const bytesOf = (s: FrameSize) => i420Layout(s.width, s.height).byteLength;
   const initialBytes = capacity * bytesOf(source) + (capacity + 1) * targets.reduce((sum, s) => sum + bytesOf(s), 0) + 64 * 1024;
   const arena = FrameArena.create({ initialBytes, maxBytes: Math.max(initialBytes * 2, 256 * 1024 * 1024) });
@@ -54,7 +62,7 @@ export function createRunMemory(options: RunMemoryOptions, ladder: readonly { ru
   if (fault) control.injectFault(StageId[fault.stage], fault.frameIndex, fault.kind);
   const switchLog = new SwitchLog();
   const mode = options.mode;
-  const linkA = createLink(arena, { name: 'decode→scale', mode, capacity, producer: StageId.decode, consumer: StageId.scale, consumerListens: true, sizes: [source], metrics });
+  const linkA = createLink(arena, { name: 'decode→scale', mode, capacity, producer: StageId.decode, consumer: StageId.scale, consumerListens: LINK_A_LISTENS, sizes: [source], metrics });
   return {
     control,
     switchLog,

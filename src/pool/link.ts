@@ -93,6 +93,15 @@ export function createLink(arena: FrameArena, options: LinkOptions): LinkShared 
   };
 }
 
+/**
+ * True when, in `mode`, a frame passed along (LinkWriter.beginPass) out of a link whose consumer
+ * listens (or not) stays in that link's slot, so the next link needs no slot of that frame's size.
+ */
+export function passesInUpstreamSlots(mode: AllocationMode, upstreamListens: boolean): boolean {
+  const entry = allocationMode(mode);
+  return entry.passesSlotsAlong && entry.transport(upstreamListens) === 'slots';
+}
+
 /** Stop the link from any thread: wakes every waiter on both sides with ClosedError. */
 export function closeLink(shared: LinkShared): void {
   FrameQueue.attach(shared.queue).close();

@@ -7,8 +7,9 @@ import { PoolError } from '../../src/pool/errors.ts';
 import { i420ByteLength } from '../../src/pool/frame-format.ts';
 import { FramePool } from '../../src/pool/frame-pool.ts';
 import {
-  createLink, LinkReader, LinkWriter, PreviewReader, type AllocationMode, type LinkShared, type ReadableFrame, type WritableFrame,
+  createLink, LinkReader, LinkWriter, passesInUpstreamSlots, PreviewReader, type AllocationMode, type LinkShared, type ReadableFrame, type WritableFrame,
 } from '../../src/pool/link.ts';
+import { ALLOCATION_MODES } from '../../src/pool/modes/index.ts';
 
 /**
  * Issue 14: on the identity rung (target size = source size) the scaler passes the frame along
@@ -251,4 +252,27 @@ describe('unpooled: the decoded buffer itself goes on', () => {
       l.close();
     }
   });
+});
+
+describe('passesInUpstreamSlots: what a run carves for link B on (run-memory.ts)', () => {
+  for (const { name: mode } of ALLOCATION_MODES) {
+    for (const listens of [false, true]) {
+      it(`${mode}, link A's consumer ${listens ? 'listening' : 'blocked'}: true exactly when the encoder reads a passed frame in the decoder's slot`, async () => {
+        const l = twoLinks(mode, 3, { a: listens, b: false });
+        try {
+          const written = decode(l, 9);
+          const writtenIn = { buffer: written.buffer, offset: written.byteOffset }; // before a transfer detaches it
+          await passOne(l);
+          const frame = await take(l.encoder);
+          expect(frame.data.every((b) => b === 9)).toBe(true);
+          const inDecoderSlot = l.linkA.transport === 'slots' && frame.data.buffer === writtenIn.buffer && frame.data.byteOffset === writtenIn.offset;
+          // A mode that says so may leave link B without a slot of this size: it must never need one.
+          expect(passesInUpstreamSlots(mode, listens)).toBe(inDecoderSlot);
+          l.encoder.done(frame);
+        } finally {
+          l.close();
+        }
+      });
+    }
+  }
 });

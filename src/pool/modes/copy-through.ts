@@ -12,6 +12,7 @@ export const copyThrough = {
   label: 'copy-through (fresh buffers, copied through shared slots)',
   summary: 'a fresh buffer on each side of every link, copied into and out of a shared slot: two allocations and two copies per frame per link',
   transport: () => 'slots',
+  passesSlotsAlong: false, // copied into a slot of the downstream link
   writer: (shared, metrics, options) => new SlotWriter(shared, metrics, true, options),
   reader: (shared, metrics, options) => new SlotReader(shared, metrics, true, options),
 } as const satisfies AllocationModeEntry;

@@ -16,6 +16,11 @@ export interface AllocationModeEntry {
    * cannot (a worker blocked inside ffmpeg's exec receives only through shared memory).
    */
   transport(listens: boolean): LinkTransport;
+  /**
+   * A frame a stage passes along unchanged (LinkWriter.beginPass) out of an upstream slot link
+   * travels on in that link's own slot: the downstream link needs no slot of its size.
+   */
+  readonly passesSlotsAlong: boolean;
   writer(shared: LinkShared, metrics: Metrics, options: AttachLinkOptions): LinkWriter;
   reader(shared: LinkShared, metrics: Metrics, options: AttachLinkOptions): LinkReader;
 }

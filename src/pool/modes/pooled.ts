@@ -11,6 +11,7 @@ export const pooled = {
   label: 'pooled (recycled slots)',
   summary: 'each frame lives in a recycled shared slot from decode to encode: no allocation, no copy per frame',
   transport: () => 'slots',
+  passesSlotsAlong: true,
   writer: (shared, metrics, options) => new SlotWriter(shared, metrics, false, options),
   reader: (shared, metrics, options) => new SlotReader(shared, metrics, false, options),
 } as const satisfies AllocationModeEntry;

@@ -13,6 +13,7 @@ export const unpooled = {
   label: 'unpooled (new buffer per frame)',
   summary: 'a fresh buffer per frame per stage, moved by transfer, copied once only into a worker blocked in exec; the GC reclaims it',
   transport: (listens) => (listens ? 'transfer' : 'slots'),
+  passesSlotsAlong: false, // its own buffer moves on, or is copied into a downstream slot
   writer: (shared, metrics, options) =>
     shared.transport === 'transfer' ? new TransferWriter(shared, metrics, options) : new SlotWriter(shared, metrics, true, options),
   reader: (shared, metrics, options) =>
