@@ -6,6 +6,7 @@
  * when the ranges do not overlap). Pure functions: no I/O.
  */
 import { spreadOf, verdictOf, type Spread, type Verdict } from '../src/metrics/rounds.ts';
+import { fewText } from '../src/ui/compare/table.ts';
 import type { AllocationModeName } from './protocol.ts';
 import { markdownTable, speedTable, type CaseFigures } from './report.ts';
 
@@ -79,7 +80,7 @@ function verdictText(v: Verdict): string {
   switch (v.kind) {
     case 'real': return `${MODES[v.best]} better`;
     case 'noise': return 'within noise';
-    case 'few': return 'one round: no verdict';
+    case 'few': return fewText(v.chance);
     case 'construction': return `by construction (${MODES[v.best]} lower)`;
     case 'none': return '–';
   }

@@ -5,6 +5,7 @@
  * the two ranges do not overlap). Pure functions: no I/O.
  */
 import { spreadOf, verdictOf, type Spread } from '../src/metrics/rounds.ts';
+import { fewText } from '../src/ui/compare/table.ts';
 import { markdownTable, type CaseFigures } from './report.ts';
 
 export interface ProbeCostResult {
@@ -37,7 +38,7 @@ export function probeCostResults(figures: readonly CaseFigures[]): ProbeCostResu
       order: runs.map((r) => (isOn(r) ? 'on' : 'off')).join(' '),
       fps: values, spread,
       ratio: { median: spread.on.median / spread.off.median, min: spread.on.min / spread.off.max, max: spread.on.max / spread.off.min },
-      verdict: v.kind === 'real' ? (v.best === 0 ? 'faster with the probe (ranges apart)' : 'the probe costs fps (ranges apart)') : v.kind === 'noise' ? 'within noise' : v.kind === 'few' ? 'one round: no verdict' : '–',
+      verdict: v.kind === 'real' ? (v.best === 0 ? 'faster with the probe (ranges apart)' : 'the probe costs fps (ranges apart)') : v.kind === 'noise' ? 'within noise' : v.kind === 'few' ? fewText(v.chance) : '–',
       probeHz: spreadOf(runs.filter(isOn).map((r) => r.probe?.rateHz ?? NaN)),
       failed: runs.filter((r) => !r.ok).map((r) => `${r.id}: ${r.failure}`),
     };

@@ -42,8 +42,12 @@ export type Verdict =
   | { kind: 'real'; best: number }
   /** The ranges overlap: the difference may be noise. */
   | { kind: 'noise' }
-  /** A mode has a single round: its range is a point and cannot show noise, so there is no verdict (bug: one round was called "within noise" even for reuse 0.94 vs 0). */
-  | { kind: 'few' }
+  /**
+   * Too few rounds to judge: a single round (a point cannot show noise; one round was called
+   * "within noise" even for reuse 0.94 vs 0), or ranges apart that rounds this few would show
+   * by chance more often than 1 in 20 (`chance`: 1 for a single round).
+   */
+  | { kind: 'few'; chance: number }
   /** A figure that differs by construction (bytes allocated, copied): the lower one, named even with one round. */
   | { kind: 'construction'; best: number }
   /** All equal, unknown, or a row with no better direction. */
@@ -62,8 +66,26 @@ export function verdictOf(spreads: readonly Spread[], better: -1 | 0 | 1, byCons
   if (medians.every((m) => m === bestMedian)) return { kind: 'none' };
   const best = medians.indexOf(bestMedian);
   if (byConstruction) return { kind: 'construction', best };
-  if (spreads.some((s) => s.n < 2)) return { kind: 'few' };
+  if (spreads.some((s) => s.n < 2)) return { kind: 'few', chance: 1 };
   const b = spreads[best]!;
   const separated = spreads.every((s, i) => i === best || (better < 0 ? b.max < s.min : b.min > s.max));
-  return separated ? { kind: 'real', best } : { kind: 'noise' };
+  if (!separated) return { kind: 'noise' };
+  const chance = Math.max(...spreads.map((s, i) => (i === best ? 0 : apartByChance(b.n, s.n))));
+  return chance > MAX_CHANCE ? { kind: 'few', chance } : { kind: 'real', best };
+}
+
+/** A difference is called real only when its ranges would be apart by chance at most this often. */
+export const MAX_CHANCE = 0.05;
+
+/**
+ * How often two modes with no real difference would still show ranges apart (either one wholly
+ * below the other) over `a` and `b` rounds: of the C(a+b, a) equally likely orders of the runs'
+ * values, two put one mode's all below the other's. 3 rounds each: 1 in 10, so a Compare of 3
+ * rounds named a winner by chance in some of its rows (measured: Compare twice on the sample,
+ * throughput and latency p50 'pooled' once, 'within noise' the next time); 4: 1 in 35; 5: 1 in 126.
+ */
+export function apartByChance(a: number, b: number): number {
+  let c = 1;
+  for (let i = 1; i <= a; i++) c = (c * (b + i)) / i;
+  return 2 / c;
 }

@@ -10,8 +10,8 @@ import type { CaseFigures } from '../../bench/report.ts';
 const specs = probeCostCases('720p-10s', 'pooled', 3, 150);
 
 /** The runs' figures with these fps in run order (only what the comparison reads). */
-const figures = (fps: number[], ok = fps.map(() => true)): CaseFigures[] =>
-  specs.map((spec, i) => ({ id: spec.id, spec, ok: ok[i]!, failure: ok[i] ? null : 'boom', fps: fps[i]!, probe: spec.probe ? { rateHz: 9.5 } : null }) as unknown as CaseFigures);
+const figures = (fps: number[], ok = fps.map(() => true), of = specs): CaseFigures[] =>
+  of.map((spec, i) => ({ id: spec.id, spec, ok: ok[i]!, failure: ok[i] ? null : 'boom', fps: fps[i]!, probe: spec.probe ? { rateHz: 9.5 } : null }) as unknown as CaseFigures);
 
 test('probe-cost runs alternate on off off on on off, each setting numbered, all stopped after the same frames', () => {
   expect(specs.map((s) => (s.probe ? 'on' : 'off'))).toEqual(['on', 'off', 'off', 'on', 'on', 'off']);
@@ -34,9 +34,14 @@ test('fps on ÷ off: medians\' ratio, range min(on) ÷ max(off) … max(on) ÷ m
   expect(probeCostSection([r!])).toContain('0.962× (0.906–1.041)');
 });
 
-test('a cost is named only when every on run is slower than every off run; a failed run is left out and listed', () => {
-  const [r] = probeCostResults(figures([40, 52, 50, 41, 42, 51]));
+test('a cost is named only when every on run is slower than every off run over enough runs (5 each; 3 each is apart 1 in 10 by chance); a failed run is left out and listed', () => {
+  const five = probeCostCases('720p-10s', 'pooled', 5, 150);
+  const order = five.map((s) => (s.probe ? 'on' : 'off'));
+  const slower = order.map((o, i) => (o === 'on' ? 40 + i / 10 : 50 + i / 10));
+  const [r] = probeCostResults(figures(slower, undefined, five));
   expect(r!.verdict).toBe('the probe costs fps (ranges apart)');
+  const [three] = probeCostResults(figures([40, 52, 50, 41, 42, 51]));
+  expect(three!.verdict).toBe('apart, but that happens 1 in 10 by chance: more rounds to judge');
   const [f] = probeCostResults(figures([40, 52, 50, 41, 42, 51], [true, true, true, true, false, true]));
   expect(f!.spread.on.n).toBe(2);
   expect(f!.failed).toHaveLength(1);

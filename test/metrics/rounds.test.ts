@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alternatedOrder, spreadOf, verdictOf } from '../../src/metrics/rounds.ts';
+import { alternatedOrder, apartByChance, MAX_CHANCE, spreadOf, verdictOf } from '../../src/metrics/rounds.ts';
 
 describe('comparison rounds', () => {
   it('alternates the order so neither mode always runs first (A B B A A B)', () => {
@@ -13,18 +13,29 @@ describe('comparison rounds', () => {
   });
 
   it('names a winner only when the ranges do not overlap', () => {
-    const low = spreadOf([10, 11, 12]);
-    const high = spreadOf([20, 21, 22]);
+    const low = spreadOf([10, 11, 12, 11, 11]);
+    const high = spreadOf([20, 21, 22, 21, 21]);
     expect(verdictOf([high, low], -1)).toEqual({ kind: 'real', best: 1 });
     expect(verdictOf([high, low], 1)).toEqual({ kind: 'real', best: 0 });
-    const overlapping = spreadOf([11.5, 30, 31]);
+    const overlapping = spreadOf([11.5, 30, 31, 30, 30]);
     expect(verdictOf([low, overlapping], -1)).toEqual({ kind: 'noise' });
+  });
+
+  it('counts how often ranges are apart by chance: 1 in 10 for 3 rounds each, 1 in 35 for 4, 1 in 126 for 5; a winner needs at most 1 in 20', () => {
+    expect(apartByChance(3, 3)).toBeCloseTo(1 / 10, 12);
+    expect(apartByChance(4, 4)).toBeCloseTo(1 / 35, 12);
+    expect(apartByChance(5, 5)).toBeCloseTo(1 / 126, 12);
+    expect(apartByChance(2, 3)).toBeCloseTo(1 / 5, 12);
+    const three = [spreadOf([1, 2, 3]), spreadOf([4, 5, 6])];
+    expect(verdictOf(three, -1)).toEqual({ kind: 'few', chance: 0.1 });
+    expect(MAX_CHANCE).toBe(0.05);
+    expect(verdictOf([spreadOf([1, 2, 3, 2]), spreadOf([4, 5, 6, 5])], -1)).toEqual({ kind: 'real', best: 0 });
   });
 
   it('gives a single round no verdict (not "within noise"), but names the lower of a by-construction row', () => {
     const a = spreadOf([1]);
     const b = spreadOf([2]);
-    expect(verdictOf([a, b], -1)).toEqual({ kind: 'few' });
+    expect(verdictOf([a, b], -1)).toEqual({ kind: 'few', chance: 1 });
     expect(verdictOf([b, a], -1, true)).toEqual({ kind: 'construction', best: 1 });
   });
 

@@ -68,11 +68,11 @@ describe('compareSchedule', () => {
 });
 
 describe('clampRounds', () => {
-  it('keeps rounds per mode within 1–10, default 3', () => {
-    expect(clampRounds('')).toBe(3);
+  it('keeps rounds per mode within 1–10, default 5', () => {
+    expect(clampRounds('')).toBe(5);
     expect(clampRounds('0')).toBe(1);
     expect(clampRounds('25')).toBe(10);
     expect(clampRounds('2.7')).toBe(2);
-    expect(clampRounds('abc')).toBe(3);
+    expect(clampRounds('abc')).toBe(5);
   });
 });

@@ -88,6 +88,11 @@ export function formatSpread(key: string, s: Spread): string {
   return `${median} (${formatCell(key, s.min)}–${formatCell(key, s.max)})`;
 }
 
+/** Why there is no verdict: one round, or ranges apart that this few rounds show by chance too often. */
+export function fewText(chance: number): string {
+  return chance >= 1 ? 'one round: no verdict' : `apart, but that happens 1 in ${Math.round(1 / chance)} by chance: more rounds to judge`;
+}
+
 /** The verdict cell's text: names the better mode when the difference is real or by construction. */
 export function verdictText(v: Verdict, modes: readonly string[], better: -1 | 0 | 1): TableVerdict {
   const direction = better > 0 ? 'higher' : 'lower';
@@ -95,7 +100,7 @@ export function verdictText(v: Verdict, modes: readonly string[], better: -1 | 0
     case 'real': return { kind: 'real', best: modes[v.best] ?? null, text: `${modes[v.best]} ${direction}` };
     case 'construction': return { kind: 'construction', best: modes[v.best] ?? null, text: `${direction} by construction: ${modes[v.best]}` };
     case 'noise': return { kind: 'noise', best: null, text: 'within noise' };
-    case 'few': return { kind: 'few', best: null, text: 'one round: no verdict' };
+    case 'few': return { kind: 'few', best: null, text: fewText(v.chance) };
     case 'none': return { kind: 'none', best: null, text: '' };
   }
 }

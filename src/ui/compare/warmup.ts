@@ -14,8 +14,12 @@ export const LATENCY_WINDOW_FRAMES = 120;
 export const WARMUP_DESCRIPTION =
   `codec compiled once per page, one cold run when the page has not run yet, and the first ${WARMUP_FRAMES} frames of every run are an unmeasured lead-in`;
 
-/** Compare's rounds per mode: default and bounds of the input. */
-export const ROUNDS = { default: 3, min: 1, max: 10 } as const;
+/**
+ * Compare's rounds per mode: default and bounds of the input. Five by default: a winner is named
+ * only when the modes' ranges are apart and rounds this many would show that by chance at most
+ * 1 in 20 (src/metrics/rounds.ts): 5 each, 1 in 126; 4, 1 in 35; 3, 1 in 10, never enough.
+ */
+export const ROUNDS = { default: 5, min: 1, max: 10 } as const;
 
 /** Rounds per mode from the input's text: an integer within bounds (default when unreadable). */
 export function clampRounds(raw: string | number): number {
