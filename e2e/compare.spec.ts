@@ -50,6 +50,11 @@ test('Compare on the sample: cold run first, one schedule for every run, a verdi
   }
   await expect(table.locator('tr[data-key="latencyP50"] th')).toContainText('decoded → taken by the encoder (after the first 30 frames)');
   await expect(page.locator('[data-rung="240"]')).toBeEnabled();
+  // Regression: the ladder kept the last run's final size, so a second Compare started there
+  // (another workload). It goes back to where Compare started.
+  const started = state.compare!.setup.settings.startRung;
+  expect(runs.length).toBeGreaterThan(0);
+  await expect(page.locator(`[data-rung="${started}"]`)).toHaveAttribute('aria-pressed', 'true');
   await page.screenshot({ path: test.info().outputPath('compare-sample.png'), fullPage: true });
 });
 

@@ -72,7 +72,7 @@ export interface DebugState {
   previewDrawn: number;
   reports: { mode: string; frames: number; allocationsPerFrameAfterWarmup: number; allocationsPerFrame: number; role?: string }[];
   compare: {
-    setup: { rounds: number; order: string[]; coldRun: boolean; schedule: { kind: string } };
+    setup: { rounds: number; order: string[]; coldRun: boolean; schedule: { kind: string }; settings: { startRung: string } };
     runs: { label: string; mode: string; role: string; round: number; phase: string; switches: number; frames: number }[];
   } | null;
 }

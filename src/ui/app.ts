@@ -42,6 +42,8 @@ export class App implements Dashboard {
   lastRecording: Recording | null = null;
   private runCounter = 0;
   private selectedRung: LadderRung = '480';
+  /** The ladder selection when the current session began. */
+  private rungBeforeSession: LadderRung = '480';
   /** How the last run ended (for end-to-end checks). */
   private lastRun: Record<string, unknown> | null = null;
 
@@ -294,12 +296,17 @@ export class App implements Dashboard {
     this.clearError();
     this.busy = true;
     this.session = kind;
+    this.rungBeforeSession = this.selectedRung;
     this.stopRequested = false;
     this.output.clear();
     this.syncControls();
   }
 
   endSession(): void {
+    // Compare's runs move the output size, but the ladder was locked: the selection goes back to
+    // where Compare started, so pressing Compare again replays the same workload (it started the
+    // second Compare from the last run's final rung: other sizes, other copies per frame).
+    if (this.session === 'compare') this.selectedRung = this.rungBeforeSession;
     this.busy = false;
     this.session = null;
     this.current = null;
