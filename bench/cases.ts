@@ -75,6 +75,8 @@ export function fullCases(): CaseSpec[] {
     cases.push(baseline('baseline-exec', input), baseline('baseline-api', input));
     for (const mode of ['pooled', 'unpooled'] as const) cases.push(pipeline(input, mode, 'max', 'none'));
   }
+  // The old unpooled strategy beside today's unpooled in the same run (issue 11: what the pattern needs vs copy-through).
+  cases.push(pipeline('720p-10s', 'copy-through', 'max', 'none'));
   cases.push(...webCodecsCases('720p-10s'), ...webCodecsCases('1080p-10s'));
   for (const mode of ['pooled', 'unpooled'] as const) {
     cases.push(
