@@ -46,6 +46,12 @@ export interface SwitchReport {
    * (null if the segment never took one, or its backend does not say). Misses the encoding.
    */
   toEncoderMs: number | null;
+  /**
+   * Encoder-side gap: the last old-size frame taken by the old encoder → the first new-size
+   * frame taken by the new one, ms (null if the segment never took a frame, or its encoder
+   * knew of no earlier frame: a single lane's fresh worker after a budget hand-over).
+   */
+  gapMs: number | null;
   /** The encoder segment this switch opened (null if the run ended before it closed). */
   segment: number | null;
   /** Encoder re-init: previous segment's close + this segment's open, ms. */
@@ -135,6 +141,7 @@ export function buildRunReport(run: PipelineRun, series: Record<string, ArrayLik
   }));
   const firstBytesAt = new Map(run.segments.map((s) => [s.index, s.firstBytesAt]));
   const firstTakenAt = new Map(run.segments.map((s) => [s.index, s.firstTakenAt]));
+  const gapMs = new Map(run.segments.map((s) => [s.index, s.gapMs]));
   const events = run.switches();
   const switches: SwitchReport[] = events.map((e, i) => {
     // The segment a switch opened: of the new size, first frame from the switch's frame on and
@@ -147,6 +154,7 @@ export function buildRunReport(run: PipelineRun, series: Record<string, ArrayLik
       requestedAt: e.requestedAt, firstOutAt: e.firstOutAt, switchMs: e.firstOutAt - e.requestedAt,
       toFirstBytesMs: segment ? finite((firstBytesAt.get(segment.index) ?? NaN) - e.requestedAt) : null,
       toEncoderMs: segment ? finite((firstTakenAt.get(segment.index) ?? NaN) - e.requestedAt) : null,
+      gapMs: segment ? finite(gapMs.get(segment.index) ?? NaN) : null,
       segment: segment?.index ?? null,
       encoderReinitMs: segment?.reinitMs ?? null,
       encoderWasmBefore: previous?.wasmBytesAfter ?? null,
