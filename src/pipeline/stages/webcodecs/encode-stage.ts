@@ -171,7 +171,6 @@ export class WebCodecsEncodeStage {
               if (previous) closing.push(close(previous, true).then(() => undefined, (error: unknown) => { failure ??= error; }));
               current = await open(frame, null, 0);
             }
-            current.gapMs = lastTakenAt > 0 ? sharedNow() - lastTakenAt : NaN;
           }
           const segment: OpenSegment = current;
           const takenAt = sharedNow();
@@ -183,11 +182,13 @@ export class WebCodecsEncodeStage {
             control.beat(StageId.encode);
             continue;
           }
-          lastTakenAt = takenAt;
           if (segment.firstTakenAt === 0) {
-            segment.firstTakenAt = lastTakenAt;
+            segment.firstTakenAt = takenAt;
             segment.firstFrameIndex = frame.frameIndex;
+            // The switch's gap ends at the first frame taken, not at the open (the check above may drop that one).
+            if (lastTakenAt > 0) segment.gapMs = takenAt - lastTakenAt;
           }
+          lastTakenAt = takenAt;
           // allocates: a VideoFrame per frame, its bytes copied out of the slot (codec glue).
           const video = new VideoFrame(frame.data, {
             format: 'I420', codedWidth: frame.width, codedHeight: frame.height,
