@@ -3,10 +3,10 @@
  * schedule, alternated rounds, each run in a fresh browser after an unmeasured warm-up. Per
  * metric: each mode's median and range over its rounds, the ratio unpooled ÷ pooled of the
  * medians with the range of ratios, and the verdict of src/metrics/rounds.ts (a winner only
- * when the ranges do not overlap). Pure functions: no I/O.
+ * when the rank test says chance would order the rounds that far apart at most 1 in 100; with 5 rounds each: ranges apart). Pure functions: no I/O.
  */
 import { spreadOf, verdictOf, type Spread, type Verdict } from '../src/metrics/rounds.ts';
-import { fewText } from '../src/ui/compare/table.ts';
+import { unsettledText } from '../src/ui/compare/table.ts';
 import type { AllocationModeName } from './protocol.ts';
 import { markdownTable, speedTable, type CaseFigures } from './report.ts';
 
@@ -78,9 +78,9 @@ export interface FairCompareResult {
 
 function verdictText(v: Verdict): string {
   switch (v.kind) {
-    case 'real': return `${MODES[v.best]} better`;
+    case 'real': return `${MODES[v.best]} better (1 in ${Math.round(1 / v.chance)} by chance)`;
     case 'noise': return 'within noise';
-    case 'few': return fewText(v.chance);
+    case 'unsettled': return unsettledText(v.chance, `${MODES[v.best]} better`);
     case 'construction': return `by construction (${MODES[v.best]} lower)`;
     case 'none': return '–';
   }

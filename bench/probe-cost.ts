@@ -2,10 +2,10 @@
  * What the lab probe costs the pipeline (issue 12): the probe-cost runs (bench/cases.ts
  * probeCostCases, probe on and off alternated, each in a fresh browser) as fps on ÷ off, the
  * medians' ratio with its range, and the verdict of src/metrics/rounds.ts (a cost only when
- * the two ranges do not overlap). Pure functions: no I/O.
+ * chance would order the runs that far apart at most 1 in 100). Pure functions: no I/O.
  */
-import { spreadOf, verdictOf, type Spread } from '../src/metrics/rounds.ts';
-import { fewText } from '../src/ui/compare/table.ts';
+import { spreadOf, verdictOf, type Spread, type Verdict } from '../src/metrics/rounds.ts';
+import { unsettledText } from '../src/ui/compare/table.ts';
 import { markdownTable, type CaseFigures } from './report.ts';
 
 export interface ProbeCostResult {
@@ -38,7 +38,7 @@ export function probeCostResults(figures: readonly CaseFigures[]): ProbeCostResu
       order: runs.map((r) => (isOn(r) ? 'on' : 'off')).join(' '),
       fps: values, spread,
       ratio: { median: spread.on.median / spread.off.median, min: spread.on.min / spread.off.max, max: spread.on.max / spread.off.min },
-      verdict: v.kind === 'real' ? (v.best === 0 ? 'faster with the probe (ranges apart)' : 'the probe costs fps (ranges apart)') : v.kind === 'noise' ? 'within noise' : v.kind === 'few' ? fewText(v.chance) : '–',
+      verdict: probeVerdictText(v),
       probeHz: spreadOf(runs.filter(isOn).map((r) => r.probe?.rateHz ?? NaN)),
       failed: runs.filter((r) => !r.ok).map((r) => `${r.id}: ${r.failure}`),
     };
@@ -62,4 +62,14 @@ export function probeCostSection(results: readonly ProbeCostResult[]): string {
     markdownTable(['comparison', 'order', 'fps, probe on: median (range)', 'fps, probe off: median (range)', 'on ÷ off (range)', 'verdict', 'probe Hz in the on runs'], rows),
     ...(notes.length > 0 ? [notes.join('\n')] : []),
   ].join('\n\n');
+}
+
+function probeVerdictText(v: Verdict): string {
+  const effect = (best: number) => (best === 0 ? 'faster with the probe' : 'the probe costs fps');
+  switch (v.kind) {
+    case 'real': return `${effect(v.best)} (1 in ${Math.round(1 / v.chance)} by chance)`;
+    case 'unsettled': return unsettledText(v.chance, effect(v.best));
+    case 'noise': return 'within noise';
+    default: return '–';
+  }
 }

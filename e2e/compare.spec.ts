@@ -45,7 +45,7 @@ test('Compare on the sample: cold run first, one schedule for every run, a verdi
   // Every verdict is one of the four, and a "real" one names a mode.
   for (const v of await table.locator('td[data-verdict]').all()) {
     const kind = await v.getAttribute('data-verdict');
-    expect(['real', 'noise', 'few', 'construction', 'none']).toContain(kind);
+    expect(['real', 'noise', 'unsettled', 'construction', 'none']).toContain(kind);
     if (kind === 'real') expect(['pooled', 'unpooled']).toContain(await v.getAttribute('data-best'));
   }
   await expect(table.locator('tr[data-key="latencyP50"] th')).toContainText('decoded → taken by the encoder (after the first 30 frames)');

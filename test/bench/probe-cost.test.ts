@@ -34,14 +34,14 @@ test('fps on ÷ off: medians\' ratio, range min(on) ÷ max(off) … max(on) ÷ m
   expect(probeCostSection([r!])).toContain('0.962× (0.906–1.041)');
 });
 
-test('a cost is named only when every on run is slower than every off run over enough runs (5 each; 3 each is apart 1 in 10 by chance); a failed run is left out and listed', () => {
+test('a cost is named only when chance would order the runs that far apart at most 1 in 100 (5 each, all apart: 1 in 126; 3 each: 1 in 10, not settled); a failed run is left out and listed', () => {
   const five = probeCostCases('720p-10s', 'pooled', 5, 150);
   const order = five.map((s) => (s.probe ? 'on' : 'off'));
   const slower = order.map((o, i) => (o === 'on' ? 40 + i / 10 : 50 + i / 10));
   const [r] = probeCostResults(figures(slower, undefined, five));
-  expect(r!.verdict).toBe('the probe costs fps (ranges apart)');
+  expect(r!.verdict).toBe('the probe costs fps (1 in 126 by chance)');
   const [three] = probeCostResults(figures([40, 52, 50, 41, 42, 51]));
-  expect(three!.verdict).toBe('apart, but that happens 1 in 10 by chance: more rounds to judge');
+  expect(three!.verdict).toBe('leans the probe costs fps, but 1 in 10 by chance: not settled, more rounds to judge');
   const [f] = probeCostResults(figures([40, 52, 50, 41, 42, 51], [true, true, true, true, false, true]));
   expect(f!.spread.on.n).toBe(2);
   expect(f!.failed).toHaveLength(1);

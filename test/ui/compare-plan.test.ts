@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparePlan, compareSchedule, compareVariants, recordedSwitches } from '../../src/ui/compare/schedule.ts';
+import { comparePlan, compareSchedule, compareVariants, recordedSwitches, roundSteps, settleCap } from '../../src/ui/compare/schedule.ts';
 import { clampRounds } from '../../src/ui/compare/warmup.ts';
 
 describe('comparePlan', () => {
@@ -17,6 +17,23 @@ describe('comparePlan', () => {
     expect(plan.every((s) => s.role === 'measured')).toBe(true);
     expect(plan.filter((s) => s.variant.mode === 'pooled')).toHaveLength(2);
     expect(plan.filter((s) => s.variant.mode === 'unpooled')).toHaveLength(2);
+  });
+});
+
+describe('rounds added until the rows settle', () => {
+  it('continue the alternation: the plan of 3 rounds plus round 4 is the plan of 4 rounds', () => {
+    const variants = compareVariants('ffmpeg', false);
+    const grown = [...comparePlan(3, false, variants), ...roundSteps(variants, 4)];
+    expect(grown).toEqual(comparePlan(4, false, variants));
+    expect(roundSteps(variants, 4).map((s) => s.variant.mode)).toEqual(['unpooled', 'pooled']);
+  });
+
+  it('go up to twice the chosen rounds, at most 10, and none below 3 chosen rounds', () => {
+    expect(settleCap(5)).toBe(10);
+    expect(settleCap(3)).toBe(6);
+    expect(settleCap(8)).toBe(10);
+    expect(settleCap(2)).toBe(2);
+    expect(settleCap(1)).toBe(1);
   });
 });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport, type RunRecord, type RunReport, type RunRole } from '../../src/ui/compare/report.ts';
 import { COLD_RUN_TITLE, formatSpread, tableCsv, tableModel } from '../../src/ui/compare/table.ts';
+import { unsettledRows } from '../../src/ui/compare/schedule.ts';
+import { spreadOf } from '../../src/metrics/rounds.ts';
 
 /** A run whose latency is `ms` for every frame and whose allocations follow the mode. */
 function run(mode: 'pooled' | 'unpooled', ms: number, role: RunRole, round = 1, fps = 50): RunReport {
@@ -48,7 +50,7 @@ describe('comparison table from alternated rounds', () => {
   });
 
   it('names the higher mode for a row where higher is better', () => {
-    const runs = [40, 41, 42, 43].flatMap((fps, i) => [run('pooled', 10, 'measured', i + 1, fps), run('unpooled', 10, 'measured', i + 1, fps + 20)]);
+    const runs = [40, 41, 42, 43, 44].flatMap((fps, i) => [run('pooled', 10, 'measured', i + 1, fps), run('unpooled', 10, 'measured', i + 1, fps + 20)]);
     expect(row(runs, 'throughputFps').verdict?.text).toBe('unpooled higher');
   });
 
@@ -56,7 +58,14 @@ describe('comparison table from alternated rounds', () => {
   // 'pooled higher', then 'within noise'); ranges apart happen 1 in 10 with no difference at all.
   it('names no winner from ranges apart over 3 rounds each, and says how often that happens by chance', () => {
     const three = separated.filter((r) => r.round! <= 3);
-    expect(row(three, 'latencyP50').verdict).toEqual({ kind: 'few', best: null, text: 'apart, but that happens 1 in 10 by chance: more rounds to judge' });
+    expect(row(three, 'latencyP50').verdict).toEqual({ kind: 'unsettled', best: null, text: 'leans pooled lower, but 1 in 10 by chance: not settled, more rounds to judge', chance: 0.1 });
+  });
+
+  it('lists the rows a further round could settle: leaning ones, not settled ones, not one-round rows', () => {
+    const three = separated.filter((r) => r.round! <= 3);
+    expect(unsettledRows(tableModel(three))).toContain('latency p50');
+    expect(unsettledRows(tableModel(separated))).not.toContain('latency p50');
+    expect(unsettledRows(tableModel(separated.filter((r) => r.round === 1)))).toEqual([]);
   });
 
   it('says "within noise" when the ranges overlap', () => {
@@ -67,7 +76,7 @@ describe('comparison table from alternated rounds', () => {
   });
 
   it('gives no verdict with one round per mode, however far apart (a point cannot show noise)', () => {
-    expect(row([run('pooled', 10, 'measured'), run('unpooled', 90, 'measured')], 'latencyP50').verdict).toEqual({ kind: 'few', best: null, text: 'one round: no verdict' });
+    expect(row([run('pooled', 10, 'measured'), run('unpooled', 90, 'measured')], 'latencyP50').verdict).toEqual({ kind: 'unsettled', best: null, text: 'one round: no verdict', chance: 1 });
   });
 
   it('names the lower mode by construction for allocations and copies, even with one round', () => {
@@ -109,8 +118,8 @@ describe('comparison table from alternated rounds', () => {
 
 describe('formatSpread', () => {
   it('shows the median alone for one round and a dash for none', () => {
-    expect(formatSpread('latencyP50', { median: 5, min: 5, max: 5, n: 1 })).toBe('5.00');
-    expect(formatSpread('latencyP50', { median: NaN, min: NaN, max: NaN, n: 0 })).toBe('–');
-    expect(formatSpread('switches', { median: 9, min: 9, max: 9, n: 3 })).toBe('9 (9–9)');
+    expect(formatSpread('latencyP50', spreadOf([5]))).toBe('5.00');
+    expect(formatSpread('latencyP50', spreadOf([]))).toBe('–');
+    expect(formatSpread('switches', spreadOf([9, 9, 9]))).toBe('9 (9–9)');
   });
 });

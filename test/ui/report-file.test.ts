@@ -30,7 +30,7 @@ function content() {
     date: '2026-11-30T01:00:00.000Z', file: 'sample.mp4',
     environment: { browser: 'Chromium 156.0.8078.79', userAgent: 'Mozilla/5.0', platform: 'Linux', cores: 2, deviceMemoryGiB: 8, crossOriginIsolated: true, commit: 'abc1234' },
     warmup: { description: 'codec compiled once per page…', leadInFrames: 30 },
-    compare: { rounds: 1, order: ['pooled', 'unpooled'], coldRun: true, schedule: { kind: 'every', frames: 30 } as const, scheduleNote: 'every 30 frames', settings: { codec: 'h264', pacing: 'max', startRung: '480' } },
+    compare: { rounds: 1, addedRounds: 0, order: ['pooled', 'unpooled'], coldRun: true, schedule: { kind: 'every', frames: 30 } as const, scheduleNote: 'every 30 frames', settings: { codec: 'h264', pacing: 'max', startRung: '480' } },
     runs,
   };
 }

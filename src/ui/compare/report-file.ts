@@ -26,7 +26,10 @@ export interface Environment {
 
 /** How a Compare was run: fixed before its first run. */
 export interface CompareSetup {
+  /** Measured rounds per mode, the added ones included. */
   rounds: number;
+  /** Of those, rounds added because rows were not settled (0 in files from before). */
+  addedRounds: number;
   /** Modes in the order they ran (measured rounds only). */
   order: string[];
   /** Whether a cold run (not counted) went first. */
@@ -130,6 +133,7 @@ function parseCompare(c: Json): CompareSetup {
   const settings = isObject(c['settings']) ? c['settings'] : {};
   return {
     rounds: num(c['rounds']),
+    addedRounds: num(c['addedRounds']) || 0,
     order: Array.isArray(c['order']) ? c['order'].map((m) => str(m)) : [],
     coldRun: c['coldRun'] === true,
     schedule,

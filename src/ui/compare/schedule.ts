@@ -8,6 +8,8 @@ import { alternatedOrder } from '../../metrics/rounds.ts';
 import { CODEC_BACKENDS, type CodecBackendName } from '../../codec/backends.ts';
 import type { AllocationModeChoice } from '../engine.ts';
 import type { RunRole } from './report.ts';
+import type { TableModel } from './table.ts';
+import { ROUNDS } from './warmup.ts';
 
 /** A run's switches by frame index, as the ladder rungs they went to. */
 export function recordedSwitches(
@@ -89,7 +91,25 @@ export interface PlanStep {
 
 /** The runs of a Compare: the cold run (if any) then the alternated rounds (each variant once per round, the order reversed every other round). */
 export function comparePlan(rounds: number, coldRun: boolean, variants: readonly CompareVariant[] = compareVariants('ffmpeg', false)): PlanStep[] {
-  const order = alternatedOrder(variants, rounds);
-  const measured = order.map((variant, i): PlanStep => ({ variant, role: 'measured', round: Math.floor(i / variants.length) + 1 }));
-  return coldRun ? [{ variant: order[0]!, role: 'cold', round: 0 }, ...measured] : measured;
+  const measured = Array.from({ length: rounds }, (_, r) => roundSteps(variants, r + 1)).flat();
+  return coldRun ? [{ variant: variants[0]!, role: 'cold', round: 0 }, ...measured] : measured;
+}
+
+/**
+ * How many rounds per mode a Compare may reach when it adds rounds until its rows settle: twice
+ * the chosen rounds, at most `ROUNDS.max`. Fewer than 3 chosen: none added (2 rounds each cannot
+ * lean: their rank test never goes below 1 in 3).
+ */
+export function settleCap(rounds: number): number {
+  return rounds >= 3 ? Math.min(ROUNDS.max, 2 * rounds) : rounds;
+}
+
+/** The rows another round could settle: each leans one way, but by chance too often to say (one-round rows excluded). */
+export function unsettledRows(model: TableModel): string[] {
+  return model.rows.filter((r) => r.verdict?.kind === 'unsettled' && (r.verdict.chance ?? 1) < 1).map((r) => r.label);
+}
+
+/** The steps of measured round `round` (1-based), continuing the alternated order. */
+export function roundSteps(variants: readonly CompareVariant[], round: number): PlanStep[] {
+  return alternatedOrder(variants, round).slice(-variants.length).map((variant) => ({ variant, role: 'measured', round }));
 }

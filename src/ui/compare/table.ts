@@ -30,6 +30,8 @@ export interface TableVerdict {
   /** The mode the verdict names (real, construction), else null. */
   best: string | null;
   text: string;
+  /** An unsettled row's chance (1: one round), else absent. */
+  chance?: number;
 }
 
 export interface TableRow {
@@ -88,9 +90,9 @@ export function formatSpread(key: string, s: Spread): string {
   return `${median} (${formatCell(key, s.min)}–${formatCell(key, s.max)})`;
 }
 
-/** Why there is no verdict: one round, or ranges apart that this few rounds show by chance too often. */
-export function fewText(chance: number): string {
-  return chance >= 1 ? 'one round: no verdict' : `apart, but that happens 1 in ${Math.round(1 / chance)} by chance: more rounds to judge`;
+/** Why there is no verdict yet: one round, or a lean that rounds this few show by chance too often. */
+export function unsettledText(chance: number, leaning: string): string {
+  return chance >= 1 ? 'one round: no verdict' : `leans ${leaning}, but 1 in ${Math.round(1 / chance)} by chance: not settled, more rounds to judge`;
 }
 
 /** The verdict cell's text: names the better mode when the difference is real or by construction. */
@@ -100,7 +102,7 @@ export function verdictText(v: Verdict, modes: readonly string[], better: -1 | 0
     case 'real': return { kind: 'real', best: modes[v.best] ?? null, text: `${modes[v.best]} ${direction}` };
     case 'construction': return { kind: 'construction', best: modes[v.best] ?? null, text: `${direction} by construction: ${modes[v.best]}` };
     case 'noise': return { kind: 'noise', best: null, text: 'within noise' };
-    case 'few': return { kind: 'few', best: null, text: fewText(v.chance) };
+    case 'unsettled': return { kind: 'unsettled', best: null, text: unsettledText(v.chance, `${modes[v.best]} ${direction}`), chance: v.chance };
     case 'none': return { kind: 'none', best: null, text: '' };
   }
 }

@@ -16,8 +16,9 @@ export const WARMUP_DESCRIPTION =
 
 /**
  * Compare's rounds per mode: default and bounds of the input. Five by default: a winner is named
- * only when the modes' ranges are apart and rounds this many would show that by chance at most
- * 1 in 20 (src/metrics/rounds.ts): 5 each, 1 in 126; 4, 1 in 35; 3, 1 in 10, never enough.
+ * only when the rank test says chance would order the rounds that far apart at most 1 in 100
+ * (src/metrics/rounds.ts); with 5 each, ranges apart (1 in 126); 4 each can never get there
+ * (1 in 35 at best). Leaning rows then get rounds added, up to twice the chosen (`settleCap`).
  */
 export const ROUNDS = { default: 5, min: 1, max: 10 } as const;
 

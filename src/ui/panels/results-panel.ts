@@ -192,7 +192,8 @@ function describe(set: ResultSet): HTMLElement[] {
   lines.push(`${set.source === 'loaded' ? `${set.title.replace(/^loaded: /, 'Loaded from ')}: ` : ''}${c.file ?? 'unknown file'}, measured ${when}`);
   if (c.compare) {
     const k = c.compare;
-    lines.push(`${k.rounds} round${k.rounds === 1 ? '' : 's'} per mode, order ${k.order.join(', ')}${k.coldRun ? ', after a cold run (not counted)' : ''}; ${k.settings.codec}, ${k.settings.pacing} pacing, start ${k.settings.startRung}; switches: ${k.scheduleNote || describeSchedule(k.schedule)}`);
+    const added = k.addedRounds > 0 ? ` (${k.addedRounds} added until the rows settled)` : '';
+    lines.push(`${k.rounds} round${k.rounds === 1 ? '' : 's'} per mode${added}, order ${k.order.join(', ')}${k.coldRun ? ', after a cold run (not counted)' : ''}; ${k.settings.codec}, ${k.settings.pacing} pacing, start ${k.settings.startRung}; switches: ${k.scheduleNote || describeSchedule(k.schedule)}`);
   }
   if (c.warmup) lines.push(`Warm-up: ${c.warmup.description}.`);
   if (c.environment) lines.push(`On ${environmentText(c.environment)}.`);
