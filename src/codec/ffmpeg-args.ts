@@ -21,6 +21,11 @@ export function decodeSize(info: MediaInfo): { width: number; height: number } {
  * scale pins the output size, so a mid-stream resolution change is rescaled instead of
  * changing the frame size under the sink. `-fps_mode passthrough`: one output frame per
  * decoded frame, no duplicates or drops (rawvideo would otherwise get constant-rate sync).
+ * `-flush_packets 1`: a frame reaches the sink as whole avio buffers plus its remainder, and
+ * no write holds the end of one frame and the start of the next, which made the sink cut a
+ * view per piece (issue 11: ~1.3 views a frame at 320×180; 2 at 720p). In the command itself
+ * (it was the decode stage's addition), so the stage-alone harness decodes with the
+ * pipeline's flags (issue 14).
  */
 export function decodeArgs(input: string, info: MediaInfo, output: string, format: 'rawvideo' | 'framemd5' = 'rawvideo'): string[] {
   const { width, height } = decodeSize(info);
@@ -32,6 +37,7 @@ export function decodeArgs(input: string, info: MediaInfo, output: string, forma
     '-fps_mode', 'passthrough',
     '-pix_fmt', 'yuv420p',
     '-c:v', 'rawvideo',
+    '-flush_packets', '1',
     '-f', format, output,
   ];
 }

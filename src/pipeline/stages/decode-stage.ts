@@ -103,7 +103,7 @@ export class DecodeStage {
     onInputRead(() => control.beat(StageId.decode)); // reading a stretch without video is progress too
 
     try {
-      const ret = core.exec(withFlushedPackets(decodeArgs(this.inputPath, info, SINK_PATH)));
+      const ret = core.exec(decodeArgs(this.inputPath, info, SINK_PATH));
       sink.rethrowIfFailed();
       if (control.stopping) throw new StageStopped('stopped');
       if (ret !== 0 && frameIndex === 0) {
@@ -127,16 +127,6 @@ export class DecodeStage {
       onInputRead(null);
     }
   }
-}
-
-/**
- * Asks ffmpeg to flush its output after every packet (option before the output path, the last
- * argument): a frame then reaches the sink as whole avio buffers plus its remainder, and no
- * write holds the end of one frame and the start of the next, which made the sink cut a view
- * per piece (issue 11: ~1.3 views a frame at 320×180).
- */
-function withFlushedPackets(args: string[]): string[] {
-  return [...args.slice(0, -1), '-flush_packets', '1', ...args.slice(-1)];
 }
 
 /** Sleeps (blocking: we are inside exec) until `dueMs` on the shared clock or a stop. */
