@@ -17,5 +17,7 @@ export default defineConfig({
     target: 'es2022',
     assetsInlineLimit: 0,
     reportCompressedSize: false,
+    // Two pages: the cases (index.html) and the pool handoff in dedicated workers (handoff.html).
+    rollupOptions: { input: { index: here('./page/index.html'), handoff: here('./page/handoff.html') } },
   },
 });
