@@ -84,6 +84,11 @@ export async function runPoolHandoffBench(options: { frames?: number; copyFrames
   };
 }
 
+/** The result keyed by variant, as bench/handoff/chromium.ts's table reads both hosts. */
+export function handoffByVariant(h: PoolHandoffBenchResult): Record<Variant, CostedFigures> {
+  return { 'wake-floor': h.wakeFloor, 'pooled-poll': h.pooledPoll, pooled: h.pooled, 'alloc-transfer': h.allocTransfer, unpooled: h.unpooled };
+}
+
 const threadData = (workerData as { poolHandoffBench?: { args: HandoffArgs; port: PortLike | null } } | null)?.poolHandoffBench;
 if (!isMainThread && threadData !== undefined) {
   await handoffThread(threadData.args, threadData.port);

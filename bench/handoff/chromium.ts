@@ -49,3 +49,29 @@ export async function runChromiumHandoff(
     await browser.close();
   }
 }
+
+const ROWS: [Variant, string][] = [
+  ['wake-floor', 'wake floor (Atomics only, no pool)'],
+  ['pooled', 'pooled (shipped path: consumer sleeps in Atomics.wait)'],
+  ['pooled-poll', 'pooled, consumer spins (next(0)): no wake, a busy core'],
+  ['alloc-transfer', 'alloc + copy + postMessage transfer'],
+  ['unpooled', 'unpooled strategy (alloc + copy via shared)'],
+];
+
+/**
+ * The handoff in both hosts side by side: p50 / p99 µs and the cores busy over the measured
+ * frames (Node: the process; Chromium: all of the browser's processes, its idle main thread
+ * included). Chromium's clock in a cross-origin isolated page is coarsened to 5 µs.
+ */
+export function handoffHostsTable(node: Record<Variant, CostedFigures> | null, chromium: Record<Variant, CostedFigures> | null, table: (header: string[], rows: string[][]) => string): string {
+  const f1 = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(1));
+  const f2 = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(2));
+  return table(
+    ['1080p I420 frame between two threads', 'frames', 'Node p50 / p99 µs', 'Node cores', 'Chromium p50 / p99 µs', 'Chromium cores'],
+    ROWS.map(([v, name]) => {
+      const n = node?.[v];
+      const c = chromium?.[v];
+      return [name, String(n?.frames ?? c?.frames ?? '–'), `${f1(n?.p50Us)} / ${f1(n?.p99Us)}`, f2(n?.cores), `${f1(c?.p50Us)} / ${f1(c?.p99Us)}`, f2(c?.cores)];
+    }),
+  );
+}
