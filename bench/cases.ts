@@ -2,6 +2,8 @@
 import type { CaseKind, PacingName, AllocationModeName, ScheduleName } from './protocol.ts';
 import type { InputId } from './inputs.ts';
 import type { CodecBackendName } from '../src/codec/backends.ts';
+import type { LadderRung } from '../src/pipeline/ladder.ts';
+import type { LivePolicy } from '../src/pipeline/stages/live-drop.ts';
 import { alternatedOrder } from '../src/metrics/rounds.ts';
 
 export interface CaseSpec {
@@ -14,6 +16,10 @@ export interface CaseSpec {
   schedule?: ScheduleName;
   stormSwitches?: number;
   clickEveryMs?: [number, number];
+  /** See BenchCaseConfig: rungs up to this one, the live policy, the output path. */
+  topRung?: LadderRung;
+  livePolicy?: LivePolicy;
+  output?: 'drop' | 'disk';
   stopAfterMs?: number;
   /** Stop once this many frames are encoded (see BenchCaseConfig.stopAfterFrames). */
   stopAfterFrames?: number;
@@ -90,7 +96,26 @@ export function fullCases(): CaseSpec[] {
   // 5 rounds each: ranges apart by chance 1 in 126 (3 rounds: 1 in 10, too often to name a winner; src/metrics/rounds.ts).
   cases.push(...fairCompareCases('720p-10s', 'max', 'every30', 5));
   cases.push(...probeCostCases('720p-10s', 'pooled', 5));
+  cases.push(...switchCostCases());
   return cases;
+}
+
+/**
+ * What a switch costs the viewer (issue 13; `--only switch-cost`), realtime 30 fps, 720p
+ * source, pooled: the ladder every 30 frames and a user's clicks on rungs up to 720p (block),
+ * the ladder with its upscaled 1080p rung under the drop policy, and the app's own output path
+ * (OPFS) on a 10 s and a 60 s input for the memory ratio. About 4.5 minutes of input.
+ */
+export function switchCostCases(): CaseSpec[] {
+  const upTo720: Partial<CaseSpec> = { topRung: '720' };
+  const named = (spec: CaseSpec, what: string): CaseSpec => ({ ...spec, id: `switch-cost ${what} @${spec.input}` });
+  return [
+    named(pipeline('720p-60s', 'pooled', 'realtime', 'every30', upTo720), 'ladder ≤720p'),
+    named(pipeline('720p-60s', 'pooled', 'realtime', 'clicks', { ...CLICKS, ...upTo720 }), 'clicks ≤720p'),
+    named(pipeline('720p-60s', 'pooled', 'realtime', 'every30', { livePolicy: 'drop' }), 'ladder with 1080p, drop'),
+    named(pipeline('720p-10s', 'pooled', 'realtime', 'none', { output: 'disk' }), 'memory, output to disk'),
+    named(pipeline('720p-60s', 'pooled', 'realtime', 'none', { output: 'disk' }), 'memory, output to disk'),
+  ];
 }
 
 const MODES = ['pooled', 'unpooled'] as const;

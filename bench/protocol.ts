@@ -1,5 +1,7 @@
 import type { CodecBackendName } from '../src/codec/backends.ts';
 import type { AllocationMode } from '../src/pool/modes/index.ts';
+import type { LadderRung } from '../src/pipeline/ladder.ts';
+import type { LivePolicy } from '../src/pipeline/stages/live-drop.ts';
 /**
  * The wire between the bench runner (Node, bench/run.ts) and the bench page
  * (bench/page/main.ts): `window.runBenchCase(config)` takes a BenchCaseConfig and resolves
@@ -38,6 +40,15 @@ export interface BenchCaseConfig {
   stormSwitches?: number;
   /** clicks schedule: a click every [min, max] ms (uniform, seeded). */
   clickEveryMs?: [number, number];
+  /** every30 and clicks: only rungs up to this one (e.g. '720': no upscaled 1080p). Default: the whole ladder. */
+  topRung?: LadderRung;
+  /** Realtime pacing: the app's live policy (default block). */
+  livePolicy?: LivePolicy;
+  /**
+   * Encoded output: 'drop' (default) counts each segment and lets its bytes go; 'disk' takes the
+   * app's own path, chunks to OPFS as they come and each segment kept as a Blob over its file.
+   */
+  output?: 'drop' | 'disk';
   /** Stop the run after this long once it is running (soak); 0 = run to the end of the input. */
   stopAfterMs?: number;
   /**
@@ -129,7 +140,17 @@ export interface BenchCaseResult {
   totals: CounterTotals | null;
   /** Totals at the first sample with ≥ 30 frames out of the encoder. */
   warmup: CounterTotals | null;
-  switches: { count: number; manual: number; costMs: number[] };
+  /**
+   * Per switch, ms (from the app's run report, SwitchReport): costMs = request → first new-size
+   * frame out of the scaler; toEncoderMs → first new-size frame taken by its encoder;
+   * toFirstBytesMs → first encoded bytes of the new segment out; gapMs = last old-size frame
+   * taken by the old encoder → first new-size frame taken by the new one.
+   */
+  switches: { count: number; manual: number; costMs: number[]; toEncoderMs: number[]; toFirstBytesMs: number[]; gapMs: number[] };
+  /** Frames the live drop policy dropped (the run report's), null for other cases. */
+  drops: { total: number; byRung: Record<string, number>; boundMs: number | null; atEncoder: number } | null;
+  /** Realtime: per frame, taken by the encoder − due (frame 0's release + index × interval), ms; null otherwise. */
+  lateness: LatencySummary | null;
   segments: { count: number; reinitMs: number[]; bytes: number };
   /** Codec workers' WASM memory as reported through the control block: first seen, last, max. */
   wasm: { decode: WasmTrace; encode: WasmTrace } | null;

@@ -66,6 +66,12 @@ export interface CaseFigures {
   manualSwitches: number;
   switchP50: number;
   switchP99: number;
+  /** Per switch, ms (BenchCaseResult.switches): request → scaler (costMs), → encoder, → first bytes; the encoder-side gap. */
+  switchValues: BenchCaseResult['switches'];
+  drops: BenchCaseResult['drops'];
+  lateness: BenchCaseResult['lateness'];
+  /** Which run of `--runs N` (1-based). */
+  run: number;
   reinits: number;
   reinitP50: number;
   reinitMax: number;
@@ -174,6 +180,10 @@ export function caseFigures(spec: CaseSpec, r: BenchCaseResult, os: OsFigures | 
     manualSwitches: r.switches.manual,
     switchP50: quantile(r.switches.costMs, 0.5),
     switchP99: quantile(r.switches.costMs, 0.99),
+    switchValues: r.switches,
+    drops: r.drops,
+    lateness: r.lateness,
+    run: 1,
     reinits: Math.max(0, r.segments.count - 1),
     reinitP50: quantile(r.segments.reinitMs, 0.5),
     reinitMax: maxOf(r.segments.reinitMs),

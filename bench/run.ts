@@ -10,6 +10,10 @@
  *                                   with --quick its small version (2 rounds, 150 frames a run)
  *   npm run bench -- --only probe-cost     fps with the lab probe on ÷ off (issue 12), 3 runs each,
  *                                   alternated; with --quick each run stops after 150 frames
+ *   npm run bench -- --only switch-cost    what a switch costs the viewer (issue 13), about 6 minutes
+ *   npm run bench -- --runs 3       the selected cases 3 times, interleaved (every case once, then
+ *                                   again); each run's tables, and issue 13's targets as the median
+ *                                   over runs (the fair comparison and probe cost run once: they alternate rounds already)
  *
  * Every browser case but the stages alone runs with the lab's probe (bench/case-probe.ts), so
  * each gets the renderer byte by byte (bench/probe-accounting.ts).
@@ -41,6 +45,7 @@ import {
   type CaseFigures, type StageAlone,
 } from './report.ts';
 import { soakFigures, type SoakFigures } from './soak.ts';
+import { switchCostTargets, switchesTable } from './switch-targets.ts';
 import { fairCompareResults, fairCompareSection } from './fair-compare.ts';
 import { startCaseProbe, type CaseProbe } from './case-probe.ts';
 import { accountingTargets, probeFigures, probeRows, PROBE_HEADER, recordOf, type ProbeRecord } from './probe-accounting.ts';
@@ -67,10 +72,11 @@ interface Options {
   quick: boolean;
   soakMinutes: number | null;
   only: string[];
+  runs: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { quick: false, soakMinutes: null, only: [] };
+  const options: Options = { quick: false, soakMinutes: null, only: [], runs: 1 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') options.quick = true;
@@ -82,11 +88,16 @@ function parseArgs(argv: string[]): Options {
       const pattern = argv[++i];
       if (!pattern) throw new UsageError('--only takes part of a case id, e.g. --only storm');
       options.only.push(pattern);
+    } else if (arg === '--runs') {
+      const runs = Number(argv[++i]);
+      if (!(Number.isInteger(runs) && runs >= 1)) throw new UsageError('--runs takes a whole number of runs (≥ 1), e.g. --runs 3');
+      options.runs = runs;
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench [-- --quick | --soak MINUTES] [--only TEXT]…');
+      console.log('usage: npm run bench [-- --quick | --soak MINUTES] [--only TEXT]… [--runs N]');
       process.exit(0);
     } else throw new UsageError(`unknown option ${arg}`);
   }
+  if (options.runs > 1 && options.soakMinutes !== null) throw new UsageError('--runs does not repeat a soak: run --soak once');
   return options;
 }
 
@@ -128,6 +139,8 @@ async function buildPage(): Promise<void> {
 
 interface CaseRun {
   spec: CaseSpec;
+  /** Which of --runs N (1-based). */
+  run: number;
   result: BenchCaseResult;
   os: ReturnType<OsMemorySampler['samples']['slice']>;
   rendererPid: number | null;
@@ -137,12 +150,12 @@ interface CaseRun {
   wallMs: number;
 }
 
-async function runCase(spec: CaseSpec, origin: string, inputFile: string): Promise<CaseRun> {
+async function runCase(spec: CaseSpec, run: number, origin: string, inputFile: string): Promise<CaseRun> {
   const started = performance.now();
   const config: BenchCaseConfig = {
     id: spec.id, kind: spec.kind, inputUrl: `${origin}/inputs/${inputFile}`, inputName: inputFile, targetHeight: 480,
     mode: spec.mode, backend: spec.backend, pacing: spec.pacing, schedule: spec.schedule, stormSwitches: spec.stormSwitches,
-    clickEveryMs: spec.clickEveryMs, stopAfterMs: spec.stopAfterMs ?? 0, stopAfterFrames: spec.stopAfterFrames ?? 0, keepLatencySeries: spec.keepLatencySeries ?? false, stageFrames: spec.stageFrames,
+    clickEveryMs: spec.clickEveryMs, topRung: spec.topRung, livePolicy: spec.livePolicy, output: spec.output, stopAfterMs: spec.stopAfterMs ?? 0, stopAfterFrames: spec.stopAfterFrames ?? 0, keepLatencySeries: spec.keepLatencySeries ?? false, stageFrames: spec.stageFrames,
     // Coarser in-app sampling only for long runs (soak); a short stopped run keeps 100 ms.
     sampleEveryMs: (spec.stopAfterMs ?? 0) >= 60_000 ? 500 : 100, settleMs: 400,
   };
@@ -181,7 +194,7 @@ async function runCase(spec: CaseSpec, origin: string, inputFile: string): Promi
     }
     const probeSamples = (await probe?.stop())?.map(recordOf) ?? [];
     if (pageErrors.length > 0) result.notes.push(...pageErrors.map((e) => `page error: ${e}`));
-    return { spec, result, os: sampler.samples, rendererPid: sampler.pageRenderer(), probe: probeSamples, browserVersion: browser.version(), wallMs: performance.now() - started };
+    return { spec, run, result, os: sampler.samples, rendererPid: sampler.pageRenderer(), probe: probeSamples, browserVersion: browser.version(), wallMs: performance.now() - started };
   } finally {
     await browser.close();
   }
@@ -190,11 +203,12 @@ async function runCase(spec: CaseSpec, origin: string, inputFile: string): Promi
 function describeCase(run: CaseRun, figures: CaseFigures | null): string {
   const r = run.result;
   const wall = `${(run.wallMs / 1000).toFixed(1)} s`;
-  if (!r.ok) return `${run.spec.id}: FAILED (${r.failure}) [${wall}]`;
-  if (r.stageAlone) return `${run.spec.id}: decode ${r.stageAlone.decodeFps.toFixed(0)} fps, scale ${r.stageAlone.scaleFps.toFixed(0)} fps, encode ${r.stageAlone.encodeFps.toFixed(0)} fps [${wall}]`;
+  const id = figures?.id ?? `${run.spec.id}${run.run > 1 ? ` (run ${run.run})` : ''}`; // with --runs N, the run's name
+  if (!r.ok) return `${id}: FAILED (${r.failure}) [${wall}]`;
+  if (r.stageAlone) return `${id}: decode ${r.stageAlone.decodeFps.toFixed(0)} fps, scale ${r.stageAlone.scaleFps.toFixed(0)} fps, encode ${r.stageAlone.encodeFps.toFixed(0)} fps [${wall}]`;
   const lat = r.latency ? `, latency p50 ${r.latency.p50.toFixed(1)} ms p99 ${r.latency.p99.toFixed(1)} ms` : '';
   const os = figures?.os ? `, renderer RSS peak ${(figures.os.peakRss / 1048576).toFixed(0)} MB` : '';
-  return `${run.spec.id}: ${r.frames} frames, ${r.fps.toFixed(1)} fps${lat}${os} [${wall}]`;
+  return `${id}: ${r.frames} frames, ${r.fps.toFixed(1)} fps${lat}${os} [${wall}]`;
 }
 
 async function main(): Promise<number> {
@@ -212,7 +226,10 @@ async function main(): Promise<number> {
     specs = specs.filter((s) => matches(s) || groups.has(group(s) ?? ''));
   }
   const busy = otherLoad();
-  log(`mode ${mode}: ${specs.length} browser case(s); ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  // Interleaved: every case once, then again (a slow spell of the machine hits one run of many cases, not every run of one).
+  const repeated = (k: number) => specs.filter((s) => k === 1 || (!s.fairCompare && !s.probeCost)).map((spec) => ({ spec, run: k }));
+  const schedule = Array.from({ length: options.runs }, (_, k) => repeated(k + 1)).flat();
+  log(`mode ${mode}: ${schedule.length} browser case(s)${options.runs > 1 ? ` (${options.runs} runs)` : ''}; ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   if (busy.length > 0) log(`other busy processes at start (figures may be noisy):\n  ${busy.join('\n  ')}`);
   if (!osMemoryAvailable()) log('no /proc here: OS memory columns stay empty');
 
@@ -251,13 +268,13 @@ async function main(): Promise<number> {
   const execFps = new Map<string, number>();
   const figures: CaseFigures[] = [];
   try {
-    for (const spec of specs) {
+    for (const { spec, run: k } of schedule) {
       let run: CaseRun;
       try {
-        run = await runCase(spec, server.origin, inputFiles.get(spec.input)!);
+        run = await runCase(spec, k, server.origin, inputFiles.get(spec.input)!);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        broken.push(`${spec.id}: ${message}`);
+        broken.push(`${spec.id}${options.runs > 1 ? ` (run ${k})` : ''}: ${message}`);
         log(`${spec.id}: BENCH ERROR ${message}`);
         continue;
       }
@@ -274,6 +291,8 @@ async function main(): Promise<number> {
           r.fps = (r.frames / r.activeMs) * 1000;
         }
         fig = caseFigures(spec, r, os, execFps.get(spec.input) ?? NaN);
+        fig.run = k;
+        if (options.runs > 1) fig.id = `${spec.id} (run ${k})`;
         fig.probe = r.ok ? probeFigures(run.probe, r.startedAt, r.endedAt, run.rendererPid) : null;
         figures.push(fig);
       }
@@ -292,7 +311,10 @@ async function main(): Promise<number> {
   const fairFigures = figures.filter((f) => f.spec.fairCompare);
   const fair = fairCompareResults(fairFigures);
   const probeCost = probeCostResults(figures);
-  const targets = evaluateTargets(caseFiguresOnly, stage720, handoff, soak);
+  // Issue 6's targets and the four-way table from the first run; issue 13's over every run.
+  const firstRun = caseFiguresOnly.filter((f) => f.run === 1);
+  const targets = evaluateTargets(firstRun, stage720, handoff, soak);
+  const runsOfCases = Array.from({ length: options.runs }, (_, k) => caseFiguresOnly.filter((f) => f.run === k + 1));
   // Every measured pipeline run with the probe: the cases, the fair comparison's rounds and the probe-cost runs with it on.
   const probed = figures.filter((f) => f.spec.kind === 'pipeline' && !f.spec.fairCompare?.warmup);
   targets.splice(targets.findIndex((t) => t.target.startsWith('peak OS memory')) + 1, 0, ...accountingTargets(probed.map((f) => ({ id: f.id, mode: f.spec.mode, probe: f.probe }))));
@@ -308,7 +330,7 @@ async function main(): Promise<number> {
       'peak = the run\'s split sample with the largest renderer PSS; measured = the kinds in the last column plus nothing else; unaccounted = renderer PSS − measured, as it is.\n\n' +
       markdownTable(PROBE_HEADER, probeRows(figures.filter((f) => f.spec.kind !== 'stage-alone'))),
   ];
-  const fourWay = fourWayTable(caseFiguresOnly);
+  const fourWay = fourWayTable(firstRun);
   if (fourWay) sections.push(fourWay);
   if (fair.length > 0) sections.push(fairCompareSection(fair, fairFigures));
   if (probeCost.length > 0) sections.push(probeCostSection(probeCost));
@@ -318,7 +340,10 @@ async function main(): Promise<number> {
     sections.push(`### Soak\n\n${soak.minutes} min: ${soak.frames} frames, ${soak.switches} switches${soak.failure ? `, FAILED: ${soak.failure}` : ''}; ` +
       `renderer RSS mean by minute: ${soak.rssMeanByMinuteMb.map((v) => v.toFixed(0)).join(', ')} MB; latency p99 first minute ${soak.firstMinuteP99.toFixed(1)} ms, last ${soak.lastMinuteP99.toFixed(1)} ms`);
   }
-  sections.push('### Targets (issue 6)\n\n' + targetsTable(targets));
+  if (caseFiguresOnly.some((f) => f.switches > 0 || f.drops)) sections.push('### Switches: what a switch costs the viewer\n\n' + switchesTable(caseFiguresOnly));
+  sections.push(`### Targets (issue 6)${options.runs > 1 ? ', run 1' : ''}\n\n` + targetsTable(targets));
+  const switchTargets = switchCostTargets(runsOfCases, soak);
+  sections.push(`### Targets (issue 13), median over ${options.runs} run(s)\n\n` + targetsTable(switchTargets));
   if (busy.length > 0) sections.push(`Other busy processes when the bench started (figures may be noisy): ${busy.length}.`);
   if (broken.length > 0) sections.push(`### Bench errors\n\n${broken.map((b) => `- ${b}`).join('\n')}`);
   const text = sections.join('\n\n');
@@ -331,10 +356,11 @@ async function main(): Promise<number> {
     heading, mode, options, commit: gitCommit(), chromium: browserVersion, node: process.version,
     machine: { cores: cpus().length, model: cpus()[0]?.model, memoryBytes: totalmem(), loadAverageAtEnd: loadavg(), busyAtStart: busy },
     chromiumArgs: CHROMIUM_ARGS, totalSeconds: (performance.now() - t0) / 1000,
-    handoff, scaler, stageAlone: stageRows, targets, soak, fairCompare: fair, probeCost, broken,
+    handoff, scaler, stageAlone: stageRows, targets, switchTargets, soak, fairCompare: fair, probeCost, broken,
     cases: runs.map((run) => ({
       spec: run.spec, wallMs: run.wallMs, rendererPid: run.rendererPid,
-      figures: figures.find((f) => f.id === run.spec.id) ?? null,
+      run: run.run,
+      figures: figures.find((f) => f.spec === run.spec && f.run === run.run) ?? null,
       result: run.result,
       probe: run.probe,
       // The page's renderer per sample, plus every Chromium process's RSS summed.

@@ -13,13 +13,14 @@ import { STAGE_COUNT, StageId, type StageId as StageIdType } from '../../src/met
 import { browserHost } from '../../src/pipeline/browser-host.ts';
 import { PipelineRun } from '../../src/pipeline/controller.ts';
 import type { LadderRung } from '../../src/pipeline/ladder.ts';
-import type { SwitchSchedule } from '../../src/pipeline/switch-schedule.ts';
+import { buildRunReport } from '../../src/pipeline/run-report.ts';
 import { seededRandom } from '../../src/seeded-random.ts';
 import { FrameArena } from '../../src/pool/arena.ts';
 import { FramePool } from '../../src/pool/frame-pool.ts';
 import type { BenchCaseConfig, BenchCaseResult, CounterTotals, InAppSample, LatencySummary, UaMemorySample, WasmTrace } from '../protocol.ts';
 import type { BenchWorkerReply, BenchWorkerRequest } from './bench.worker.ts';
-import type { LabInApp } from '../../lab/protocol.ts';
+import { blankSample, CaseSampler } from './sampler.ts';
+import { AppDiskOutput, clickRungs, latenessOf, scheduleFor, switchFigures } from './switch-cost.ts';
 
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,88 +28,6 @@ const WARMUP_FRAMES = 30;
 /** The codec workers' WASM memory is compared after this much warm-up (see WasmTrace). */
 const WASM_WARM_FRAMES = 100;
 const WASM_WARM_SEGMENTS = 100;
-const UA_CAP_MS = 2000;
-
-interface ChromeMemory { usedJSHeapSize: number; totalJSHeapSize: number }
-const chromeMemory = (): ChromeMemory | undefined => (performance as Performance & { memory?: ChromeMemory }).memory;
-
-interface UaBreakdown { bytes: number; attribution: { scope?: string }[] }
-interface UaResult { bytes: number; breakdown: UaBreakdown[] }
-type MeasureUa = () => Promise<UaResult>;
-
-const blankSample = (t: number): InAppSample => {
-  const heap = chromeMemory();
-  return {
-    t, poolCommitted: NaN, poolReserved: NaN, poolInUse: NaN, wasmDecode: NaN, wasmEncode: NaN, wasmOther: NaN,
-    jsHeapUsed: heap?.usedJSHeapSize ?? NaN, jsHeapTotal: heap?.totalJSHeapSize ?? NaN, framesDone: 0,
-  };
-};
-
-/** The latest in-app sample, for the lab's probe (bench/case-probe.ts): it tells the pool's arena from the codecs' WASM memories. */
-let latest: InAppSample | null = null;
-const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
-(globalThis as { __framepoolLabInApp?: () => LabInApp | null }).__framepoolLabInApp = () => latest && {
-  poolCommitted: orNull(latest.poolCommitted), wasmDecode: orNull(latest.wasmDecode), wasmScale: null,
-  wasmEncode: orNull(latest.wasmEncode), framesDone: latest.framesDone, phase: 'bench',
-};
-
-/** Periodic in-app samples, and the browser's own memory figure when it answers. */
-class CaseSampler {
-  readonly samples: InAppSample[] = [];
-  readonly ua: UaMemorySample[] = [];
-  readonly uaTimeouts: string[] = [];
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private readonly read: (t: number) => InAppSample;
-
-  constructor(read: (t: number) => InAppSample) {
-    this.read = read;
-  }
-
-  sample(): void {
-    latest = this.read(now());
-    this.samples.push(latest);
-  }
-
-  start(everyMs: number): void {
-    this.sample();
-    this.timer = setInterval(() => this.sample(), everyMs);
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    this.sample();
-  }
-
-  /**
-   * performance.measureUserAgentSpecificMemory(): tens of ms with ForceEagerMeasureMemory on
-   * an idle page. While a codec worker is blocked in ffmpeg's exec it does not answer (a call
-   * made 1 s into a 10 s run was still pending when the run ended; in a 10-minute soak it
-   * answered after 60 s with the page alone), and right after workers were terminated it
-   * hung for up to 60 s. So the bench asks on the idle page, and once 1 s into a run without
-   * waiting for it; each ask is given up after `capMs`.
-   */
-  async measureUa(when: string, capMs = UA_CAP_MS): Promise<void> {
-    const measure = (performance as Performance & { measureUserAgentSpecificMemory?: MeasureUa }).measureUserAgentSpecificMemory;
-    if (!measure) return;
-    const t0 = now();
-    try {
-      const result = await Promise.race([measure.call(performance), sleep(capMs).then(() => null)]);
-      if (result === null) {
-        this.uaTimeouts.push(`${when}: no answer within ${capMs} ms`);
-        return;
-      }
-      const byScope: Record<string, number> = {};
-      for (const entry of result.breakdown) {
-        const scope = entry.attribution[0]?.scope ?? 'shared/unattributed';
-        byScope[scope] = (byScope[scope] ?? 0) + entry.bytes;
-      }
-      this.ua.push({ t: t0, when, bytes: result.bytes, byScope, ms: now() - t0 });
-    } catch {
-      // Not cross-origin isolated, or the browser refused: the series stays shorter.
-    }
-  }
-}
 
 function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return NaN;
@@ -140,7 +59,7 @@ function emptyResult(config: BenchCaseConfig): BenchCaseResult {
     id: config.id, ok: false, failure: null, traps: 0, source: null, frames: 0,
     setupDoneAt: NaN, startedAt: NaN, endedAt: NaN, activeMs: NaN, fps: NaN,
     latency: null, latencyAfterWarmup: null, latencySeries: null, totals: null, warmup: null,
-    switches: { count: 0, manual: 0, costMs: [] }, segments: { count: 0, reinitMs: [], bytes: 0 },
+    switches: { count: 0, manual: 0, costMs: [], toEncoderMs: [], toFirstBytesMs: [], gapMs: [] }, drops: null, lateness: null, segments: { count: 0, reinitMs: [], bytes: 0 },
     wasm: null, samples: [], uaMemory: [], stageAlone: null, stages: null, notes: [],
   };
 }
@@ -163,15 +82,6 @@ async function fetchInput(config: BenchCaseConfig): Promise<File> {
   return new File([await response.blob()], config.inputName, { type: 'video/mp4' });
 }
 
-function scheduleFor(config: BenchCaseConfig): SwitchSchedule {
-  switch (config.schedule ?? 'none') {
-    case 'every30': return { kind: 'every', frames: 30 };
-    case 'storm': return { kind: 'storm', seed: 1, everyFrames: 1, maxSwitches: config.stormSwitches ?? 1000 };
-    case 'none':
-    case 'clicks': return { kind: 'manual' };
-  }
-}
-
 async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   const result = emptyResult(config);
   const idleUa = await idlePageUa();
@@ -182,8 +92,9 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   if (backend === 'ffmpeg') await browserHost.codecModule();
   const run = new PipelineRun(browserHost, file, {
     mode: config.mode ?? 'pooled', codec: 'h264', pacing: config.pacing ?? 'max', backend,
-    schedule: scheduleFor(config), startRung: String(config.targetHeight) as LadderRung,
+    schedule: scheduleFor(config), startRung: String(config.targetHeight) as LadderRung, livePolicy: config.livePolicy ?? 'block',
   });
+  const disk = config.output === 'disk' ? await AppDiskOutput.attach(run) : null;
 
   let metrics: Metrics | null = null;
   let arena: FrameArena | null = null;
@@ -194,6 +105,7 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   let recentCursor = 0;
   const latencies: number[] = [];
   const latenciesAfterWarmup: number[] = [];
+  const lateness: number[] = [];
   const series: [number, number][] | null = config.keepLatencySeries ? [] : null;
   const blankTrace = (): WasmTrace => ({ first: NaN, warm: NaN, last: NaN, max: NaN, maxAfterWarm: NaN });
   const wasm = { decode: blankTrace(), encode: blankTrace() };
@@ -235,6 +147,8 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
     for (let i = 0; i < count; i++) {
       latencies.push(recentMs[i]!);
       if (recentFrame[i]! >= WARMUP_FRAMES) latenciesAfterWarmup.push(recentMs[i]!);
+      const late = config.pacing === 'realtime' ? latenessOf(run, recentT[i]!, recentFrame[i]!) : null;
+      if (late !== null) lateness.push(late);
       series?.push([recentT[i]!, recentMs[i]!]);
     }
     return sample;
@@ -244,6 +158,7 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   let runningAt = NaN;
   let lastSegmentAt = NaN;
   let clicking = false;
+  let finished = 0; // segments handed to the disk output
   run.addEventListener('phase', (event) => {
     const phase = (event as CustomEvent<string>).detail;
     if (phase !== 'running') return;
@@ -258,6 +173,7 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
     lastSegmentAt = now();
     const segment = run.segments.at(-1);
     if (segment) trace(wasm.encode, segment.wasmBytesAfter, segment.index >= WASM_WARM_SEGMENTS);
+    for (; disk && finished < run.segments.length; finished++) disk.segment(run.segments[finished]!.index, run.segments[finished]!.mimeType);
     // Like a streaming sink, the bench counts each segment and lets its bytes go, so output
     // retention does not blur the pipeline's own memory (the dashboard keeps them for download).
     for (const segment of run.segments) {
@@ -270,12 +186,13 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   const clickLoop = async () => {
     const random = seededRandom(7);
     const [lo, hi] = config.clickEveryMs ?? [250, 450];
-    let at = run.ladder.findIndex((entry) => entry.rung === String(config.targetHeight));
+    const rungs = clickRungs(run, config);
+    let at = rungs.indexOf(String(config.targetHeight) as LadderRung);
     while (clicking) {
       await sleep(lo + random() * (hi - lo));
       if (!clicking || run.phase !== 'running') break;
-      at = (at + 1) % run.ladder.length;
-      run.requestRung(run.ladder[at]!.rung);
+      at = (at + 1) % rungs.length;
+      run.requestRung(rungs[at]!);
     }
   };
 
@@ -310,12 +227,14 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
       result.stages[name] = { frames: m.counter(id, StageCounter.frames), busyMs: m.gauge(id, StageGauge.busyMs), waitMs: m.gauge(id, StageGauge.waitMs) };
     }
   }
-  const switches = run.switches();
-  result.switches = {
-    count: switches.length,
-    manual: switches.filter((s) => s.manual).length,
-    costMs: switches.map((s) => s.firstOutAt - s.requestedAt).filter((ms) => Number.isFinite(ms) && ms >= 0),
-  };
+  Object.assign(result, switchFigures(buildRunReport(run)));
+  if (config.livePolicy !== 'drop') result.drops = null;
+  result.lateness = latencySummary(lateness);
+  if (disk) {
+    const kept = await disk.close();
+    result.segments.bytes = kept.bytes;
+    result.notes.push(`output through the app's disk store (OPFS): ${kept.bytes} bytes kept as Blobs over their files${kept.failure ? `; writing failed: ${kept.failure}` : ''}`);
+  }
   result.segments.count = run.segments.length;
   result.segments.reinitMs = run.segments.filter((s) => s.index > 0).map((s) => s.reinitMs);
   result.wasm = wasm;

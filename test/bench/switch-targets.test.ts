@@ -1,0 +1,75 @@
+/**
+ * Issue 13 in the bench: its cases (bench/cases.ts switchCostCases), the capped ladder the page
+ * replays (bench/page/switch-cost.ts) and the targets as the median over runs (bench/switch-targets.ts).
+ */
+import { expect, test } from 'vitest';
+import { switchCostCases, type CaseSpec } from '../../bench/cases.ts';
+import { scheduleFor } from '../../bench/page/switch-cost.ts';
+import type { BenchCaseConfig } from '../../bench/protocol.ts';
+import type { CaseFigures } from '../../bench/report.ts';
+import { switchCostTargets } from '../../bench/switch-targets.ts';
+import { ScheduleCursor } from '../../src/pipeline/switch-schedule.ts';
+
+const specs = switchCostCases();
+
+test('issue-13 cases: every id says switch-cost (so --only switch-cost selects them), all realtime and pooled on a 720p source; ≤720p cases cap the rungs, the drop case keeps 1080p', () => {
+  expect(specs.every((s) => s.id.includes('switch-cost') && s.pacing === 'realtime' && s.mode === 'pooled' && s.input.startsWith('720p'))).toBe(true);
+  expect(new Set(specs.map((s) => s.id)).size).toBe(specs.length);
+  const by = (what: string) => specs.filter((s) => s.id.includes(what));
+  expect(by('≤720p').map((s) => [s.schedule, s.topRung, s.livePolicy ?? 'block'])).toEqual([['every30', '720', 'block'], ['clicks', '720', 'block']]);
+  expect(by('drop').map((s) => [s.schedule, s.topRung, s.livePolicy])).toEqual([['every30', undefined, 'drop']]);
+  expect(by('memory').map((s) => [s.input, s.output, s.schedule])).toEqual([['720p-10s', 'disk', 'none'], ['720p-60s', 'disk', 'none']]);
+});
+
+test('the ladder capped at 720p walks 480 → 720 → 240 → 360 → 480 every 30 frames, as the app\'s every-30 schedule does but never to 1080p', () => {
+  const config = { targetHeight: 480, schedule: 'every30', topRung: '720' } as BenchCaseConfig;
+  const cursor = new ScheduleCursor(scheduleFor(config), ['240', '360', '480', '720', '1080'], '480');
+  const rungs = Array.from({ length: 30 * 60 }, (_, i) => cursor.rungFor(i));
+  expect([0, 30, 60, 90, 120, 150].map((i) => rungs[i])).toEqual(['480', '720', '240', '360', '480', '720']);
+  expect(rungs.slice(1, 30).every((r) => r === '480')).toBe(true);
+  expect(rungs).not.toContain('1080');
+  // Without the cap, the app's own schedule.
+  expect(scheduleFor({ ...config, topRung: undefined })).toEqual({ kind: 'every', frames: 30 });
+});
+
+/** A run's figures of the issue-13 cases (only what the targets read). */
+function run(gap: number[], clicksToBytes: number[], lateMax: number, ratio: number): CaseFigures[] {
+  const fig = (spec: CaseSpec, extra: object) => ({ id: spec.id, spec, ok: true, switchValues: { costMs: [], toEncoderMs: [], toFirstBytesMs: [], gapMs: [] }, ...extra }) as unknown as CaseFigures;
+  const [ladder, clicks, drop, m10, m60] = specs as [CaseSpec, CaseSpec, CaseSpec, CaseSpec, CaseSpec];
+  return [
+    fig(ladder, { switchValues: { gapMs: gap }, latency: { p50: 4, p99: 90 }, latencyAfterWarmup: { p50: 4, p99: 30 } }),
+    fig(clicks, { switchValues: { gapMs: [], toFirstBytesMs: clicksToBytes } }),
+    fig(drop, { lateness: { p50: 10, p99: 80, max: lateMax }, drops: { total: 12, byRung: { 1080: 12 }, boundMs: 100, atEncoder: 2 } }),
+    fig(m10, { os: { allPeakRss: 1000 * 2 ** 20 } }),
+    fig(m60, { os: { allPeakRss: ratio * 1000 * 2 ** 20 } }),
+  ];
+}
+
+test('issue-13 targets: the median over runs is judged, and every run\'s figure is listed', () => {
+  const targets = switchCostTargets([
+    run([10, 20, 50], [60, 90], 95, 1.05),
+    run([10, 20, 30], [60, 120], 99, 1.2),
+    run([10, 20, 34], [60, 80], 120, 1.08),
+  ], null);
+  const [gap, clicks, ladder, drop, memory, soak] = targets;
+  // Gap p99 per run (3 values: the largest): 50, 30, 34 → median 34 > 33 (the mean would be 38).
+  expect(gap!.measured).toContain('median 34.0 ms over 3 run(s)');
+  expect(gap!.measured).toContain('run 1: p99 50.0 ms of 3, p50 20.0 ms (frames 33.3 ms apart); run 2: p99 30.0 ms of 3');
+  expect(gap!.verdict).toBe('short');
+  expect(clicks!.measured).toContain('median 90.0 ms');
+  expect(clicks!.verdict).toBe('meets');
+  expect(ladder!.measured).toContain('median 26.0 ms'); // p99 − p50 after frame 30, not all frames (86)
+  expect(ladder!.verdict).toBe('meets');
+  expect(drop!.measured).toContain('median -1.0 ms'); // max lateness − bound: −5, −1, +20
+  expect(drop!.measured).toContain('12 dropped (2 at the encoder; 1080: 12)');
+  expect(drop!.verdict).toBe('meets');
+  expect(memory!.measured).toContain('median 1.08×');
+  expect(memory!.verdict).toBe('meets'); // 1.08
+  expect(soak!.verdict).toBe('n/a');
+});
+
+test('issue-13 targets: a run without the case is listed as not run and leaves the target unjudged', () => {
+  const [gap] = switchCostTargets([run([10], [60], 90, 1), []], null);
+  expect(gap!.measured).toContain('run 2: not run');
+  expect(gap!.verdict).toBe('n/a');
+});
