@@ -38,10 +38,11 @@ import { build } from 'vite';
 import { fullCases, quickCases, quickFairCompareCases, quickProbeCostCases, soakCase, type CaseSpec } from './cases.ts';
 import { ensureInput, ensureSoakInput, INPUT_DIR, INPUTS, type InputId } from './inputs.ts';
 import { OsMemorySampler, osMemoryAvailable } from './os-memory.ts';
-import { runPoolHandoffBench, type PoolHandoffBenchResult } from './pool-handoff.ts';
+import { handoffByVariant, runPoolHandoffBench, type PoolHandoffBenchResult } from './pool-handoff.ts';
+import { handoffHostsTable, runChromiumHandoff, type HandoffByVariant } from './handoff/chromium.ts';
 import type { BenchCaseConfig, BenchCaseResult } from './protocol.ts';
 import {
-  caseFigures, evaluateTargets, handoffTable, markdownTable, memoryTable, osFigures, speedTable, stageAloneTable, targetsTable,
+  caseFigures, evaluateTargets, markdownTable, memoryTable, osFigures, speedTable, stageAloneTable, targetsTable,
   type CaseFigures, type StageAlone,
 } from './report.ts';
 import { soakFigures, type SoakFigures } from './soak.ts';
@@ -250,9 +251,14 @@ async function main(): Promise<number> {
   // Node micro-benches first, while nothing else of ours runs.
   let handoff: PoolHandoffBenchResult | null = null;
   let scaler: ScalerComparison | null = null;
+  // The handoff runs with every case, or alone with `--only handoff`.
+  const wantHandoff = mode !== 'soak' && (options.only.length === 0 || options.only.some((o) => 'pool-handoff'.includes(o)));
+  const handoffOptions = options.quick ? { frames: 2000, copyFrames: 100, warmup: 100 } : {};
+  if (wantHandoff) {
+    handoff = await runPoolHandoffBench(handoffOptions);
+    log(`pool handoff (Node): pooled p50 ${handoff.pooled.p50Us} µs, wake floor ${handoff.wakeFloor.p50Us} µs, alloc+copy ${handoff.allocTransfer.p50Us} µs`);
+  }
   if (mode !== 'soak' && options.only.length === 0) {
-    handoff = await runPoolHandoffBench(options.quick ? { frames: 2000, copyFrames: 100, warmup: 100 } : {});
-    log(`pool handoff: pooled p50 ${handoff.pooled.p50Us} µs, alloc+copy ${handoff.allocTransfer.p50Us} µs`);
     scaler = await runScalerComparison(join(INPUT_DIR, inputFiles.get('720p-10s')!), options.quick ? { frames: 30, repeats: 2 } : {});
     log(`scaler: TS ${scaler.tsMsPerFrame.toFixed(2)} ms/frame, swscale ${scaler.swscaleMsPerFrame.toFixed(2)} ms/frame`);
   }
@@ -263,6 +269,11 @@ async function main(): Promise<number> {
     '/': DIST_DIR,
   });
   log(`serving on ${server.origin}`);
+  let chromiumHandoff: HandoffByVariant | null = null;
+  if (wantHandoff) {
+    chromiumHandoff = await runChromiumHandoff(() => chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true }), server.origin, handoffOptions);
+    log(`pool handoff (Chromium): pooled p50 ${chromiumHandoff.pooled.p50Us} µs, wake floor ${chromiumHandoff['wake-floor'].p50Us} µs`);
+  }
   const runs: CaseRun[] = [];
   const broken: string[] = [];
   const execFps = new Map<string, number>();
@@ -313,7 +324,7 @@ async function main(): Promise<number> {
   const probeCost = probeCostResults(figures);
   // Issue 6's targets and the four-way table from the first run; issue 13's over every run.
   const firstRun = caseFiguresOnly.filter((f) => f.run === 1);
-  const targets = evaluateTargets(firstRun, stage720, handoff, soak);
+  const targets = evaluateTargets(firstRun, stage720, handoff, soak, chromiumHandoff);
   const runsOfCases = Array.from({ length: options.runs }, (_, k) => caseFiguresOnly.filter((f) => f.run === k + 1));
   // Every measured pipeline run with the probe: the cases, the fair comparison's rounds and the probe-cost runs with it on.
   const probed = figures.filter((f) => f.spec.kind === 'pipeline' && !f.spec.fairCompare?.warmup);
@@ -335,7 +346,11 @@ async function main(): Promise<number> {
   if (fair.length > 0) sections.push(fairCompareSection(fair, fairFigures));
   if (probeCost.length > 0) sections.push(probeCostSection(probeCost));
   if (stageRows.length > 0 || scaler) sections.push('### Stages alone\n\n' + stageAloneTable(stageRows, scaler));
-  if (handoff) sections.push('### Pool handoff\n\n' + handoffTable(handoff));
+  if (handoff || chromiumHandoff) {
+    sections.push('### Pool handoff\n\nThe same code (bench/handoff/core.ts) in Node worker_threads and in two Chromium dedicated workers; cores = CPU time ÷ wall time over the measured frames ' +
+      '(Node: its process; Chromium: all of its processes, the idle main thread included). Chromium coarsens its clock to 5 µs in a cross-origin isolated page.\n\n' +
+      handoffHostsTable(handoff ? handoffByVariant(handoff) : null, chromiumHandoff, markdownTable));
+  }
   if (soak) {
     sections.push(`### Soak\n\n${soak.minutes} min: ${soak.frames} frames, ${soak.switches} switches${soak.failure ? `, FAILED: ${soak.failure}` : ''}; ` +
       `renderer RSS mean by minute: ${soak.rssMeanByMinuteMb.map((v) => v.toFixed(0)).join(', ')} MB; latency p99 first minute ${soak.firstMinuteP99.toFixed(1)} ms, last ${soak.lastMinuteP99.toFixed(1)} ms`);
@@ -356,7 +371,7 @@ async function main(): Promise<number> {
     heading, mode, options, commit: gitCommit(), chromium: browserVersion, node: process.version,
     machine: { cores: cpus().length, model: cpus()[0]?.model, memoryBytes: totalmem(), loadAverageAtEnd: loadavg(), busyAtStart: busy },
     chromiumArgs: CHROMIUM_ARGS, totalSeconds: (performance.now() - t0) / 1000,
-    handoff, scaler, stageAlone: stageRows, targets, switchTargets, soak, fairCompare: fair, probeCost, broken,
+    handoff, chromiumHandoff, scaler, stageAlone: stageRows, targets, switchTargets, soak, fairCompare: fair, probeCost, broken,
     cases: runs.map((run) => ({
       spec: run.spec, wallMs: run.wallMs, rendererPid: run.rendererPid,
       run: run.run,
