@@ -9,7 +9,7 @@ import type { SoakFigures } from './soak.ts';
 
 const MB = 1024 * 1024;
 /** One frame interval at 30 fps, ms: the issue's bound on the gap and on the ladder's p99 over p50. */
-const FRAME_MS = 33;
+const FRAME_MS = 1000 / 30;
 const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '–');
 const pair = (values: readonly number[]): string => (values.length > 0 ? `${f1(quantile(values, 0.5))} / ${f1(quantile(values, 0.99))}` : '–');
 
@@ -64,7 +64,7 @@ export function switchCostTargets(runs: CaseFigures[][], soak: SoakFigures | nul
   };
   const within720 = (cases: CaseFigures[]) => cases.filter((c) => c.ok && (isCase('ladder ≤720p')(c) || isCase('clicks ≤720p')(c)));
 
-  target('encoder-side gap at a switch p99 ≤ 33 ms (rungs ≤ 720p)', 'switch-cost ladder ≤720p + clicks ≤720p, every switch', (cases) => {
+  target('encoder-side gap at a switch p99 ≤ one frame interval, 33.3 ms (rungs ≤ 720p)', 'switch-cost ladder ≤720p + clicks ≤720p, every switch', (cases) => {
     const gaps = within720(cases).flatMap((c) => c.switchValues.gapMs);
     // At realtime the frames themselves come 33.3 ms apart: a gap of one interval is the cadence, not a hiccup.
     return gaps.length > 0 ? { value: quantile(gaps, 0.99), text: `p99 ${f1(quantile(gaps, 0.99))} ms of ${gaps.length}, p50 ${f1(quantile(gaps, 0.5))} ms (frames 33.3 ms apart)` } : null;
@@ -77,7 +77,7 @@ export function switchCostTargets(runs: CaseFigures[][], soak: SoakFigures | nul
   }, (m) => m <= 100, ' ms');
 
   // After the first 30 frames: the encoders' first start is not a switch (all frames shown too).
-  target('ladder every 30 frames (rungs ≤ 720p): latency p99 ≤ p50 + 33 ms', 'switch-cost ladder ≤720p, frames ≥ 30; value = p99 − p50', (cases) => {
+  target('ladder every 30 frames (rungs ≤ 720p): latency p99 ≤ p50 + one frame interval (33.3 ms)', 'switch-cost ladder ≤720p, frames ≥ 30; value = p99 − p50', (cases) => {
     const ladder = cases.find((c) => c.ok && isCase('ladder ≤720p')(c));
     const l = ladder?.latencyAfterWarmup;
     if (!l) return null;
@@ -85,12 +85,14 @@ export function switchCostTargets(runs: CaseFigures[][], soak: SoakFigures | nul
     return { value: l.p99 - l.p50, text: `p50 ${f1(l.p50)}, p99 ${f1(l.p99)} ms${all}` };
   }, (m) => m <= FRAME_MS, ' ms');
 
-  target('drop policy, ladder with 1080p: every frame\'s lateness within the bound, drops counted', 'switch-cost ladder with 1080p, drop; value = max lateness − bound', (cases) => {
+  // The issue bounds each frame's latency (released by the source → taken by the encoder). Lateness against the
+  // due time also counts a decoder running behind realtime (a loaded machine), which no policy downstream can undo.
+  target('drop policy, ladder with 1080p: every frame\'s latency within the bound, drops counted', 'switch-cost ladder with 1080p, drop; value = max latency (released → taken by the encoder) − bound', (cases) => {
     const drop = cases.find((c) => c.ok && isCase('ladder with 1080p, drop')(c));
     if (!drop?.lateness || !drop.drops || drop.drops.boundMs === null) return null;
     const byRung = Object.entries(drop.drops.byRung).map(([rung, n]) => `${rung}: ${n}`).join(', ');
     return {
-      value: drop.lateness.max - drop.drops.boundMs,
+      value: (drop.latency?.max ?? NaN) - drop.drops.boundMs,
       // Lateness includes a source released late (decoder behind realtime), which the policy keeps by design; latency starts at the release.
       text: `lateness max ${f1(drop.lateness.max)} ms (p99 ${f1(drop.lateness.p99)}) vs bound ${f1(drop.drops.boundMs)} ms, latency (decoded → encoder) max ${f1(drop.latency?.max ?? NaN)} ms; ${drop.drops.total} dropped (${drop.drops.atEncoder} at the encoder; ${byRung || 'none'})`,
     };
