@@ -61,6 +61,12 @@ export interface BenchCaseConfig {
   sampleEveryMs: number;
   /** Idle time between setup and start, so the runner sees a settled OS baseline. */
   settleMs: number;
+  /**
+   * Before the measured run, the same work in this page stopped after this many frames, its
+   * figures discarded (0 = none): the codec module compiled once per page keeps the code V8
+   * tiered up, so the measured run does not pay that compile (fresh workers all the same).
+   */
+  warmUpFrames: number;
   /** stage-alone: frames the scaler and the encoder get (decode runs the whole input). */
   stageFrames?: number;
   /** Keep every per-frame latency with its time (soak: first vs last minute). */
@@ -159,6 +165,8 @@ export interface BenchCaseResult {
   stageAlone: StageAloneFigures | null;
   /** Pipeline: per-stage frames, time working (busyMs) and blocked on a link (waitMs), from the metrics block. */
   stages: Record<string, { frames: number; busyMs: number; waitMs: number }> | null;
+  /** The unmeasured warm-up run before this one (warmUpFrames), null without one. */
+  warmUp: { ok: boolean; frames: number; fps: number; wallMs: number } | null;
   notes: string[];
 }
 

@@ -6,6 +6,7 @@
  *   npm run bench -- --soak 10      realtime 720p, switch every 30 frames, pooled, 10 minutes
  *   npm run bench -- --only storm   cases whose id contains "storm" (repeatable); a fair
  *                                   comparison runs whole (warm-up and every round) if any of its runs matches
+ *   npm run bench -- --only "=pooled max none @720p-10s"   that one case: '=' matches the whole id
  *   npm run bench -- --only fair-compare   just the fair comparison of the two modes (issue 10);
  *                                   with --quick its small version (2 rounds, 150 frames a run)
  *   npm run bench -- --only probe-cost     fps with the lab probe on ÷ off (issue 12), 3 runs each,
@@ -15,8 +16,11 @@
  *                                   again); each run's tables, and issue 13's targets as the median
  *                                   over runs (the fair comparison and probe cost run once: they alternate rounds already)
  *
- * Every browser case but the stages alone runs with the lab's probe (bench/case-probe.ts), so
- * each gets the renderer byte by byte (bench/probe-accounting.ts).
+ * The speed cases (cases.ts SPEED: the baselines, the stages alone, every `max none` case the
+ * fps targets and the four-way table read) run warm and without the lab's probe: first an
+ * unmeasured warm-up run of the same work in the same page (WARM_UP_FRAMES frames), then the
+ * measured run in fresh workers. Every other case runs in a fresh page with the probe
+ * (bench/case-probe.ts), so it gets the renderer byte by byte (bench/probe-accounting.ts).
  *
  * Steps: build the bench page (bench/vite.bench.config.ts → bench/dist), make the inputs
  * (bench/inputs, cached), serve both on loopback with COOP/COEP/CORP, run the Node
@@ -35,7 +39,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { build } from 'vite';
-import { fullCases, quickCases, quickFairCompareCases, quickProbeCostCases, soakCase, type CaseSpec } from './cases.ts';
+import { fullCases, onlyMatches, quickCases, quickFairCompareCases, quickProbeCostCases, selectCases, soakCase, WARM_UP_FRAMES, type CaseSpec } from './cases.ts';
 import { ensureInput, ensureSoakInput, INPUT_DIR, INPUTS, type InputId } from './inputs.ts';
 import { OsMemorySampler, osMemoryAvailable } from './os-memory.ts';
 import { handoffByVariant, runPoolHandoffBench, type PoolHandoffBenchResult } from './pool-handoff.ts';
@@ -87,14 +91,14 @@ function parseArgs(argv: string[]): Options {
       options.soakMinutes = minutes;
     } else if (arg === '--only') {
       const pattern = argv[++i];
-      if (!pattern) throw new UsageError('--only takes part of a case id, e.g. --only storm');
+      if (!pattern || pattern === '=') throw new UsageError('--only takes part of a case id, e.g. --only storm, or =ID for one whole id');
       options.only.push(pattern);
     } else if (arg === '--runs') {
       const runs = Number(argv[++i]);
       if (!(Number.isInteger(runs) && runs >= 1)) throw new UsageError('--runs takes a whole number of runs (≥ 1), e.g. --runs 3');
       options.runs = runs;
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench [-- --quick | --soak MINUTES] [--only TEXT]… [--runs N]');
+      console.log('usage: npm run bench [-- --quick | --soak MINUTES] [--only TEXT | --only =ID]… [--runs N]');
       process.exit(0);
     } else throw new UsageError(`unknown option ${arg}`);
   }
@@ -157,6 +161,7 @@ async function runCase(spec: CaseSpec, run: number, origin: string, inputFile: s
     id: spec.id, kind: spec.kind, inputUrl: `${origin}/inputs/${inputFile}`, inputName: inputFile, targetHeight: 480,
     mode: spec.mode, backend: spec.backend, pacing: spec.pacing, schedule: spec.schedule, stormSwitches: spec.stormSwitches,
     clickEveryMs: spec.clickEveryMs, topRung: spec.topRung, livePolicy: spec.livePolicy, output: spec.output, stopAfterMs: spec.stopAfterMs ?? 0, stopAfterFrames: spec.stopAfterFrames ?? 0, keepLatencySeries: spec.keepLatencySeries ?? false, stageFrames: spec.stageFrames,
+    warmUpFrames: spec.warmUp ? WARM_UP_FRAMES : 0,
     // Coarser in-app sampling only for long runs (soak); a short stopped run keeps 100 ms.
     sampleEveryMs: (spec.stopAfterMs ?? 0) >= 60_000 ? 500 : 100, settleMs: 400,
   };
@@ -178,7 +183,7 @@ async function runCase(spec: CaseSpec, run: number, origin: string, inputFile: s
     await page.goto(`${origin}/`, { waitUntil: 'load' });
     await page.waitForFunction(() => window.benchReady === true, undefined, { timeout: 30_000 });
     sampler.start(spec.osEveryMs);
-    const probe: CaseProbe | null = spec.probe === false || spec.kind === 'stage-alone' ? null : await startCaseProbe(page, () => sampler.sample());
+    const probe: CaseProbe | null = spec.probe === false ? null : await startCaseProbe(page, () => sampler.sample());
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`case "${spec.id}" did not answer within ${spec.timeoutMs / 1000} s`)), spec.timeoutMs);
@@ -203,7 +208,8 @@ async function runCase(spec: CaseSpec, run: number, origin: string, inputFile: s
 
 function describeCase(run: CaseRun, figures: CaseFigures | null): string {
   const r = run.result;
-  const wall = `${(run.wallMs / 1000).toFixed(1)} s`;
+  const w = r.warmUp;
+  const wall = `${(run.wallMs / 1000).toFixed(1)} s${w ? `; warm-up ${w.ok ? `${w.frames} frames${Number.isFinite(w.fps) ? ` at ${w.fps.toFixed(1)} fps` : ''}` : 'FAILED'} in ${(w.wallMs / 1000).toFixed(1)} s` : ''}`;
   const id = figures?.id ?? `${run.spec.id}${run.run > 1 ? ` (run ${run.run})` : ''}`; // with --runs N, the run's name
   if (!r.ok) return `${id}: FAILED (${r.failure}) [${wall}]`;
   if (r.stageAlone) return `${id}: decode ${r.stageAlone.decodeFps.toFixed(0)} fps, scale ${r.stageAlone.scaleFps.toFixed(0)} fps, encode ${r.stageAlone.encodeFps.toFixed(0)} fps [${wall}]`;
@@ -219,13 +225,7 @@ async function main(): Promise<number> {
   // The probe-cost runs (six fresh browsers, 70–125 s at load 10) are in the full bench; with --quick only when asked for by --only.
   let specs = options.soakMinutes !== null ? [soakCase(options.soakMinutes)]
     : options.quick ? [...quickCases(), ...quickFairCompareCases(), ...(options.only.length > 0 ? quickProbeCostCases() : [])] : fullCases();
-  if (options.only.length > 0) {
-    const matches = (s: CaseSpec) => options.only.some((o) => s.id.includes(o));
-    // A comparison is only fair whole: one matching run brings its warm-up and every round (fair compare, probe cost).
-    const group = (s: CaseSpec) => s.fairCompare?.group ?? s.probeCost?.group;
-    const groups = new Set(specs.filter(matches).map(group).filter((g): g is string => g !== undefined));
-    specs = specs.filter((s) => matches(s) || groups.has(group(s) ?? ''));
-  }
+  specs = selectCases(specs, options.only);
   const busy = otherLoad();
   // Interleaved: every case once, then again (a slow spell of the machine hits one run of many cases, not every run of one).
   const repeated = (k: number) => specs.filter((s) => k === 1 || (!s.fairCompare && !s.probeCost)).map((spec) => ({ spec, run: k }));
@@ -252,7 +252,7 @@ async function main(): Promise<number> {
   let handoff: PoolHandoffBenchResult | null = null;
   let scaler: ScalerComparison | null = null;
   // The handoff runs with every case, or alone with `--only handoff`.
-  const wantHandoff = mode !== 'soak' && (options.only.length === 0 || options.only.some((o) => 'pool-handoff'.includes(o)));
+  const wantHandoff = mode !== 'soak' && (options.only.length === 0 || options.only.some((o) => onlyMatches(o, 'pool-handoff')));
   const handoffOptions = options.quick ? { frames: 2000, copyFrames: 100, warmup: 100 } : {};
   if (wantHandoff) {
     handoff = await runPoolHandoffBench(handoffOptions);
@@ -335,11 +335,12 @@ async function main(): Promise<number> {
     `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const sections = [
     `## ${heading}`,
-    '### Cases: speed, allocations, switches\n\n' + speedTable(caseFiguresOnly),
+    `### Cases: speed, allocations, switches\n\nrun: "warm, no probe" = a speed case (the fps targets, ×exec and the four-way table read these): one unmeasured warm-up run of the same work stopped after ${WARM_UP_FRAMES} frames in the same page, ` +
+      'then the measured run in fresh workers, reusing the codec module V8 tiered up in the warm-up; no lab probe. ×exec only between cases run alike.\n\n' + speedTable(caseFiguresOnly),
     '### Cases: peak memory, in-app vs OS\n\n' + memoryTable(caseFiguresOnly),
-    '### Every run: the renderer byte by byte (lab probe)\n\nThe lab\'s probe on every run (lab/probe.ts, README "Lab"): base = the last sample with a smaps split before the case started, ' +
+    '### Every run: the renderer byte by byte (lab probe)\n\nThe lab\'s probe on every run but the speed cases (lab/probe.ts, README "Lab"): base = the last sample with a smaps split before the case started, ' +
       'peak = the run\'s split sample with the largest renderer PSS; measured = the kinds in the last column plus nothing else; unaccounted = renderer PSS − measured, as it is.\n\n' +
-      markdownTable(PROBE_HEADER, probeRows(figures.filter((f) => f.spec.kind !== 'stage-alone'))),
+      markdownTable(PROBE_HEADER, probeRows(figures.filter((f) => f.spec.probe !== false))),
   ];
   const fourWay = fourWayTable(firstRun);
   if (fourWay) sections.push(fourWay);

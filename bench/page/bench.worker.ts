@@ -15,7 +15,7 @@ import { i420Layout } from '../../src/pool/frame-format.ts';
 import type { StageAloneFigures } from '../protocol.ts';
 
 export type BenchWorkerRequest =
-  | { kind: 'exec'; module: WebAssembly.Module; file: File; scaleFilter: string }
+  | { kind: 'exec'; module: WebAssembly.Module; file: File; scaleFilter: string; frames?: number }
   | { kind: 'stage-alone'; module: WebAssembly.Module; file: File; targetHeight: number; frames: number };
 
 export type BenchWorkerReply =
@@ -39,7 +39,7 @@ function countVideoPackets(core: CodecCore, path: string): number {
  * What an @ffmpeg/ffmpeg user writes: one exec that decodes, scales (swscale, bilinear) and
  * encodes, input mounted with WORKERFS. Encoder settings are the pipeline's (encodeArgs).
  */
-async function execBaseline(module: WebAssembly.Module, file: File, scaleFilter: string): Promise<BenchWorkerReply> {
+async function execBaseline(module: WebAssembly.Module, file: File, scaleFilter: string, limitFrames = 0): Promise<BenchWorkerReply> {
   const core = await loadCodecCoreInWorker(module);
   const input = mountInputFile(core, file);
   const info = probeMedia(core, input);
@@ -47,7 +47,9 @@ async function execBaseline(module: WebAssembly.Module, file: File, scaleFilter:
   // encodeArgs reads from a rawvideo device; keep its encoder half and put a real input in front.
   const encoder = encodeArgs({ codec: 'h264', width, height: 480, frameRate: info.frameRate, input: '-', output: '/out.mp4' });
   const encoderHalf = encoder.slice(encoder.indexOf('-c:v'));
-  const args = ['-hide_banner', '-nostats', '-i', input, '-map', '0:v:0', '-an', '-vf', scaleFilter.replace('WIDTH', String(width)), ...encoderHalf];
+  // limitFrames > 0: only the first frames (the bench page's warm-up run).
+  const limit = limitFrames > 0 ? ['-frames:v', String(limitFrames)] : [];
+  const args = ['-hide_banner', '-nostats', '-i', input, '-map', '0:v:0', '-an', '-vf', scaleFilter.replace('WIDTH', String(width)), ...limit, ...encoderHalf];
   const startedAt = now();
   const ret = core.exec(args);
   const endedAt = now();
@@ -159,7 +161,7 @@ self.onmessage = async (event: MessageEvent<BenchWorkerRequest>) => {
   try {
     let reply: BenchWorkerReply;
     if (request.kind === 'stage-alone') reply = await stageAlone(request.module, request.file, request.targetHeight, request.frames);
-    else reply = await execBaseline(request.module, request.file, request.scaleFilter);
+    else reply = await execBaseline(request.module, request.file, request.scaleFilter, request.frames);
     self.postMessage(reply);
   } catch (error) {
     self.postMessage({ ok: false, message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) } satisfies BenchWorkerReply);
