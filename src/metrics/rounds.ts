@@ -43,8 +43,8 @@ export function spreadOf(values: readonly number[]): Spread {
 export type Verdict =
   /** `best` ranks better than every other mode; with no real difference that happens at most 1 in 100 (`MAX_CHANCE`). */
   | { kind: 'real'; best: number; chance: number }
-  /** The ranks mix: as likely as not by chance (more than 1 in 10). */
-  | { kind: 'noise' }
+  /** The ranks mix: chance orders them this far apart more often than 1 in 10 (`chance`). */
+  | { kind: 'noise'; chance: number }
   /**
    * Not settled: `best` leans better, but rounds this few show that by chance between 1 in 100
    * and 1 in 10 (`chance`); more rounds settle it either way. A single round: `chance` 1 (a
@@ -80,7 +80,7 @@ export function verdictOf(spreads: readonly Spread[], better: -1 | 0 | 1, byCons
   // Ranked as the better one: lower values when lower is better.
   const chance = Math.max(...spreads.map((s, i) => (i === best ? 0 : better < 0 ? rankChance(b, s.values) : rankChance(s.values, b))));
   if (chance <= MAX_CHANCE) return { kind: 'real', best, chance };
-  return chance <= NOISE_CHANCE ? { kind: 'unsettled', best, chance } : { kind: 'noise' };
+  return chance <= NOISE_CHANCE ? { kind: 'unsettled', best, chance } : { kind: 'noise', chance };
 }
 
 /**

@@ -80,7 +80,7 @@ describe('comparison rounds', () => {
     expect(NOISE_CHANCE).toBe(0.1);
     const oneOverlap = verdictOf([spreadOf([1, 2, 3, 4, 7]), spreadOf([5, 6, 8, 9, 10])], -1);
     expect(oneOverlap).toMatchObject({ kind: 'unsettled', best: 0 });
-    expect(verdictOf([spreadOf([1, 4, 5, 8, 9]), spreadOf([2, 3, 6, 7, 10])], -1)).toEqual({ kind: 'noise' });
+    expect(verdictOf([spreadOf([1, 4, 5, 8, 9]), spreadOf([2, 3, 6, 7, 10])], -1)).toMatchObject({ kind: 'noise' });
   });
 
   it('gives a single round no verdict (not "within noise"), but names the lower of a by-construction row', () => {

@@ -68,10 +68,21 @@ describe('comparison table from alternated rounds', () => {
     expect(unsettledRows(tableModel(separated.filter((r) => r.round === 1)))).toEqual([]);
   });
 
+  // Bug: Compare twice on an unseen clip: latency p50 'pooled lower' after 10 rounds, 'within noise'
+  // after 5 (ranks mixed about 1 in 5 by chance), so the 5-round Compare never added the rounds to see it.
+  it('adds rounds for a within-noise row whose ranks are only mildly mixed, not for a thoroughly mixed one', () => {
+    const rounds = (pooled: number[], unpooled: number[]) => pooled.flatMap((ms, i) => [run('pooled', ms, 'measured', i + 1), run('unpooled', unpooled[i]!, 'measured', i + 1)]);
+    const mild = rounds([10, 11, 12, 15, 17], [13, 14, 16, 18, 19]); // U = 5: chance 38 in 252
+    expect(row(mild, 'latencyP50').verdict).toMatchObject({ kind: 'noise', text: 'within noise' });
+    expect(unsettledRows(tableModel(mild))).toContain('latency p50');
+    const mixed = rounds([10, 13, 14, 17, 18], [11, 12, 15, 16, 19]);
+    expect(unsettledRows(tableModel(mixed))).not.toContain('latency p50');
+  });
+
   it('says "within noise" when the ranges overlap', () => {
     const overlapping = [run('pooled', 10, 'measured', 1), run('unpooled', 12, 'measured', 1), run('unpooled', 9, 'measured', 2), run('pooled', 13, 'measured', 2)];
     const p50 = row(overlapping, 'latencyP50');
-    expect(p50.verdict).toEqual({ kind: 'noise', best: null, text: 'within noise' });
+    expect(p50.verdict).toMatchObject({ kind: 'noise', best: null, text: 'within noise' });
     expect(p50.cells.some((c) => c.best)).toBe(false);
   });
 

@@ -30,7 +30,7 @@ export interface TableVerdict {
   /** The mode the verdict names (real, construction), else null. */
   best: string | null;
   text: string;
-  /** An unsettled row's chance (1: one round), else absent. */
+  /** The rank test's chance for an unsettled (1: one round) or within-noise row, else absent. */
   chance?: number;
 }
 
@@ -101,7 +101,7 @@ export function verdictText(v: Verdict, modes: readonly string[], better: -1 | 0
   switch (v.kind) {
     case 'real': return { kind: 'real', best: modes[v.best] ?? null, text: `${modes[v.best]} ${direction}` };
     case 'construction': return { kind: 'construction', best: modes[v.best] ?? null, text: `${direction} by construction: ${modes[v.best]}` };
-    case 'noise': return { kind: 'noise', best: null, text: 'within noise' };
+    case 'noise': return { kind: 'noise', best: null, text: 'within noise', chance: v.chance };
     case 'unsettled': return { kind: 'unsettled', best: null, text: unsettledText(v.chance, `${modes[v.best]} ${direction}`), chance: v.chance };
     case 'none': return { kind: 'none', best: null, text: '' };
   }

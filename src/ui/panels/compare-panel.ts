@@ -44,7 +44,7 @@ export class ComparePanel {
     this.results = results;
     this.element = h('div', { class: 'compare-controls' },
       h('div', { class: 'row' }, this.button, h('label', { class: 'across' }, 'what ', this.across), h('label', { class: 'rounds' }, 'rounds per mode ', this.rounds),
-        h('label', { class: 'settle', title: 'A row that leans one way, but by chance more often than 1 in 100, gets more rounds: up to twice the chosen number (at most 10).' }, this.settle, ' more rounds until settled')),
+        h('label', { class: 'settle', title: 'While a row leans one way (its ranks would be this far apart by chance between 1 in 100 and 1 in 4), Compare adds a round per mode: up to twice the chosen number (at most 10).' }, this.settle, ' more rounds until settled')),
       h('p', { class: 'muted compare-note', 'data-testid': 'warmup-note' },
         `Compare alternates the modes (pooled, unpooled, unpooled, pooled, …) and replays one switch schedule in every run. Warm-up: ${WARMUP_DESCRIPTION}.`),
       this.scheduleLine,
