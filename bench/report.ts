@@ -408,7 +408,7 @@ export function targetsTable(targets: TargetResult[]): string {
 
 export function stageAloneTable(rows: { input: string; s: StageAlone }[], scaler: ScalerComparison | null): string {
   const lines = rows.map(({ input, s }) => [input, s.where, f1(s.decodeFps), f1(s.scaleFps), f1(s.encodeFps), f1(twoCoreBoundFps(s))]);
-  let out = markdownTable(['input', 'where', 'decode alone fps', 'scale alone fps (TS)', 'encode alone fps (480p x264)', 'two-core bound fps'], lines);
+  let out = markdownTable(['input', 'where', 'decode alone fps', 'scale alone fps (the pipeline\'s scaler)', 'encode alone fps (480p x264)', 'two-core bound fps'], lines);
   if (scaler) {
     out += `\n\nTS bilinear scaler vs ffmpeg.wasm swscale (bilinear), ${scaler.source} → ${scaler.target}, ${scaler.frames} frames, ${scaler.where}: ` +
       `TS ${f2(scaler.tsMsPerFrame)} ms/frame, swscale ${f2(scaler.swscaleMsPerFrame)} ms/frame → TS is ${f2(scaler.speedup)}× swscale's speed.`;
