@@ -114,8 +114,11 @@ export interface StageAloneFigures {
   frames: number;
   /** Decode to I420 at source size through the sink device into one reused buffer. */
   decodeFps: number;
-  /** Our TypeScript bilinear scaler, source → target size, reused buffers. */
+  /** The pipeline's bilinear scaler (`scaler`: WASM SIMD where available), source → target size, reused buffers. */
   scaleFps: number;
+  scaler: string;
+  /** The TypeScript scaler (the fallback) on the same frames, measured beside it. */
+  scaleTsFps: number;
   /** libx264 ultrafast zerolatency at the target size from the source device (same args as the pipeline). */
   encodeFps: number;
   targetWidth: number;

@@ -357,7 +357,7 @@ async function main(): Promise<number> {
       `renderer RSS mean by minute: ${soak.rssMeanByMinuteMb.map((v) => v.toFixed(0)).join(', ')} MB; latency p99 first minute ${soak.firstMinuteP99.toFixed(1)} ms, last ${soak.lastMinuteP99.toFixed(1)} ms`);
   }
   if (caseFiguresOnly.some((f) => f.switches > 0 || f.drops)) sections.push('### Switches: what a switch costs the viewer\n\n' + switchesTable(caseFiguresOnly));
-  sections.push(`### Targets (issue 6)${options.runs > 1 ? ', run 1' : ''}\n\n` + targetsTable(targets));
+  sections.push(`### Targets (issues 6 and 14)${options.runs > 1 ? ', run 1' : ''}\n\n` + targetsTable(targets));
   const switchTargets = switchCostTargets(runsOfCases, soak);
   sections.push(`### Targets (issue 13), median over ${options.runs} run(s)\n\n` + targetsTable(switchTargets));
   if (busy.length > 0) sections.push(`Other busy processes when the bench started (figures may be noisy): ${busy.length}.`);

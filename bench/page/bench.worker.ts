@@ -126,6 +126,13 @@ async function stageAlone(module: WebAssembly.Module, file: File, targetHeight: 
   t0 = now();
   for (let i = 0; i < scaleFrames; i++) scaler.scale(sourceFrames[i % sourceFrames.length]!, out);
   const scaleMs = now() - t0;
+  // The TypeScript scaler (the fallback where WASM SIMD is missing) on the same frames, beside it.
+  const tsScaler = createI420Scaler(src.width, src.height, dst.width, dst.height, 'typescript');
+  for (let i = 0; i < Math.min(10, sourceFrames.length); i++) tsScaler.scale(sourceFrames[i]!, out); // JIT warm-up
+  const tsFrames = Math.min(scaleFrames, 90);
+  t0 = now();
+  for (let i = 0; i < tsFrames; i++) tsScaler.scale(sourceFrames[i % sourceFrames.length]!, out);
+  const tsScaleMs = now() - t0;
 
   trace(`scaled ${scaleFrames} in ${scaleMs.toFixed(0)} ms; encoding`);
   // 4. Encode alone: the pipeline's encoder command reading the scaled frames from a source device.
@@ -149,6 +156,8 @@ async function stageAlone(module: WebAssembly.Module, file: File, targetHeight: 
       frames: decoded,
       decodeFps: (decoded / decodeMs) * 1000,
       scaleFps: (scaleFrames / scaleMs) * 1000,
+      scaler: scaler.kind,
+      scaleTsFps: (tsFrames / tsScaleMs) * 1000,
       encodeFps: (scaledFrames.length / encodeMs) * 1000,
       targetWidth: dst.width,
       targetHeight: dst.height,
