@@ -38,9 +38,11 @@ async function pageRenderer(page: Page, sample: () => OsSample): Promise<number 
 
 /**
  * Starts the probe on `page` once it has loaded (`sample` reads the browser's processes).
- * Knowing the renderer before the case's workers start gives the case a baseline.
+ * Knowing the renderer before the case's workers start gives the case a baseline. `intervalMs`:
+ * the probe's period (lab/probe.ts; 100 = 10 Hz). Each sample asks every worker for its heap,
+ * and a worker inside exec keeps what the request leaves (180 B) until the run ends.
  */
-export async function startCaseProbe(page: Page, sample: () => OsSample): Promise<CaseProbe> {
+export async function startCaseProbe(page: Page, sample: () => OsSample, intervalMs = 100): Promise<CaseProbe> {
   const renderer = await pageRenderer(page, sample);
   const browserPid = sample().processes.find((p) => p.type === 'browser')?.pid;
   const bus = await PlaywrightWorkers.attach(await page.context().newCDPSession(page));
@@ -49,7 +51,7 @@ export async function startCaseProbe(page: Page, sample: () => OsSample): Promis
     const r = await bus.sendPage<{ result: { value?: LabInApp | null } }>('Runtime.evaluate', { expression: 'globalThis.__framepoolLabInApp?.() ?? null', returnByValue: true });
     return r.result.value ?? null;
   };
-  const probe = startProbe(bus, { rootPid: browserPid, pageRenderer: renderer ?? undefined, inApp });
+  const probe = startProbe(bus, { rootPid: browserPid, pageRenderer: renderer ?? undefined, inApp, intervalMs });
   return {
     async stop() {
       const samples = await probe.stop();

@@ -4,7 +4,7 @@
  * bench/report.ts).
  */
 import { expect, test } from 'vitest';
-import { fullCases, quickCases, selectCases, type CaseSpec } from '../../bench/cases.ts';
+import { fullCases, quickCases, selectCases, soakCase, type CaseSpec } from '../../bench/cases.ts';
 import { evaluateTargets, type CaseFigures } from '../../bench/report.ts';
 
 const full = fullCases();
@@ -55,4 +55,11 @@ test('the fps target reads the warm pooled case and exec; the memory target read
   const memory = targets.find((t) => t.target.startsWith('peak OS memory'))!;
   expect(memory.measured).toContain('400 → 420 MB = 1.05×');
   expect(memory.verdict).toBe('meets');
+});
+
+test('the soak probes at most once a second, every other case at the default 10 Hz (issue 13: stages inside exec keep each probe request until the run ends)', () => {
+  const soak = soakCase(30);
+  expect(soak.probe).not.toBe(false);
+  expect(soak.probeEveryMs).toBeGreaterThanOrEqual(1000);
+  expect(full.filter((s) => s.probeEveryMs !== undefined)).toEqual([]);
 });
