@@ -57,9 +57,9 @@ test('the fps target reads the warm pooled case and exec; the memory target read
   expect(memory.verdict).toBe('meets');
 });
 
-test('the soak probes at most once a second, every other case at the default 10 Hz (issue 13: stages inside exec keep each probe request until the run ends)', () => {
+test('the soak probes at most 4 times a second, every other case at the default 10 Hz (issue 13: stages inside exec keep each probe request until the run ends)', () => {
   const soak = soakCase(30);
   expect(soak.probe).not.toBe(false);
-  expect(soak.probeEveryMs).toBeGreaterThanOrEqual(1000);
+  expect(soak.probeEveryMs).toBeGreaterThanOrEqual(250);
   expect(full.filter((s) => s.probeEveryMs !== undefined)).toEqual([]);
 });
