@@ -85,6 +85,7 @@ test('two rounds alternate the modes; a report saved, the page reloaded, the rep
   expect(json.environment['cores']).toBeGreaterThan(0);
   expect(json.environment['crossOriginIsolated']).toBe(true);
   expect(json.environment['commit']).toMatch(/^([0-9a-f]{7,}|unknown)$/);
+  expect(json.environment['scaler']).toBe('wasm-simd'); // Chromium has WASM SIMD: both modes scale with the same kernel
   expect(json.compare).toMatchObject({ rounds: 2, order: ['pooled', 'unpooled', 'unpooled', 'pooled'], coldRun: true, schedule: { kind: 'every', frames: 20 } });
   expect(String((json['warmup'] as Record<string, unknown>)['description'])).toContain('unmeasured lead-in');
 

@@ -28,7 +28,7 @@ function content() {
   ];
   return {
     date: '2026-11-30T01:00:00.000Z', file: 'sample.mp4',
-    environment: { browser: 'Chromium 156.0.8078.79', userAgent: 'Mozilla/5.0', platform: 'Linux', cores: 2, deviceMemoryGiB: 8, crossOriginIsolated: true, commit: 'abc1234' },
+    environment: { browser: 'Chromium 156.0.8078.79', userAgent: 'Mozilla/5.0', platform: 'Linux', cores: 2, deviceMemoryGiB: 8, crossOriginIsolated: true, commit: 'abc1234', scaler: 'wasm-simd' },
     warmup: { description: 'codec compiled once per page…', leadInFrames: 30 },
     compare: { rounds: 1, addedRounds: 0, order: ['pooled', 'unpooled'], coldRun: true, schedule: { kind: 'every', frames: 30 } as const, scheduleNote: 'every 30 frames', settings: { codec: 'h264', pacing: 'max', startRung: '480' } },
     runs,
@@ -45,7 +45,7 @@ describe('saved report', () => {
   it('records what it ran on, how it was compared, and the current version', () => {
     const loaded = parseReportFile(reportFileJson(content()));
     expect(loaded.version).toBe(REPORT_VERSION);
-    expect(loaded.environment).toMatchObject({ browser: 'Chromium 156.0.8078.79', cores: 2, commit: 'abc1234', crossOriginIsolated: true });
+    expect(loaded.environment).toMatchObject({ browser: 'Chromium 156.0.8078.79', cores: 2, commit: 'abc1234', crossOriginIsolated: true, scaler: 'wasm-simd' });
     expect(loaded.compare).toMatchObject({ rounds: 1, order: ['pooled', 'unpooled'], coldRun: true, schedule: { kind: 'every', frames: 30 } });
     expect(loaded.runs.map((r) => r.role)).toEqual(['cold', 'measured', 'measured']);
     expect(loaded.runs[2]).toMatchObject({ schedule: { kind: 'recorded', switches: [{ frameIndex: 45, rung: '240' }] }, startRung: '480' });
@@ -86,8 +86,8 @@ describe('collectEnvironment', () => {
         brands: [{ brand: 'Chromium', version: '156' }],
         getHighEntropyValues: async () => ({ fullVersionList: [{ brand: 'Not=A?Brand', version: '24.0.0.0' }, { brand: 'Chromium', version: '156.0.8078.79' }], platform: 'Linux', architecture: 'x86' }),
       },
-    }, true, 'abc1234');
-    expect(env).toEqual({ browser: 'Chromium 156.0.8078.79', userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', platform: 'Linux x86', cores: 2, deviceMemoryGiB: 8, crossOriginIsolated: true, commit: 'abc1234' });
+    }, true, 'abc1234', 'typescript');
+    expect(env).toEqual({ browser: 'Chromium 156.0.8078.79', userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', platform: 'Linux x86', cores: 2, deviceMemoryGiB: 8, crossOriginIsolated: true, commit: 'abc1234', scaler: 'typescript' });
   });
 
   it('falls back to the user-agent string when there are no client hints', async () => {
@@ -96,5 +96,6 @@ describe('collectEnvironment', () => {
     expect(env.cores).toBeNull();
     expect(env.deviceMemoryGiB).toBeNull();
     expect(env.commit).toBe('unknown'); // no build-time define under the test runner
+    expect(env.scaler).toBe('wasm-simd'); // Node 20 has WASM SIMD: the scaler this thread would run
   });
 });

@@ -1,5 +1,6 @@
-/** What this page runs on, for a saved report: browser and version, cores, memory, isolation, commit. */
+/** What this page runs on, for a saved report: browser and version, cores, memory, isolation, commit, the scaler. */
 import type { Environment } from './report-file.ts';
+import { scalerKind, type ScalerKind } from '../../pipeline/scale/scaler.ts';
 
 interface Brand { brand: string; version: string }
 interface UaData {
@@ -25,7 +26,7 @@ function brandList(brands: readonly Brand[]): string {
   return brands.filter((b) => !/not.?a.?brand/i.test(b.brand)).map((b) => `${b.brand} ${b.version}`).join(', ');
 }
 
-export async function collectEnvironment(nav: NavigatorFacts, isolated: boolean, commit = appCommit()): Promise<Environment> {
+export async function collectEnvironment(nav: NavigatorFacts, isolated: boolean, commit = appCommit(), scaler: ScalerKind = scalerKind()): Promise<Environment> {
   let browser = '';
   let platform: string | null = null;
   const ua = nav.userAgentData;
@@ -46,5 +47,6 @@ export async function collectEnvironment(nav: NavigatorFacts, isolated: boolean,
     deviceMemoryGiB: typeof nav.deviceMemory === 'number' ? nav.deviceMemory : null,
     crossOriginIsolated: isolated,
     commit,
+    scaler,
   };
 }

@@ -22,6 +22,8 @@ export interface Environment {
   crossOriginIsolated: boolean;
   /** The app's git commit at build time. */
   commit: string;
+  /** The scaler every run of the page used, in both modes ('wasm-simd' or 'typescript'; null in files from before). */
+  scaler: string | null;
 }
 
 /** How a Compare was run: fixed before its first run. */
@@ -123,6 +125,7 @@ function parseEnvironment(e: Json): Environment {
     deviceMemoryGiB: numOrNull(e['deviceMemoryGiB']),
     crossOriginIsolated: e['crossOriginIsolated'] === true,
     commit: str(e['commit'], 'unknown'),
+    scaler: typeof e['scaler'] === 'string' ? e['scaler'] : null,
   };
 }
 

@@ -208,6 +208,8 @@ export function environmentText(env: Environment): string {
     env.deviceMemoryGiB !== null ? `${env.deviceMemoryGiB} GiB device memory` : null,
     env.crossOriginIsolated ? 'cross-origin isolated' : 'not isolated',
     `app ${env.commit}`,
+    // Both modes scale with the same kernel, so a speed difference between them is not the scaler's.
+    env.scaler ? `scaler ${env.scaler === 'wasm-simd' ? 'WASM SIMD' : 'TypeScript'} in every run, both modes` : null,
   ].filter(Boolean).join(' · ');
 }
 
