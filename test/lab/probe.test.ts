@@ -85,7 +85,7 @@ test('a shared WebAssembly.Memory shows in the OS figure and as a resident WASM 
   // A sample whose split shows it both in the renderer and as a WASM memory (a split read while
   // the memory was being mapped can show the growth before the mapping is whole).
   const after = await feedSampleWhere(Date.now(), (s) => s.account.unaccounted !== null && s.account.renderer! - before.account.renderer! > 0.85 * 128 * MIB
-    && s.account.wasm - before.account.wasm > 0.85 * 128 * MIB);
+    && s.account.wasm - before.account.wasm > 0.85 * 128 * MIB, 45_000); // under CI's load a split can take many seconds to come fresh
   expect(Math.abs(inWorker(after)!.backing - inWorker(before)!.backing)).toBeLessThan(4 * MIB);
   // The hook's memory is no pool (no run): it counts as WASM, from its mapping's resident pages.
   expect(after.account.wasmBasis).toBe('resident');

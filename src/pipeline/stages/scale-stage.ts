@@ -146,6 +146,10 @@ export class ScaleStage {
       output.ptsUs = input.ptsUs;
       output.stamps.set(input.stamps); // commit adds the scale stamp
       if (!passing) reader.done(input); // before a commit that may wait: its slot goes back now
+      // A switch's first new-size frame: "out of the scaler" is read before the commit, since
+      // after it an encoder may take the frame before this thread reads the clock (it did:
+      // taken by the encoder 1.8 ms before the reading after the commit). allocates: a boxed double, once per switch.
+      const outAt = pending ? sharedNow() : 0;
       const committed = commitFrame(writer, control, StageId.scale, output, !passing);
       if (passing) reader.done(input); // a passed frame's bytes are borrowed until commit returns
       if (!committed) return false;
@@ -154,7 +158,7 @@ export class ScaleStage {
       const opens = pending && (pendingFromW !== target.width || pendingFromH !== target.height);
       live?.queuedFrame(dueAt, takenAt, encoded, frames === 1 || opens);
       if (opens) {
-        switchLog.write(switches, input.frameIndex, pendingRequestedAt, sharedNow(),
+        switchLog.write(switches, input.frameIndex, pendingRequestedAt, outAt,
           pendingFromW, pendingFromH, target.width, target.height, pendingManual);
         switches++;
         control.publishSwitchCount(switches);
