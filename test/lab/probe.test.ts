@@ -75,7 +75,9 @@ test('256 MiB of ArrayBuffers allocated in a worker show in its backing stores (
 
   await lab.page.evaluate(`__labHook.worker({ op: 'free' })`);
   await lab.page.sendWorker(worker, 'HeapProfiler.collectGarbage');
-  const freed = await feedSampleWhere(Date.now(), (s) => (inWorker(s)?.backing ?? Infinity) - w0.backing < 8 * MIB && s.account.unaccounted !== null);
+  // The allocator gives the pages back to the OS some time after the collection: wait for a sample after that (fresh clone, CI load: +130 MB still on the first sample after the backing stores dropped).
+  const freed = await feedSampleWhere(Date.now(), (s) => (inWorker(s)?.backing ?? Infinity) - w0.backing < 8 * MIB && s.account.unaccounted !== null
+    && s.account.renderer! - before.account.renderer! < 0.5 * 256 * MIB, 45_000);
   expect(freed.account.renderer! - before.account.renderer!).toBeLessThan(0.5 * 256 * MIB);
 }, 90_000);
 
