@@ -16,18 +16,9 @@
  * the JIT code mappings (memory-infra: v8/*\/heap/code_space, ≈ 0.5–1 MB per isolate).
  */
 import type { LabAccount, LabHeap, LabInApp, LabOs, LabWorker } from './protocol.ts';
-import type { RendererSplit, WasmMemoryMapping } from './smaps.ts';
+import type { RendererSplit } from './smaps.ts';
 
 const orZero = (v: number | null | undefined) => (v !== null && v !== undefined && Number.isFinite(v) ? v : 0);
-
-/**
- * The split's WASM candidates (smaps.ts wasmCandidates) whose size is that of a memory the
- * split's rule found (another instance of the same module) or one the app reports.
- */
-function namedCandidates(split: RendererSplit, reported: (number | null | undefined)[]): WasmMemoryMapping[] {
-  const sizes = new Set([...split.wasm.map((m) => m.size), ...reported.filter((v): v is number => typeof v === 'number' && v > 0)]);
-  return (split.wasmCandidates ?? []).filter((m) => sizes.has(m.size));
-}
 
 /** `accountable` false: the sample has no split of its own, so no `unaccounted` (see probe.ts SPLIT_EVERY). */
 export function account(page: LabHeap | null, workers: readonly LabWorker[], os: LabOs | null, inApp: LabInApp | null, anySplit: RendererSplit | null = null, accountable = true): LabAccount {
@@ -44,11 +35,10 @@ export function account(page: LabHeap | null, workers: readonly LabWorker[], os:
   let pool = poolCommitted;
   let wasm = wasmCommitted;
   if (split) {
-    const memories = [...split.wasm, ...namedCandidates(split, [inApp?.poolCommitted, inApp?.wasmDecode, inApp?.wasmScale, inApp?.wasmEncode])];
     // The arena is the memory whose committed size is the app's poolCommitted; every other one is a codec's (or another wasm module's).
-    const arena = poolCommitted > 0 ? memories.find((m) => m.size === poolCommitted) : undefined;
+    const arena = poolCommitted > 0 ? split.wasm.find((m) => m.size === poolCommitted) : undefined;
     pool = arena?.pss ?? 0;
-    wasm = memories.reduce((s, m) => s + m.pss, 0) - pool;
+    wasm = split.wasm.reduce((s, m) => s + m.pss, 0) - pool;
   }
   const osKinds = split ? split.files + split.shared + split.code : 0;
   // ArrayBuffers live in PartitionAlloc too: what is left of it is malloc, Blink's partitions and allocator slack.

@@ -40,16 +40,6 @@ export interface RendererSplit {
   partitionAlloc: number;
   /** Private anonymous memory that is none of the above. */
   otherPrivate: number;
-  /**
-   * Read-write anonymous mappings on a 4 GiB boundary followed by a ≥ 4 GiB reservation that
-   * isWasmMemory did not take (counted in otherPrivate). Every WASM memory seen started on a
-   * 4 GiB boundary; one whose predecessor is a reservation just under 4 GiB and whose tail the
-   * kernel merged with the next reservation fits neither neighbour rule (bench, 2026-11-30: a
-   * codec's 32 MiB memory, 19.9 MB resident, after a 4068.75 MiB reservation, 12256 MiB tail).
-   * accounting.ts names one a WASM memory only when its size is that of a memory found by the
-   * rule or one the app reports.
-   */
-  wasmCandidates: WasmMemoryMapping[];
   /** PSS of every mapping: the renderer's PSS at the moment of this split. */
   total: number;
   /** The process it describes; when it was read (ms since the epoch) and how long reading took. */
@@ -86,22 +76,25 @@ const isReservation = (m: Mapping | undefined, adjacentTo: number) =>
 
 /**
  * A WebAssembly memory's committed part: V8 reserves 8 GiB per 32-bit memory, the memory at its
- * start, so a PROT_NONE tail follows it. What precedes it is layout luck: another memory's tail
- * or a cage's reservation usually, but not always (a CI run placed one after a smaller mapping
- * and the split missed it). So either neighbour rule: between two ≥ 4 GiB reservations, or
- * followed by a tail that completes exactly one 8 GiB reservation (the kernel had not merged it).
+ * start, so it is followed by a PROT_NONE tail reaching at least 8 GiB past its start (more when
+ * the kernel merged it with the next reservation, or with the rest of V8's sandbox). Every memory
+ * seen (the pool's arena, every codec's, the lab hook's; dozens of runs) started on a 4 GiB
+ * boundary; what precedes one is layout luck: usually another memory's tail, but also a
+ * reservation just under 4 GiB (the hook page: 3 runs in 4, and a codec's memory in a third
+ * of bench runs) or a small mapping (CI, stop 18). So: a 4 GiB boundary, or between two
+ * ≥ 4 GiB reservations. A V8 or Oilpan cage's committed start is neither (the cages keep a
+ * PROT_NONE guard at their base, and their reservations end 4 GiB past it).
  */
 function isWasmMemory(maps: readonly Mapping[], i: number): boolean {
   const m = maps[i]!, next = maps[i + 1];
-  if (!m.perm.startsWith('rw') || m.path !== '' || !isReservation(next, m.end)) return false;
-  return isReservation(maps[i - 1], m.start) || (m.end - m.start) + (next!.end - next!.start) === WASM_RESERVATION;
+  if (!m.perm.startsWith('rw') || m.path !== '' || !isReservation(next, m.end) || next!.end - m.start < WASM_RESERVATION) return false;
+  return m.start % (4 * GIB) === 0 || isReservation(maps[i - 1], m.start);
 }
 
 /** Splits parsed mappings into the kinds above. */
 export function splitMappings(maps: readonly Mapping[]): Omit<RendererSplit, 'pid' | 'at' | 'readMs'> {
   let files = 0, shared = 0, code = 0, partitionAlloc = 0, otherPrivate = 0, total = 0;
   const wasm: WasmMemoryMapping[] = [];
-  const wasmCandidates: WasmMemoryMapping[] = [];
   maps.forEach((m, i) => {
     if (m.pss === 0) return;
     total += m.pss;
@@ -110,12 +103,9 @@ export function splitMappings(maps: readonly Mapping[]): Omit<RendererSplit, 'pi
     else if (m.perm[2] === 'x') code += m.pss;
     else if (isWasmMemory(maps, i)) wasm.push({ size: m.end - m.start, pss: m.pss });
     else if (m.perm.startsWith('rw') && m.path === '' && m.start % SUPER_PAGE === PA_FIRST_WRITABLE) partitionAlloc += m.pss;
-    else {
-      otherPrivate += m.pss; // anonymous, [heap], [stack], [anon:…]
-      if (m.perm.startsWith('rw') && m.path === '' && m.start % (4 * GIB) === 0 && isReservation(maps[i + 1], m.end)) wasmCandidates.push({ size: m.end - m.start, pss: m.pss });
-    }
+    else otherPrivate += m.pss; // anonymous, [heap], [stack], [anon:…]
   });
-  return { files, shared, code, wasm, partitionAlloc, otherPrivate, wasmCandidates, total };
+  return { files, shared, code, wasm, partitionAlloc, otherPrivate, total };
 }
 
 /** Reads and splits /proc/<pid>/smaps; null when the process is gone or unreadable. */

@@ -32,7 +32,10 @@ async function feedSampleWhere(since: number, ready: (s: ProbeSample) => boolean
     if (hit) return hit;
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`no feed sample matched within ${timeoutMs} ms; last: ${JSON.stringify({ account: last?.account, workers: last?.workers })?.slice(0, 1500)}`);
+  const all = (await (await fetch(`${lab.server.url}/__lab/memory.json?since=${deadline - timeoutMs}`)).json() as { samples: ProbeSample[] }).samples;
+  // The split samples' kinds say which part did not move (renderer, WASM, other private).
+  const splits = all.filter((s) => s.account.unaccounted !== null).slice(-8).map((s) => ({ renderer: s.account.renderer, wasm: s.account.wasm, otherPrivate: s.account.otherPrivate }));
+  throw new Error(`no feed sample matched within ${timeoutMs} ms (${all.length} samples); last splits: ${JSON.stringify(splits)}; last: ${JSON.stringify({ account: last?.account, workers: last?.workers })?.slice(0, 1500)}`);
 }
 
 const inWorker = (s: ProbeSample) => s.workers.find((w) => w.id === worker.targetId);

@@ -109,25 +109,25 @@ test('a split whose OS reading timed out under load still accounts: the renderer
   expect(a.unaccounted).toBe(split.total - a.measured);
 });
 
-test('regression (bench, 2026-11-30: a codec memory\'s ~20 MB unaccounted in some runs): a WASM memory after a reservation just under 4 GiB, its tail merged with the next reservation, is named by its size (the app\'s figure, or a memory the rule found), and only then', () => {
-  const layout = (size: number) => parseSmaps([
-    entry(at(sandbox, 36 * GIB), 9.5 * MIB, 'rw-p', '', 6 * MIB),
-    entry(at(sandbox, 36 * GIB + 9.5 * MIB), 4 * GIB - 9.5 * MIB, '---p', '', 0), // just under 4 GiB
-    entry(at(sandbox, 40 * GIB), size, 'rw-p', '', 20 * MIB),
-    entry(at(sandbox, 40 * GIB + size), 24 * GIB - size, '---p', '', 0), // its 8 GiB tail and the next reservations, merged
-    entry(at(sandbox, 64 * GIB), 45 * MIB, 'rw-p', '', 12 * MIB), // found by the rule: between two reservations
-    entry(at(sandbox, 64 * GIB + 45 * MIB), 8 * GIB - 45 * MIB, '---p', '', 0),
-    entry(at(sandbox, 72 * GIB + 16 * KB), 2 * MIB, 'rw-p', '', 1 * MIB), // not on a 4 GiB boundary: V8's pages look so
-    entry(at(sandbox, 72 * GIB + 16 * KB + 2 * MIB), 16 * GIB, '---p', '', 0),
+test('regression (bench, 2026-11-30: a codec memory\'s ~20 MB unaccounted in some runs; CI, stop 19: the lab hook\'s 128 MiB in 3 runs of 4): a WASM memory after a reservation just under 4 GiB, its tail merged with the next reservations, is found by its 4 GiB boundary and its ≥ 8 GiB tail, whatever its size', () => {
+  const maps = parseSmaps([
+    entry(at(sandbox, 36 * GIB), 512 * KB, 'rw-p', '', 0),
+    entry(at(sandbox, 36 * GIB + 512 * KB), 4 * GIB - 512 * KB, '---p', '', 0), // just under 4 GiB
+    entry(at(sandbox, 40 * GIB), 128 * MIB, 'rw-p', '', 128 * MIB),
+    entry(at(sandbox, 40 * GIB + 128 * MIB), 1288 * GIB - 128 * MIB, '---p', '', 0), // its tail and the rest of the sandbox, merged
   ].join('\n'));
-  const parts = splitMappings(layout(32 * MIB));
-  expect(parts.wasm).toEqual([{ size: 45 * MIB, pss: 12 * MIB }]);
-  expect(parts.wasmCandidates).toEqual([{ size: 32 * MIB, pss: 20 * MIB }]);
-  const split = (size: number): RendererSplit => ({ ...splitMappings(layout(size)), pid: 7, at: 1, readMs: 1 });
-  // The app reports two 32 MiB codec memories: the candidate is one.
-  expect(account(heap(4), [], os, inApp, split(32 * MIB)).wasm).toBe(20 * MIB + 12 * MIB);
-  // Without the app's figures a candidate the size of a memory the rule found is named too.
-  expect(account(heap(4), [], os, null, split(45 * MIB)).wasm).toBe(20 * MIB + 12 * MIB);
-  // A size neither reports nor the rule found stays unaccounted.
-  expect(account(heap(4), [], os, null, split(32 * MIB)).wasm).toBe(12 * MIB);
+  expect(splitMappings(maps).wasm).toEqual([{ size: 128 * MIB, pss: 128 * MIB }]);
+  expect(splitMappings(maps).otherPrivate).toBe(0);
+});
+
+test('a read-write mapping whose reservation ends less than 8 GiB past its start (a 4 GiB cage committed at its base), or that starts off a 4 GiB boundary after a small mapping, is no WASM memory', () => {
+  const maps = parseSmaps([
+    entry(at(sandbox, 44 * GIB), 2 * MIB, 'rw-p', '', 1 * MIB),
+    entry(at(sandbox, 44 * GIB + 2 * MIB), 4 * GIB - 2 * MIB, '---p', '', 0),
+    entry(at(sandbox, 48 * GIB + 1 * MIB), 1 * MIB, 'rw-p', '', 0),
+    entry(at(sandbox, 48 * GIB + 2 * MIB), 3 * MIB, 'rw-p', '', 3 * MIB),
+    entry(at(sandbox, 48 * GIB + 5 * MIB), 16 * GIB, '---p', '', 0),
+  ].join('\n'));
+  expect(splitMappings(maps).wasm).toEqual([]);
+  expect(splitMappings(maps).otherPrivate).toBe(4 * MIB);
 });
