@@ -55,6 +55,15 @@ test('Compare on the sample: cold run first, one schedule for every run, a verdi
   const started = state.compare!.setup.settings.startRung;
   expect(runs.length).toBeGreaterThan(0);
   await expect(page.locator(`[data-rung="${started}"]`)).toHaveAttribute('aria-pressed', 'true');
+  // The output list folds to one line per run; only the newest run's segments show until a line is unfolded.
+  const output = page.getByTestId('segments');
+  await expect(output.getByTestId('run-summary')).toHaveCount(3);
+  const segmentsPerRun = runs[0]!.switches + 1;
+  await expect(output.locator('tr:not(.run-summary):visible')).toHaveCount(segmentsPerRun);
+  await expect(output.getByTestId('run-summary').first()).toContainText(`${segmentsPerRun} segments`);
+  await output.getByTestId('run-toggle').first().click();
+  await expect(output.locator('tr:not(.run-summary):visible')).toHaveCount(2 * segmentsPerRun);
+  await expect(output.getByTestId('run-toggle').first()).toHaveAttribute('aria-expanded', 'true');
   await page.screenshot({ path: test.info().outputPath('compare-sample.png'), fullPage: true });
 });
 

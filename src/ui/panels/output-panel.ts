@@ -1,18 +1,27 @@
-/** The output panel: every encoded segment of the session, each saveable, or all as a zip. */
+/**
+ * The output panel: every encoded segment of the session, each saveable, or all as a zip. With
+ * more than one run listed (a Compare: 3–21 runs of up to dozens of segments each) each run
+ * folds to one summary line and only the newest run's segments show; a line unfolds its run.
+ */
 import { download, fill, h } from '../dom.ts';
 import { formatBytes, formatMs } from '../format.ts';
 import type { SegmentView } from '../engine.ts';
 import { downloadZip } from 'client-zip';
 import { keepOutput, opfsAvailable, removeStaleOutput, type KeepOutput } from '../output-store.ts';
+import { summarizeRun } from './run-summary.ts';
 
 /** Above this, Download all streams to disk (where the browser can) instead of building a Blob. */
 const STREAM_TO_DISK_BYTES = 256 * 1024 * 1024;
 
 interface ListedSegment extends SegmentView { runLabel: string; url: string }
 
+/** A run in the list: its segment rows and, once a second run is listed, its summary line. */
+interface ListedRun { label: string; segments: ListedSegment[]; rows: HTMLTableRowElement[]; summary: HTMLTableRowElement | null; open: boolean }
+
 export class OutputPanel {
   readonly element: HTMLElement;
   private segments: ListedSegment[] = [];
+  private runs: ListedRun[] = [];
   private readonly list = h('tbody', { 'data-testid': 'segments' });
   private readonly downloadAll = h('button', { type: 'button', 'data-testid': 'download-all', disabled: true }, 'Download all (.zip)');
   // Disk by default where OPFS exists: a long run's output then grows a file, not the page's memory.
@@ -41,15 +50,25 @@ export class OutputPanel {
     for (const s of this.segments) URL.revokeObjectURL(s.url);
     for (const discard of new Set(this.segments.map((s) => s.discardRun))) void discard?.().catch(() => {});
     this.segments = [];
+    this.runs = [];
     fill(this.list);
     this.downloadAll.disabled = true;
   }
 
   add(s: SegmentView, runLabel: string): void {
     const url = URL.createObjectURL(s.data);
-    this.segments.push({ ...s, runLabel, url });
+    const listed = { ...s, runLabel, url };
+    this.segments.push(listed);
+    let run = this.runs.at(-1);
+    if (run?.label !== runLabel) {
+      // A new run: the earlier ones fold, so the list stays one line per run plus the newest run's segments.
+      for (const earlier of this.runs) this.setOpen(earlier, false);
+      run = { label: runLabel, segments: [], rows: [], summary: null, open: true };
+      this.runs.push(run);
+      if (this.runs.length > 1) for (const r of this.runs) this.ensureSummary(r);
+    }
     const fileName = `${runLabel.replace(/\s+/g, '-')}-${s.fileName}`;
-    this.list.append(h('tr', { 'data-width': s.width, 'data-height': s.height },
+    const row = h('tr', { 'data-width': s.width, 'data-height': s.height },
       h('td', {}, runLabel),
       h('td', {}, String(s.index)),
       h('td', { 'data-field': 'resolution' }, `${s.width}×${s.height}`),
@@ -58,8 +77,43 @@ export class OutputPanel {
       h('td', { 'data-field': 'storage', title: s.storage === 'disk' ? 'a file in the origin-private file system, read back for play and download' : "a Blob in the browser's memory" }, s.storage === 'disk' ? 'disk' : 'memory'),
       h('td', {}, s.index === 0 ? '—' : formatMs(s.reinitMs)),
       h('td', {}, h('a', { href: url, download: fileName, 'data-testid': 'segment-download', title: `download ${fileName}` }, 'save')),
-    ));
+    );
+    run.segments.push(listed);
+    run.rows.push(row);
+    row.hidden = !run.open;
+    this.list.append(row);
+    if (run.summary) this.fillSummary(run);
     this.downloadAll.disabled = false;
+  }
+
+  /** Gives a run its summary line, just above its first segment row. */
+  private ensureSummary(run: ListedRun): void {
+    if (run.summary) return;
+    const toggle = h('button', { type: 'button', 'data-testid': 'run-toggle' });
+    toggle.addEventListener('click', () => this.setOpen(run, !run.open));
+    run.summary = h('tr', { class: 'run-summary', 'data-testid': 'run-summary' });
+    run.summary.append(...Array.from({ length: 7 }, () => h('td', {})), h('td', {}, toggle));
+    if (run.rows[0]) run.rows[0].before(run.summary);
+    else this.list.append(run.summary);
+    this.fillSummary(run);
+  }
+
+  private fillSummary(run: ListedRun): void {
+    const sum = summarizeRun(run.segments);
+    const cells = run.summary!.cells;
+    [run.label, sum.segments, sum.sizes, sum.frames, sum.bytes, sum.kept, sum.reinit].forEach((text, i) => { cells[i]!.textContent = text; });
+    this.setOpen(run, run.open);
+  }
+
+  private setOpen(run: ListedRun, open: boolean): void {
+    run.open = open;
+    for (const row of run.rows) row.hidden = !open;
+    const toggle = run.summary?.querySelector('button');
+    if (toggle) {
+      toggle.textContent = open ? 'hide' : 'show';
+      toggle.setAttribute('aria-expanded', String(open));
+      toggle.title = `${open ? 'hide' : 'show'} the segments of ${run.label}`;
+    }
   }
 
   /**
