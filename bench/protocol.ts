@@ -160,6 +160,12 @@ export interface BenchCaseResult {
   drops: { total: number; byRung: Record<string, number>; boundMs: number | null; atEncoder: number } | null;
   /** Realtime: per frame, taken by the encoder − due (frame 0's release + index × interval), ms; null otherwise. */
   lateness: LatencySummary | null;
+  /**
+   * Per output size ("1280×720"), over frames with index ≥ 30: latency (decoded → taken by the
+   * encoder) and, at realtime, lateness. A rung the pipeline cannot sustain at 30 fps shows as a
+   * full queue there (latency ≈ link depth × interval) whatever the switches do.
+   */
+  bySize: Record<string, { latency: LatencySummary; lateness: LatencySummary | null }> | null;
   segments: { count: number; reinitMs: number[]; bytes: number };
   /** Codec workers' WASM memory as reported through the control block: first seen, last, max. */
   wasm: { decode: WasmTrace; encode: WasmTrace } | null;

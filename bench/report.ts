@@ -71,6 +71,7 @@ export interface CaseFigures {
   switchValues: BenchCaseResult['switches'];
   drops: BenchCaseResult['drops'];
   lateness: BenchCaseResult['lateness'];
+  bySize: BenchCaseResult['bySize'];
   /** Which run of `--runs N` (1-based). */
   run: number;
   reinits: number;
@@ -192,6 +193,7 @@ export function caseFigures(spec: CaseSpec, r: BenchCaseResult, os: OsFigures | 
     switchValues: r.switches,
     drops: r.drops,
     lateness: r.lateness,
+    bySize: r.bySize ?? null,
     run: 1,
     reinits: Math.max(0, r.segments.count - 1),
     reinitP50: quantile(r.segments.reinitMs, 0.5),

@@ -16,7 +16,7 @@ const pair = (values: readonly number[]): string => (values.length > 0 ? `${f1(q
 export function switchesTable(cases: CaseFigures[]): string {
   const header = [
     'case', 'switches (clicks)', 'request → scaler p50/p99 ms', '→ encoder p50/p99 ms', '→ first bytes p50/p99 ms',
-    'encoder gap p50/p99 ms', 're-init p50/max ms', 'lateness p50/p99/max ms', 'dropped (bound)',
+    'encoder gap p50/p99 ms', 're-init p50/max ms', 'lateness p50/p99/max ms', 'dropped (bound)', 'latency by output height p50/p99 ms',
   ];
   const rows = cases.filter((c) => c.spec.kind === 'pipeline' && (c.switches > 0 || c.drops)).map((c) => {
     const s = c.switchValues;
@@ -28,11 +28,22 @@ export function switchesTable(cases: CaseFigures[]): string {
       c.reinits > 0 ? `${f1(c.reinitP50)} / ${f1(c.reinitMax)}` : '–',
       late ? `${f1(late.p50)} / ${f1(late.p99)} / ${f1(late.max)}` : '–',
       c.drops ? `${c.drops.total} (${c.drops.boundMs === null ? 'block' : `${f1(c.drops.boundMs)} ms`})` : '–',
+      bySizeText(c),
     ];
   });
   return markdownTable(header, rows) +
     '\n\nPer switch: request (the click, or the scheduled frame taken by the scaler) → first new-size frame out of the scaler, → taken by its encoder, → first encoded bytes of the new segment out; ' +
-    'encoder gap = last old-size frame taken by the old encoder → first new-size frame taken by the new one. Lateness (realtime) = frame taken by the encoder − due (frame 0\'s release + index × interval).';
+    'encoder gap = last old-size frame taken by the old encoder → first new-size frame taken by the new one. Lateness (realtime) = frame taken by the encoder − due (frame 0\'s release + index × interval). ' +
+    'Latency by output height: frames ≥ 30 grouped by the segment they went into; a size the machine cannot encode at 30 fps shows a full queue there (p50 ≫ one interval), switches or not.';
+}
+
+/** "240p 3.1/9.0 · 720p 240.2/301.9": latency per output height, smallest first. */
+function bySizeText(c: CaseFigures): string {
+  if (!c.bySize) return '–';
+  return Object.entries(c.bySize)
+    .map(([size, v]) => ({ height: Number(size.split('×')[1]), v }))
+    .sort((a, b) => a.height - b.height)
+    .map(({ height, v }) => `${height}p ${f1(v.latency.p50)}/${f1(v.latency.p99)}`).join(' · ');
 }
 
 /** One target's figure in one run: a value judged against the bound, and what to show. */
@@ -82,7 +93,7 @@ export function switchCostTargets(runs: CaseFigures[][], soak: SoakFigures | nul
     const l = ladder?.latencyAfterWarmup;
     if (!l) return null;
     const all = ladder.latency ? `; all frames ${f1(ladder.latency.p50)} / ${f1(ladder.latency.p99)}` : '';
-    return { value: l.p99 - l.p50, text: `p50 ${f1(l.p50)}, p99 ${f1(l.p99)} ms${all}` };
+    return { value: l.p99 - l.p50, text: `p50 ${f1(l.p50)}, p99 ${f1(l.p99)} ms${all}; by output height ${bySizeText(ladder)}` };
   }, (m) => m <= FRAME_MS, ' ms');
 
   // The issue bounds each frame's latency (released by the source → taken by the encoder). Lateness against the

@@ -40,6 +40,26 @@ function latencySummary(values: number[]): LatencySummary | null {
   return { count: sorted.length, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1]! };
 }
 
+/** Latency and lateness per output size over frames ≥ WARMUP_FRAMES (BenchCaseResult.bySize). */
+function bySize(perFrame: readonly [number, number, number][], segments: readonly { firstFrameIndex: number; width: number; height: number }[]): BenchCaseResult['bySize'] {
+  if (segments.length === 0) return null;
+  const sorted = [...segments].sort((a, b) => a.firstFrameIndex - b.firstFrameIndex);
+  const groups = new Map<string, { latency: number[]; lateness: number[] }>();
+  for (const [frame, ms, late] of perFrame) {
+    if (frame < WARMUP_FRAMES) continue;
+    const seg = sorted.findLast((s) => s.firstFrameIndex <= frame);
+    if (!seg) continue;
+    const key = `${seg.width}×${seg.height}`;
+    const g = groups.get(key) ?? { latency: [], lateness: [] };
+    g.latency.push(ms);
+    if (Number.isFinite(late)) g.lateness.push(late);
+    groups.set(key, g);
+  }
+  const out: NonNullable<BenchCaseResult['bySize']> = {};
+  for (const [key, g] of groups) out[key] = { latency: latencySummary(g.latency)!, lateness: latencySummary(g.lateness) };
+  return out;
+}
+
 function counterTotals(m: Metrics): CounterTotals {
   const t: CounterTotals = { frames: m.counter(StageId.encode, StageCounter.frames), allocations: 0, bytesAllocated: 0, bytesCopied: 0, codecBytesCopied: 0 };
   for (let s = 0; s < STAGE_COUNT; s++) {
@@ -59,7 +79,7 @@ function emptyResult(config: BenchCaseConfig): BenchCaseResult {
     id: config.id, ok: false, failure: null, traps: 0, source: null, frames: 0,
     setupDoneAt: NaN, startedAt: NaN, endedAt: NaN, activeMs: NaN, fps: NaN,
     latency: null, latencyAfterWarmup: null, latencySeries: null, totals: null, warmup: null,
-    switches: { count: 0, manual: 0, costMs: [], toEncoderMs: [], toFirstBytesMs: [], gapMs: [] }, drops: null, lateness: null, segments: { count: 0, reinitMs: [], bytes: 0 },
+    switches: { count: 0, manual: 0, costMs: [], toEncoderMs: [], toFirstBytesMs: [], gapMs: [] }, drops: null, lateness: null, bySize: null, segments: { count: 0, reinitMs: [], bytes: 0 },
     wasm: null, samples: [], uaMemory: [], stageAlone: null, stages: null, warmUp: null, notes: [],
   };
 }
@@ -106,6 +126,7 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   const latencies: number[] = [];
   const latenciesAfterWarmup: number[] = [];
   const lateness: number[] = [];
+  const perFrame: [frame: number, latencyMs: number, latenessMs: number][] = []; // for bySize (bench-side, allocates)
   const series: [number, number][] | null = config.keepLatencySeries ? [] : null;
   const blankTrace = (): WasmTrace => ({ first: NaN, warm: NaN, last: NaN, max: NaN, maxAfterWarm: NaN });
   const wasm = { decode: blankTrace(), encode: blankTrace() };
@@ -149,6 +170,7 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
       if (recentFrame[i]! >= WARMUP_FRAMES) latenciesAfterWarmup.push(recentMs[i]!);
       const late = config.pacing === 'realtime' ? latenessOf(run, recentT[i]!, recentFrame[i]!) : null;
       if (late !== null) lateness.push(late);
+      perFrame.push([recentFrame[i]!, recentMs[i]!, late ?? NaN]);
       series?.push([recentT[i]!, recentMs[i]!]);
     }
     return sample;
@@ -227,7 +249,9 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
       result.stages[name] = { frames: m.counter(id, StageCounter.frames), busyMs: m.gauge(id, StageGauge.busyMs), waitMs: m.gauge(id, StageGauge.waitMs) };
     }
   }
-  Object.assign(result, switchFigures(buildRunReport(run)));
+  const report = buildRunReport(run);
+  Object.assign(result, switchFigures(report));
+  result.bySize = bySize(perFrame, report.segments);
   if (config.livePolicy !== 'drop') result.drops = null;
   result.lateness = latencySummary(lateness);
   if (disk) {

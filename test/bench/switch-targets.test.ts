@@ -7,7 +7,7 @@ import { switchCostCases, type CaseSpec } from '../../bench/cases.ts';
 import { scheduleFor } from '../../bench/page/switch-cost.ts';
 import type { BenchCaseConfig } from '../../bench/protocol.ts';
 import type { CaseFigures } from '../../bench/report.ts';
-import { switchCostTargets } from '../../bench/switch-targets.ts';
+import { switchCostTargets, switchesTable } from '../../bench/switch-targets.ts';
 import { ScheduleCursor } from '../../src/pipeline/switch-schedule.ts';
 
 const specs = switchCostCases();
@@ -73,4 +73,14 @@ test('issue-13 targets: a run without the case is listed as not run and leaves t
   const [gap] = switchCostTargets([run([10], [60], 90, 1), []], null);
   expect(gap!.measured).toContain('run 2: not run');
   expect(gap!.verdict).toBe('n/a');
+});
+
+test('the switches table lists latency by output height, smallest first (a 720p rung the machine cannot encode at 30 fps shows its full queue there)', () => {
+  const [ladder] = specs as [CaseSpec];
+  const fig = {
+    id: ladder.id, spec: ladder, ok: true, switches: 59, manualSwitches: 0, reinits: 59, reinitP50: 35, reinitMax: 90, drops: null, lateness: null,
+    switchValues: { costMs: [1], toEncoderMs: [5], toFirstBytesMs: [20], gapMs: [34] },
+    bySize: { '1280×720': { latency: { count: 400, p50: 240.2, p99: 301.9, max: 310 }, lateness: null }, '426×240': { latency: { count: 400, p50: 3.1, p99: 9, max: 12 }, lateness: null } },
+  } as unknown as CaseFigures;
+  expect(switchesTable([fig])).toContain('240p 3.1/9.0 · 720p 240.2/301.9');
 });
