@@ -113,3 +113,16 @@ test('a file that is not a video shows why in the page', async ({ page }) => {
   await expect(error).toContainText('notes.mp4 cannot be used');
   await expect(page.getByTestId('start')).toBeDisabled();
 });
+
+test('a realtime run at a size the encoder cannot keep up with says how far behind realtime it is, live', async ({ page }) => {
+  const clip = await testClip('clip', small);
+  await open(page);
+  await chooseFile(page, clip);
+  await expectDescribed(page, 'clip-640x360-30-3.mp4', '640×360');
+  await setControls(page, { mode: 'pooled', pacing: 'realtime', switching: 'manual' });
+  await page.locator('[data-rung="1080"]').click(); // upscaled 1080p: x264 in WASM runs well under 30 fps here
+  await page.getByTestId('start').click();
+  await expect(page.getByTestId('progress-text')).toContainText(/· \d+(\.\d+)? (ms|s) behind realtime$/, { timeout: 30_000 });
+  await expect(page.getByTestId('progress-text')).toHaveAttribute('title', /after its due time/);
+  expect(await waitForRunEnd(page)).toContain('done');
+});

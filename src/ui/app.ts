@@ -6,7 +6,7 @@
 import { LADDER_RUNGS, distinctRungs, type LadderRung } from '../pipeline/ladder.ts';
 import type { MediaInfo } from '../codec/probe.ts';
 import { fill, h } from './dom.ts';
-import { formatMs } from './format.ts';
+import { behindRealtimeText, formatMs } from './format.ts';
 import type { Engine, RunSettings, SegmentView, UiRun } from './engine.ts';
 import { OutputPanel } from './panels/output-panel.ts';
 import { PageHealth } from './panels/page-health.ts';
@@ -391,11 +391,14 @@ export class App implements Dashboard {
     if (total && total > 0 && done <= total) {
       p.max = total;
       p.value = Math.min(done, total);
-      this.el.progressText.textContent = `${done} / ${total} frames`;
+      this.el.progressText.textContent = `${done} / ${total} frames${behindRealtimeText(tel.behind)}`;
     } else {
       p.removeAttribute('value');
-      this.el.progressText.textContent = `${done} frames`;
+      this.el.progressText.textContent = `${done} frames${behindRealtimeText(tel.behind)}`;
     }
+    this.el.progressText.title = behindRealtimeText(tel.behind)
+      ? "The newest frame reached the encoder this long after its due time (frame 0's release + its index × the frame interval): the pipeline runs slower than the source here, usually the encoder at this size. Frames queue (Behind: block), so latency grows; a smaller size, or Behind: drop, keeps up."
+      : '';
   }
 
   private stop(): void {

@@ -27,3 +27,13 @@ export function formatDuration(sec: number): string {
   const s = sec - m * 60;
   return m > 0 ? `${m} min ${s.toFixed(1)} s` : `${s.toFixed(2)} s`;
 }
+
+/**
+ * Realtime: " · 1.2 s behind realtime" once the newest frame reached the encoder more than three
+ * frame intervals after its due time (the drop policy's bound), else "". A size the machine
+ * cannot encode at the source's rate shows so: frames queue, and latency grows with the queue.
+ */
+export function behindRealtimeText(behind: { lateMs: number; intervalMs: number } | null): string {
+  if (!behind || !(behind.lateMs > 3 * behind.intervalMs)) return '';
+  return ` · ${formatMs(behind.lateMs)} behind realtime`;
+}

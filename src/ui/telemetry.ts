@@ -143,6 +143,8 @@ export class RunTelemetry {
   private latencyCount = 0;
   /** Realtime runs: per frame, taken by the encoder − due (start + index × interval), ms. */
   private readonly lateness: number[] = [];
+  /** Realtime: the newest frame's lateness at the encoder, and the source's frame interval (null before one). */
+  behind: { lateMs: number; intervalMs: number } | null = null;
   /** The chart's rolling p50/p99 come from the last LATENCY_WINDOW_FRAMES frames. */
   private readonly window = new LatencyWindow(LATENCY_WINDOW_FRAMES);
   private firstFrameAt = NaN;
@@ -241,6 +243,7 @@ export class RunTelemetry {
     const clock = this.run.settings.pacing === 'realtime' ? this.run.sourceClock() : null;
     if (clock) {
       for (let i = 0; i < count; i++) this.lateness.push(this.recentT[i]! - (clock.startedAt + this.recentFrame[i]! * clock.intervalMs));
+      if (count > 0) this.behind = { lateMs: this.lateness.at(-1)!, intervalMs: clock.intervalMs };
     }
     for (let i = 0; i < count; i++) {
       const at = this.recentT[i]!;
