@@ -73,28 +73,32 @@ export function switchCostTargets(runs: CaseFigures[][], soak: SoakFigures | nul
     const fmt = unit === '×' ? (v: number) => v.toFixed(2) : f1;
     out.push({ target: name, measuredOn, measured: `median ${fmt(m)}${unit} over ${got.length} run(s) (${each})`, verdict });
   };
-  const within720 = (cases: CaseFigures[]) => cases.filter((c) => c.ok && (isCase('ladder ≤720p')(c) || isCase('clicks ≤720p')(c)));
+  // Per encoder: ffmpeg.wasm's x264 runs the 720p rung below 30 fps on 2 cores (its queue, not the switch, makes the tail); WebCodecs' keeps up.
+  for (const { codec, prefix } of [{ codec: 'ffmpeg.wasm', prefix: '' }, { codec: 'WebCodecs', prefix: 'webcodecs ' }]) {
+    const caseOf = (what: string) => isCase(prefix + what);
+    const within720 = (cases: CaseFigures[]) => cases.filter((c) => c.ok && (caseOf('ladder ≤720p')(c) || caseOf('clicks ≤720p')(c)));
 
-  target('encoder-side gap at a switch p99 ≤ one frame interval, 33.3 ms (rungs ≤ 720p)', 'switch-cost ladder ≤720p + clicks ≤720p, every switch', (cases) => {
-    const gaps = within720(cases).flatMap((c) => c.switchValues.gapMs);
-    // At realtime the frames themselves come 33.3 ms apart: a gap of one interval is the cadence, not a hiccup.
-    return gaps.length > 0 ? { value: quantile(gaps, 0.99), text: `p99 ${f1(quantile(gaps, 0.99))} ms of ${gaps.length}, p50 ${f1(quantile(gaps, 0.5))} ms (frames 33.3 ms apart)` } : null;
-  }, (m) => m <= FRAME_MS, ' ms');
+    target(`encoder-side gap at a switch p99 ≤ one frame interval, 33.3 ms (rungs ≤ 720p), ${codec}`, `switch-cost ${prefix}ladder ≤720p + ${prefix}clicks ≤720p, every switch`, (cases) => {
+      const gaps = within720(cases).flatMap((c) => c.switchValues.gapMs);
+      // At realtime the frames themselves come 33.3 ms apart: a gap of one interval is the cadence, not a hiccup.
+      return gaps.length > 0 ? { value: quantile(gaps, 0.99), text: `p99 ${f1(quantile(gaps, 0.99))} ms of ${gaps.length}, p50 ${f1(quantile(gaps, 0.5))} ms (frames 33.3 ms apart)` } : null;
+    }, (m) => m <= FRAME_MS, ' ms');
 
-  target('click → first encoded bytes of the new segment p99 ≤ 100 ms (rungs ≤ 720p)', 'switch-cost clicks ≤720p', (cases) => {
-    const clicks = cases.find((c) => c.ok && isCase('clicks ≤720p')(c));
-    const v = clicks?.switchValues.toFirstBytesMs ?? [];
-    return v.length > 0 ? { value: quantile(v, 0.99), text: `p99 ${f1(quantile(v, 0.99))} ms of ${v.length} clicks` } : null;
-  }, (m) => m <= 100, ' ms');
+    target(`click → first encoded bytes of the new segment p99 ≤ 100 ms (rungs ≤ 720p), ${codec}`, `switch-cost ${prefix}clicks ≤720p`, (cases) => {
+      const clicks = cases.find((c) => c.ok && caseOf('clicks ≤720p')(c));
+      const v = clicks?.switchValues.toFirstBytesMs ?? [];
+      return v.length > 0 ? { value: quantile(v, 0.99), text: `p99 ${f1(quantile(v, 0.99))} ms of ${v.length} clicks` } : null;
+    }, (m) => m <= 100, ' ms');
 
-  // After the first 30 frames: the encoders' first start is not a switch (all frames shown too).
-  target('ladder every 30 frames (rungs ≤ 720p): latency p99 ≤ p50 + one frame interval (33.3 ms)', 'switch-cost ladder ≤720p, frames ≥ 30; value = p99 − p50', (cases) => {
-    const ladder = cases.find((c) => c.ok && isCase('ladder ≤720p')(c));
-    const l = ladder?.latencyAfterWarmup;
-    if (!l) return null;
-    const all = ladder.latency ? `; all frames ${f1(ladder.latency.p50)} / ${f1(ladder.latency.p99)}` : '';
-    return { value: l.p99 - l.p50, text: `p50 ${f1(l.p50)}, p99 ${f1(l.p99)} ms${all}; by output height ${bySizeText(ladder)}` };
-  }, (m) => m <= FRAME_MS, ' ms');
+    // After the first 30 frames: the encoders' first start is not a switch (all frames shown too).
+    target(`ladder every 30 frames (rungs ≤ 720p): latency p99 ≤ p50 + one frame interval (33.3 ms), ${codec}`, `switch-cost ${prefix}ladder ≤720p, frames ≥ 30; value = p99 − p50`, (cases) => {
+      const ladder = cases.find((c) => c.ok && caseOf('ladder ≤720p')(c));
+      const l = ladder?.latencyAfterWarmup;
+      if (!l) return null;
+      const all = ladder.latency ? `; all frames ${f1(ladder.latency.p50)} / ${f1(ladder.latency.p99)}` : '';
+      return { value: l.p99 - l.p50, text: `p50 ${f1(l.p50)}, p99 ${f1(l.p99)} ms${all}; by output height ${bySizeText(ladder)}` };
+    }, (m) => m <= FRAME_MS, ' ms');
+  }
 
   // The issue bounds each frame's latency (released by the source → taken by the encoder). Lateness against the
   // due time also counts a decoder running behind realtime (a loaded machine), which no policy downstream can undo.

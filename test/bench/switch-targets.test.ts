@@ -16,7 +16,9 @@ test('issue-13 cases: every id says switch-cost (so --only switch-cost selects t
   expect(specs.every((s) => s.id.includes('switch-cost') && s.pacing === 'realtime' && s.mode === 'pooled' && s.input.startsWith('720p'))).toBe(true);
   expect(new Set(specs.map((s) => s.id)).size).toBe(specs.length);
   const by = (what: string) => specs.filter((s) => s.id.includes(what));
-  expect(by('≤720p').map((s) => [s.schedule, s.topRung, s.livePolicy ?? 'block'])).toEqual([['every30', '720', 'block'], ['clicks', '720', 'block']]);
+  expect(by('≤720p').map((s) => [s.schedule, s.topRung, s.livePolicy ?? 'block', s.backend ?? 'ffmpeg'])).toEqual([
+    ['every30', '720', 'block', 'ffmpeg'], ['clicks', '720', 'block', 'ffmpeg'], ['every30', '720', 'block', 'webcodecs'], ['clicks', '720', 'block', 'webcodecs'],
+  ]);
   expect(by('drop').map((s) => [s.schedule, s.topRung, s.livePolicy])).toEqual([['every30', undefined, 'drop']]);
   expect(by('memory').map((s) => [s.input, s.output, s.schedule])).toEqual([['720p-10s', 'disk', 'none'], ['720p-60s', 'disk', 'none']]);
 });
@@ -51,7 +53,10 @@ test('issue-13 targets: the median over runs is judged, and every run\'s figure 
     run([10, 20, 30], [60, 120], 99, 1.2),
     run([10, 20, 34], [60, 80], 120, 1.08),
   ], null);
-  const [gap, clicks, ladder, drop, memory, soak] = targets;
+  // ffmpeg.wasm's three, WebCodecs' three (its cases are not in these runs: unjudged), then the rest.
+  const [gap, clicks, ladder, webCodecsGap, , , drop, memory, soak] = targets;
+  expect(webCodecsGap!.target).toContain('WebCodecs');
+  expect(webCodecsGap!.verdict).toBe('n/a');
   // Gap p99 per run (3 values: the largest): 50, 30, 34 → median 34 > 33 (the mean would be 38).
   expect(gap!.measured).toContain('median 34.0 ms over 3 run(s)');
   expect(gap!.measured).toContain('run 1: p99 50.0 ms of 3, p50 20.0 ms (frames 33.3 ms apart); run 2: p99 30.0 ms of 3');
