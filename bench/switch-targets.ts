@@ -81,7 +81,8 @@ export function switchCostTargets(runs: CaseFigures[][], soak: SoakFigures | nul
     target(`encoder-side gap at a switch p99 ≤ one frame interval, 33.3 ms (rungs ≤ 720p), ${codec}`, `switch-cost ${prefix}ladder ≤720p + ${prefix}clicks ≤720p, every switch`, (cases) => {
       const gaps = within720(cases).flatMap((c) => c.switchValues.gapMs);
       // At realtime the frames themselves come 33.3 ms apart: a gap of one interval is the cadence, not a hiccup.
-      return gaps.length > 0 ? { value: quantile(gaps, 0.99), text: `p99 ${f1(quantile(gaps, 0.99))} ms of ${gaps.length}, p50 ${f1(quantile(gaps, 0.5))} ms (frames 33.3 ms apart)` } : null;
+      const p99 = quantile(gaps, 0.99);
+      return gaps.length > 0 ? { value: p99, text: `p99 ${f1(p99)} ms of ${gaps.length} (${f1(p99 - FRAME_MS)} ms over one interval), p50 ${f1(quantile(gaps, 0.5))} ms (frames 33.3 ms apart)` } : null;
     }, (m) => m <= FRAME_MS, ' ms');
 
     target(`click → first encoded bytes of the new segment p99 ≤ 100 ms (rungs ≤ 720p), ${codec}`, `switch-cost ${prefix}clicks ≤720p`, (cases) => {
