@@ -10,7 +10,7 @@ import { StageId, clock, readClock, sharedNow } from '../../metrics/stages.ts';
 import type { EncodePlan, PipelineShared } from '../pipeline-shared.ts';
 import { StageFailure, describeError } from './stage-errors.ts';
 import { peekFrame, WAIT_SLICE_MS } from './link-io.ts';
-import { dropCounterOf, overBoundAtEncoder } from './live-drop.ts';
+import { dropCounterOf, overBoundAtEncoder, ReadAllowance } from './live-drop.ts';
 
 const SOURCE_PATH = '/dev/framepool-scaled';
 const OUTPUT_PATH = '/dev/framepool-encoded';
@@ -119,6 +119,7 @@ export class EncodeStage {
     // frame the drop policy's last check drops here is let go without counting as encoded.
     const reader = LinkReader.attach({ ...shared.linkB, sink: false }, metrics);
     const dropAfterMs = control.dropAfterMs; // 0: block, never drop
+    const readAllowance = new ReadAllowance();
 
     // Per-segment state, reused across segments; the device callbacks read it.
     const state = {
@@ -176,7 +177,7 @@ export class EncodeStage {
             // The drop policy's last check (live-drop.ts): a frame over the bound as it is taken
             // (queued behind a slow frame or an encoder's start) is let go, not encoded.
             const dueAt = control.startedAt + frame.ptsUs / 1000;
-            if (overBoundAtEncoder(dropAfterMs, dueAt, frame.stamps[StageId.scale]!, takenAt)) {
+            if (overBoundAtEncoder(dropAfterMs, dueAt, frame.stamps[StageId.scale]!, takenAt, readAllowance.ms)) {
               reader.done(frame);
               control.noteEncoderDropped(state.dropCounter);
               control.beat(StageId.encode);
@@ -203,6 +204,7 @@ export class EncodeStage {
         if (!frame) return;
         metrics.addCodecCopy(StageId.encode, frame.byteLength); // the source device copied it into ffmpeg's memory
         recordSinkDone(metrics, StageId.encode, frame); // frames, stage time, end-to-end latency: as ffmpeg has read it
+        if (dropAfterMs > 0) readAllowance.observe(clock[0]! - state.lastTakenAt); // the read the drop check allows for (clock: recordSinkDone's reading)
         // After the read: a slow fault's delay stands for encoding this frame, and a stalled
         // encoder still holds it (the finally below lets it go if the fault throws).
         control.checkFault(StageId.encode, frame.frameIndex);
