@@ -92,6 +92,8 @@ export class OutputPanel {
     const toggle = h('button', { type: 'button', 'data-testid': 'run-toggle' });
     toggle.addEventListener('click', () => this.setOpen(run, !run.open));
     run.summary = h('tr', { class: 'run-summary', 'data-testid': 'run-summary' });
+    // The whole line toggles too: on a narrow screen the button sits past the table's scroll.
+    run.summary.addEventListener('click', (e) => { if (e.target !== toggle) this.setOpen(run, !run.open); });
     run.summary.append(...Array.from({ length: 7 }, () => h('td', {})), h('td', {}, toggle));
     if (run.rows[0]) run.rows[0].before(run.summary);
     else this.list.append(run.summary);
