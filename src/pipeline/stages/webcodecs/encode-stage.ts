@@ -106,10 +106,14 @@ export class WebCodecsEncodeStage {
       return encoder;
     };
 
+    // isConfigSupported asks the media process, a round trip on every switch's path: asked once per size.
+    const supported = new Map<string, Promise<boolean>>(); // allocates: an entry per size seen
     const configure = async (encoder: VideoEncoder, width: number, height: number): Promise<void> => {
       const config = encoderConfig(plan.codec, width, height, plan.frameRate);
-      const support = await VideoEncoder.isConfigSupported(config);
-      if (!support.supported) throw new StageFailure('encode', `This browser's VideoEncoder cannot encode ${config.codec} at ${width}×${height}. Choose another codec or the ffmpeg.wasm backend.`);
+      const key = `${width}x${height}`;
+      let support = supported.get(key);
+      if (!support) supported.set(key, support = VideoEncoder.isConfigSupported(config).then((s) => s.supported === true));
+      if (!await support) throw new StageFailure('encode', `This browser's VideoEncoder cannot encode ${config.codec} at ${width}×${height}. Choose another codec or the ffmpeg.wasm backend.`);
       encoder.configure(config);
     };
 
@@ -124,8 +128,7 @@ export class WebCodecsEncodeStage {
         dropCounter: dropAfterMs > 0 ? dropCounterOf(frame, { width: control.sourceWidth, height: control.sourceHeight }) : 0,
       };
       serving.set(encoder, segment);
-      await writer.start();
-      await configure(encoder, frame.width, frame.height);
+      await Promise.all([writer.start(), configure(encoder, frame.width, frame.height)]); // neither waits for the other
       segments++;
       return segment;
     };
