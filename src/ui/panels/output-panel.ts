@@ -20,7 +20,6 @@ interface ListedRun { label: string; segments: ListedSegment[]; rows: HTMLTableR
 
 export class OutputPanel {
   readonly element: HTMLElement;
-  private segments: ListedSegment[] = [];
   private runs: ListedRun[] = [];
   private readonly list = h('tbody', { 'data-testid': 'segments' });
   private readonly downloadAll = h('button', { type: 'button', 'data-testid': 'download-all', disabled: true }, 'Download all (.zip)');
@@ -47,9 +46,9 @@ export class OutputPanel {
 
   /** Forgets the listed segments: their object URLs go, and their runs' files on disk. */
   clear(): void {
-    for (const s of this.segments) URL.revokeObjectURL(s.url);
-    for (const discard of new Set(this.segments.map((s) => s.discardRun))) void discard?.().catch(() => {});
-    this.segments = [];
+    const segments = this.segments();
+    for (const s of segments) URL.revokeObjectURL(s.url);
+    for (const discard of new Set(segments.map((s) => s.discardRun))) void discard?.().catch(() => {});
     this.runs = [];
     fill(this.list);
     this.downloadAll.disabled = true;
@@ -58,7 +57,6 @@ export class OutputPanel {
   add(s: SegmentView, runLabel: string): void {
     const url = URL.createObjectURL(s.data);
     const listed = { ...s, runLabel, url };
-    this.segments.push(listed);
     let run = this.runs.at(-1);
     if (run?.label !== runLabel) {
       // A new run: the earlier ones fold, so the list stays one line per run plus the newest run's segments.
@@ -84,6 +82,10 @@ export class OutputPanel {
     this.list.append(row);
     if (run.summary) this.fillSummary(run);
     this.downloadAll.disabled = false;
+  }
+
+  private segments(): ListedSegment[] {
+    return this.runs.flatMap((r) => r.segments);
   }
 
   /** Gives a run its summary line, just above its first segment row. */
@@ -124,10 +126,11 @@ export class OutputPanel {
    * user picks, where the browser offers a save picker; otherwise it becomes one Blob and is saved.
    */
   private async saveAll(): Promise<void> {
-    if (this.segments.length === 0) return;
-    const files = this.segments.map((s) => ({ name: `${s.runLabel.replace(/\s+/g, '-')}/${s.fileName}`, input: s.data }));
+    const segments = this.segments();
+    if (segments.length === 0) return;
+    const files = segments.map((s) => ({ name: `${s.runLabel.replace(/\s+/g, '-')}/${s.fileName}`, input: s.data }));
     const zip = downloadZip(files);
-    const total = this.segments.reduce((sum, s) => sum + s.byteLength, 0);
+    const total = segments.reduce((sum, s) => sum + s.byteLength, 0);
     const picker = (window as Window & { showSaveFilePicker?: (o: object) => Promise<FileSystemFileHandle> }).showSaveFilePicker;
     if (total > STREAM_TO_DISK_BYTES && picker && zip.body) {
       try {
