@@ -386,17 +386,18 @@ export class App implements Dashboard {
 
   private updateProgress(tel: RunTelemetry, total: number | null): void {
     const done = tel.framesDone();
+    const behind = behindRealtimeText(tel.behind);
     const p = this.el.progress;
     // A file may understate its length (repeated timestamps): past it, show the count alone.
     if (total && total > 0 && done <= total) {
       p.max = total;
       p.value = Math.min(done, total);
-      this.el.progressText.textContent = `${done} / ${total} frames${behindRealtimeText(tel.behind)}`;
+      this.el.progressText.textContent = `${done} / ${total} frames${behind}`;
     } else {
       p.removeAttribute('value');
-      this.el.progressText.textContent = `${done} frames${behindRealtimeText(tel.behind)}`;
+      this.el.progressText.textContent = `${done} frames${behind}`;
     }
-    this.el.progressText.title = behindRealtimeText(tel.behind)
+    this.el.progressText.title = behind
       ? "The newest frame reached the encoder this long after its due time (frame 0's release + its index × the frame interval): the pipeline runs slower than the source here, usually the encoder at this size. Frames queue (Behind: block), so latency grows; a smaller size, or Behind: drop, keeps up."
       : '';
   }
