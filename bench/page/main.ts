@@ -20,6 +20,7 @@ import { FramePool } from '../../src/pool/frame-pool.ts';
 import type { BenchCaseConfig, BenchCaseResult, CounterTotals, InAppSample, LatencySummary, UaMemorySample, WasmTrace } from '../protocol.ts';
 import type { BenchWorkerReply, BenchWorkerRequest } from './bench.worker.ts';
 import { blankSample, CaseSampler } from './sampler.ts';
+import { FrameLog } from './frame-log.ts';
 import { AppDiskOutput, clickRungs, latenessOf, scheduleFor, switchFigures } from './switch-cost.ts';
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -41,20 +42,20 @@ function latencySummary(values: number[]): LatencySummary | null {
 }
 
 /** Latency and lateness per output size over frames ≥ WARMUP_FRAMES (BenchCaseResult.bySize). */
-function bySize(perFrame: readonly [number, number, number][], segments: readonly { firstFrameIndex: number; width: number; height: number }[]): BenchCaseResult['bySize'] {
+function bySize(log: FrameLog, segments: readonly { firstFrameIndex: number; width: number; height: number }[]): BenchCaseResult['bySize'] {
   if (segments.length === 0) return null;
   const sorted = [...segments].sort((a, b) => a.firstFrameIndex - b.firstFrameIndex);
   const groups = new Map<string, { latency: number[]; lateness: number[] }>();
-  for (const [frame, ms, late] of perFrame) {
-    if (frame < WARMUP_FRAMES) continue;
+  log.forEach((_, ms, frame, late) => {
+    if (frame < WARMUP_FRAMES) return;
     const seg = sorted.findLast((s) => s.firstFrameIndex <= frame);
-    if (!seg) continue;
+    if (!seg) return;
     const key = `${seg.width}×${seg.height}`;
     const g = groups.get(key) ?? { latency: [], lateness: [] };
     g.latency.push(ms);
     if (Number.isFinite(late)) g.lateness.push(late);
     groups.set(key, g);
-  }
+  });
   const out: NonNullable<BenchCaseResult['bySize']> = {};
   for (const [key, g] of groups) out[key] = { latency: latencySummary(g.latency)!, lateness: latencySummary(g.lateness) };
   return out;
@@ -123,11 +124,7 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   const recentMs = new Float64Array(2048);
   const recentFrame = new Float64Array(2048);
   let recentCursor = 0;
-  const latencies: number[] = [];
-  const latenciesAfterWarmup: number[] = [];
-  const lateness: number[] = [];
-  const perFrame: [frame: number, latencyMs: number, latenessMs: number][] = []; // for bySize (bench-side, allocates)
-  const series: [number, number][] | null = config.keepLatencySeries ? [] : null;
+  const frameLog = new FrameLog();
   const blankTrace = (): WasmTrace => ({ first: NaN, warm: NaN, last: NaN, max: NaN, maxAfterWarm: NaN });
   const wasm = { decode: blankTrace(), encode: blankTrace() };
   const trace = (w: WasmTrace, bytes: number, warm: boolean) => {
@@ -166,12 +163,8 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
     if (next - recentCursor > count) result.notes.push(`latency ring overrun: ${next - recentCursor - count} samples lost`);
     recentCursor = next;
     for (let i = 0; i < count; i++) {
-      latencies.push(recentMs[i]!);
-      if (recentFrame[i]! >= WARMUP_FRAMES) latenciesAfterWarmup.push(recentMs[i]!);
       const late = config.pacing === 'realtime' ? latenessOf(run, recentT[i]!, recentFrame[i]!) : null;
-      if (late !== null) lateness.push(late);
-      perFrame.push([recentFrame[i]!, recentMs[i]!, late ?? NaN]);
-      series?.push([recentT[i]!, recentMs[i]!]);
+      frameLog.add(recentT[i]!, recentMs[i]!, recentFrame[i]!, late ?? NaN);
     }
     return sample;
   };
@@ -239,6 +232,14 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   result.frames = result.totals?.frames ?? 0;
   result.activeMs = lastSegmentAt - runningAt;
   result.fps = (result.frames / result.activeMs) * 1000;
+  const latencies: number[] = [], latenciesAfterWarmup: number[] = [], lateness: number[] = [];
+  const series: [number, number][] | null = config.keepLatencySeries ? [] : null;
+  frameLog.forEach((t, ms, frame, late) => {
+    latencies.push(ms);
+    if (frame >= WARMUP_FRAMES) latenciesAfterWarmup.push(ms);
+    if (Number.isFinite(late)) lateness.push(late);
+    series?.push([t, ms]);
+  });
   result.latency = latencySummary(latencies);
   result.latencyAfterWarmup = latencySummary(latenciesAfterWarmup);
   if (result.latency && m) result.latency.max = Math.max(result.latency.max, m.histogramMaxMs(HIST_E2E));
@@ -251,7 +252,7 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   }
   const report = buildRunReport(run);
   Object.assign(result, switchFigures(report));
-  result.bySize = bySize(perFrame, report.segments);
+  result.bySize = bySize(frameLog, report.segments);
   if (config.livePolicy !== 'drop') result.drops = null;
   result.lateness = latencySummary(lateness);
   if (disk) {

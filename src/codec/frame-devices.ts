@@ -299,7 +299,7 @@ export function mountByteSink(core: CodecCore, path: string, target: ByteSinkTar
       if (box.error !== undefined) throw new core.FS.ErrnoError(EIO);
       try {
         // allocates: one view per write (about one per encoded frame, ~60 B); the target copies
-        // the bytes out of WASM memory into a buffer of their own right after, which it must.
+        // the bytes out of WASM memory at once (into the output ring, output-ring.ts).
         // (A view cache does not help here: every encoded chunk has its own length.)
         target.write(heap.of(buffer).subarray(buffer.byteOffset + offset, buffer.byteOffset + offset + length));
       } catch (e) {

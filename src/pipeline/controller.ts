@@ -10,7 +10,8 @@ import { DROP_BOUND_INTERVALS } from './stages/live-drop.ts';
 import { distinctRungs, rungSize, type FrameSize, type LadderRung } from './ladder.ts';
 import type { PipelineShared, StagePorts } from './pipeline-shared.ts';
 import type { RunInput, StageKind } from './stage-protocol.ts';
-import type { EncoderOutput, EncodeResult } from './stages/encode-stage.ts';
+import type { EncoderWireMessage, EncodeResult } from './stages/encode-stage.ts';
+import { createOutputRing, OutputRingReader } from './output-ring.ts';
 import { SegmentCollector, type EncodedSegment, type SegmentSink } from './segment-collector.ts';
 import { seconds, SetupTimeout, StageStalled } from './stages/stage-errors.ts';
 import { SwitchLog, type SwitchEvent } from './switch-log.ts';
@@ -64,6 +65,10 @@ export class PipelineRun extends EventTarget {
   /** Their sizes ("1280×720"), for the notice. */
   private readonly emptySizes = new Set<string>();
   readonly encoderReplacements: EncoderReplacement[] = [];
+  /** The most encoded bytes that ever waited for the page in one encoder lane's output ring. */
+  get outputRingPeakBytes(): number {
+    return this.outputRings.reduce((peak, ring) => Math.max(peak, ring.peakBytes()), 0);
+  }
   /** Slot references taken back from stages at the end (non-zero after a stop, failure or lost worker). */
   reclaimedRefs = 0;
   /**
@@ -92,6 +97,7 @@ export class PipelineRun extends EventTarget {
   private readonly workers: TrackedWorker<StageKind>[] = [];
   /** The controller's ends of the encoders' output channels (closed with the workers). */
   private readonly outputPorts: MessagePort[] = [];
+  private readonly outputRings: OutputRingReader[] = [];
   private switchLog: SwitchLog | null = null;
   private readonly stageErrors = new Map<StageKind | 'setup', string>();
   /** Resolves when the run must end now, finished or not (grace period after stop or failure). */
@@ -296,11 +302,18 @@ export class PipelineRun extends EventTarget {
     frameRate: number, collector: SegmentCollector, lane: number): Promise<EncodeResult> {
     let worker = first;
     const total: EncodeResult = { frames: 0, segments: 0, endedBy: 'end', wasmBytes: 0 };
+    // One ring per lane, kept across worker replacements (each reads its bytes in message order).
+    const outputRing = createOutputRing();
+    const ring = new OutputRingReader(outputRing);
+    this.outputRings.push(ring);
     for (;;) {
-      const plan = { codec: this.options.codec, frameRate, segmentIndexBase: total.segments, wasmBudgetBytes: this.options.wasmBudgetBytes, lanes: this.options.encoders, lane };
+      const plan = { codec: this.options.codec, frameRate, segmentIndexBase: total.segments, wasmBudgetBytes: this.options.wasmBudgetBytes, lanes: this.options.encoders, lane, outputRing };
       // Each encode worker sends its output on a channel of its own, read in order here.
       const output = new MessageChannel();
-      output.port1.onmessage = (event: MessageEvent<EncoderOutput>) => collector.take(event.data);
+      output.port1.onmessage = (event: MessageEvent<EncoderWireMessage>) => {
+        const m = event.data;
+        collector.take(m.kind === 'chunk' ? { kind: 'chunk', segment: m.segment, bytes: ring.read(m.length) } : m);
+      };
       this.outputPorts.push(output.port1);
       const result = await call(worker, worker.api.run(shared, plan, Comlink.transfer({ output: output.port2 }, [output.port2])));
       total.frames += result.frames;

@@ -61,4 +61,6 @@ export interface EncodePlan {
    * queued) so the controller can replace the worker with a fresh one.
    */
   wasmBudgetBytes: number | null;
+  /** This lane's output ring (output-ring.ts): the encoded bytes on their way to the page. */
+  outputRing: SharedArrayBuffer;
 }

@@ -3,6 +3,7 @@
  * Built off the hot path, after the run, from the shared metrics block, the switch log and
  * the segments. Sampled time series are the caller's (the dashboard's sampler), passed in.
  */
+import { OUTPUT_RING_BYTES } from './output-ring.ts';
 import type { MediaInfo } from '../codec/probe.ts';
 import { histogramQuantile } from '../metrics/histogram.ts';
 import { HIST_E2E, HIST_OUT, Metrics, StageCounter, StageGauge, stageHistogram } from '../metrics/metrics-block.ts';
@@ -103,6 +104,8 @@ export interface PipelineRunReport {
   outMs: { p50: number | null; p99: number | null; max: number };
   switches: SwitchReport[];
   segments: SegmentReport[];
+  /** The encoders' output rings (output-ring.ts): the most encoded bytes that waited for the page in any lane, and each lane's bound. */
+  outputRing: { peakBytes: number; capacityBytes: number };
   drops: DropReport;
   /** Sampled time series by column name (the caller's sampler), NaN as null. */
   series: Record<string, (number | null)[]>;
@@ -172,6 +175,7 @@ export function buildRunReport(run: PipelineRun, series: Record<string, ArrayLik
   return {
     kind: 'framepool-run', version: 1, options, input: run.info, phase: run.phase, failure: run.failure,
     startedAt: run.startedAt, endedAt: run.endedAt, stages,
+    outputRing: { peakBytes: run.outputRingPeakBytes, capacityBytes: OUTPUT_RING_BYTES },
     endToEndMs: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: metrics?.histogramMaxMs(HIST_E2E) ?? 0 },
     outMs: { p50: qOut(0.5), p99: qOut(0.99), max: metrics?.histogramMaxMs(HIST_OUT) ?? 0 },
     switches, segments, drops: { ...dropReport(run.control), emptySegments: run.emptySegments },

@@ -41,3 +41,12 @@ for (const codec of ['h264', 'vp8'] as const) {
     expect(metrics.histogramMaxMs(HIST_E2E)).toBeGreaterThan(0);
   }, 120_000);
 }
+
+it("the encoded bytes pass through the output ring: every segment's bytes arrive, and the most that waited is in the report, within the ring", async () => {
+  const run = new PipelineRun(nodePipelineHost, { hostPath: clip }, { mode: 'pooled', codec: 'h264', pacing: 'max', schedule: { kind: 'every', frames: 30 }, startRung: '240' });
+  expect(await run.run()).toBe('done');
+  for (const s of run.segments) expect(s.chunks.reduce((sum, c) => sum + c.byteLength, 0)).toBe(s.byteLength);
+  const { outputRing } = buildRunReport(run);
+  expect(outputRing.peakBytes).toBeGreaterThanOrEqual(Math.max(...run.segments.map((s) => s.maxChunkBytes)));
+  expect(outputRing.peakBytes).toBeLessThanOrEqual(outputRing.capacityBytes);
+}, 120_000);

@@ -56,10 +56,22 @@ export interface SegmentClosed {
   wasmBytesAfter: number;
 }
 
-/** What an encoder sends while it runs, in order: chunks of a segment, then its close. */
+/** What the page gets from an encoder, in order: chunks of a segment, then its close. */
 export type EncoderOutput =
   | { kind: 'chunk'; segment: number; bytes: Uint8Array }
   | { kind: 'segment'; segment: SegmentClosed };
+
+/** An encoder's messages to the page: a chunk's bytes wait in the output ring (output-ring.ts). */
+export type EncoderWireMessage =
+  | { kind: 'chunk'; segment: number; length: number }
+  | { kind: 'segment'; segment: SegmentClosed };
+
+/** Where an encoder sends its output while it runs, in order: a segment's chunks, then its close. */
+export interface EncoderSink {
+  /** `bytes` is valid only during the call (it may view the codec's memory): copy what is kept. */
+  chunk(segment: number, bytes: Uint8Array): void;
+  closed(segment: SegmentClosed): void;
+}
 
 /**
  * Blocks until link B is this lane's to consume; false on stop. No progress beat here: the
@@ -110,7 +122,7 @@ export class EncodeStage {
    * writes them (one write per frame: nothing accumulates in the codec's memory), then each
    * segment's close.
    */
-  run(shared: PipelineShared, plan: EncodePlan, output: (message: EncoderOutput) => void): EncodeResult {
+  run(shared: PipelineShared, plan: EncodePlan, output: EncoderSink): EncodeResult {
     const core = this.core;
     if (!core) throw new StageFailure('encode', 'the encoder was started before its codec was loaded');
     const control = new ControlBlock(shared.control);
@@ -140,10 +152,8 @@ export class EncodeStage {
         state.maxChunkBytes = 0;
         state.firstBytesAt = NaN;
       },
-      write: (view) => {
-        // Allocates: the encoded bytes leave WASM memory in a buffer of their own (moved to the
-        // page, not copied again), one per frame, as any ffmpeg.wasm app must.
-        const bytes = view.slice();
+      write: (bytes) => {
+        // A view of WASM memory: the output copies it into its ring at once (output-ring.ts).
         // Not yet set is NaN; a comparison, not Number.isNaN(), which may box the field's double.
         if (state.frames > 0 && !(state.firstBytesAt > 0)) state.firstBytesAt = sharedNow();
         if (state.outFrame >= 0) {
@@ -155,7 +165,7 @@ export class EncodeStage {
         }
         state.byteLength += bytes.byteLength;
         if (bytes.byteLength > state.maxChunkBytes) state.maxChunkBytes = bytes.byteLength;
-        output({ kind: 'chunk', segment: state.index, bytes });
+        output.chunk(state.index, bytes);
       },
     });
     const source = mountFrameSource(core, SOURCE_PATH, {
@@ -271,7 +281,7 @@ export class EncodeStage {
         const openMs = (state.secondRequestAt || returnedAt) - state.execStartedAt;
         const wasmBytesAfter = core.wasmMemoryBytes();
         control.setWasmBytes(StageId.encode, wasmBytesAfter, lane);
-        output({ kind: 'segment', segment: {
+        output.closed({
           index, width, height, frames: state.frames, firstFrameIndex: state.firstFrameIndex,
           fileName, mimeType: container.mimeType,
           byteLength: state.byteLength, maxChunkBytes: state.maxChunkBytes, firstBytesAt: state.firstBytesAt,
@@ -279,7 +289,7 @@ export class EncodeStage {
           closeMs: lanes > 1 ? 0 : previousCloseMs, openMs, reinitMs: (lanes > 1 ? 0 : previousCloseMs) + openMs, wasmBytesAfter,
           openedAt: state.execStartedAt, closedAt: returnedAt,
           gapMs: previousLastFrameAt > 0 && state.firstTakenAt > 0 ? state.firstTakenAt - previousLastFrameAt : NaN,
-        } });
+        });
         control.noteSegmentClosed();
         control.beat(StageId.encode);
         previousCloseMs = returnedAt - state.eofAt;

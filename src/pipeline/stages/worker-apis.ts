@@ -4,7 +4,8 @@ import type { InputSource } from '../../codec/input.ts';
 import { ProbeError } from '../../codec/probe.ts';
 import type { DecodeWorkerApi, EncodeWorkerApi, RunInput, ScaleWorkerApi } from '../stage-protocol.ts';
 import { DecodeStage } from './decode-stage.ts';
-import { EncodeStage, type EncodeResult, type EncoderOutput } from './encode-stage.ts';
+import { EncodeStage, type EncodeResult, type EncoderSink, type EncoderWireMessage } from './encode-stage.ts';
+import { OutputRingWriter } from '../output-ring.ts';
 import type { EncodePlan, PipelineShared } from '../pipeline-shared.ts';
 import { ScaleStage } from './scale-stage.ts';
 import { StageFailure } from './stage-errors.ts';
@@ -52,7 +53,7 @@ export function scaleWorkerApi(): ScaleWorkerApi {
 }
 
 export function encodeWorkerApi(loadCore: LoadCore): EncodeWorkerApi {
-  let stage: { run(shared: PipelineShared, plan: EncodePlan, output: (message: EncoderOutput) => void): EncodeResult | Promise<EncodeResult> } | null = null;
+  let stage: { run(shared: PipelineShared, plan: EncodePlan, output: EncoderSink): EncodeResult | Promise<EncodeResult> } | null = null;
   return {
     async open(module, backend = FFMPEG) {
       if (backend.name === 'webcodecs') {
@@ -72,14 +73,25 @@ export function encodeWorkerApi(loadCore: LoadCore): EncodeWorkerApi {
       const port = ports.output;
       if (!port) throw new StageFailure('encode', 'the encoder was started without an output port');
       // A worker inside exec can send, not receive: output goes out on its own port, in order.
-      // Chunks are moved (transferred), not copied. One transfer list, refilled per chunk
-      // (postMessage reads it at once): no array per frame.
-      const one: ArrayBuffer[] = [new ArrayBuffer(0)];
-      const none: ArrayBuffer[] = [];
-      return stage.run(shared, plan, (message) => {
-        if (message.kind !== 'chunk') return port.postMessage(message, none);
-        one[0] = message.bytes.buffer as ArrayBuffer;
-        port.postMessage(message, one);
+      // The bytes go through the shared output ring, the message carries only their length
+      // (output-ring.ts: why not a buffer per chunk). One message object, refilled per chunk
+      // (postMessage copies it at once): nothing per frame.
+      const ring = new OutputRingWriter(plan.outputRing);
+      const chunk: EncoderWireMessage = { kind: 'chunk', segment: 0, length: 0 };
+      return stage.run(shared, plan, {
+        chunk(segment, bytes) {
+          for (let at = 0; at < bytes.length; at += ring.capacity) {
+            // allocates only for a chunk larger than the ring (never seen): a view per piece.
+            const piece = at === 0 && bytes.length <= ring.capacity ? bytes : bytes.subarray(at, at + ring.capacity);
+            ring.write(piece);
+            chunk.segment = segment;
+            chunk.length = piece.length;
+            port.postMessage(chunk);
+          }
+        },
+        closed(segment) {
+          port.postMessage({ kind: 'segment', segment } satisfies EncoderWireMessage);
+        },
       });
     },
   };

@@ -9,7 +9,7 @@ import { Metrics } from '../../../metrics/metrics-block.ts';
 import { StageId, clock, sharedNow } from '../../../metrics/stages.ts';
 import { ControlBlock } from '../../control-block.ts';
 import type { EncodePlan, PipelineShared, VideoCodecChoice } from '../../pipeline-shared.ts';
-import type { EncodeResult, EncoderOutput, SegmentClosed } from '../encode-stage.ts';
+import type { EncodeResult, EncoderSink, SegmentClosed } from '../encode-stage.ts';
 import { nextFrameAsync, WAIT_SLICE_MS } from '../link-io.ts';
 import { dropCounterOf, overBoundAtEncoder, ReadAllowance } from '../live-drop.ts';
 import { StageFailure, describeError } from '../stage-errors.ts';
@@ -62,7 +62,7 @@ export class WebCodecsEncodeStage {
     if (typeof VideoEncoder === 'undefined') throw new StageFailure('encode', 'This browser has no WebCodecs (VideoEncoder). Choose the ffmpeg.wasm backend.');
   }
 
-  async run(shared: PipelineShared, plan: EncodePlan, output: (message: EncoderOutput) => void): Promise<EncodeResult> {
+  async run(shared: PipelineShared, plan: EncodePlan, output: EncoderSink): Promise<EncodeResult> {
     const control = new ControlBlock(shared.control);
     const metrics = Metrics.attach(shared.metrics);
     // Link B is the sink link, but this stage records its frames itself (recordSinkDone), so a
@@ -119,7 +119,7 @@ export class WebCodecsEncodeStage {
 
     const open = async (frame: ReadableFrame, reuse: VideoEncoder | null, closeMs: number): Promise<OpenSegment> => {
       const index = plan.segmentIndexBase + segments;
-      const writer = new SegmentWriter(plan.codec, plan.frameRate, (bytes) => output({ kind: 'chunk', segment: index, bytes }));
+      const writer = new SegmentWriter(plan.codec, plan.frameRate, (bytes) => output.chunk(index, bytes));
       const encoder = reuse ?? newEncoder();
       const segment: OpenSegment = {
         index, width: frame.width, height: frame.height, firstFrameIndex: frame.frameIndex, frames: 0, writer, encoder,
@@ -154,7 +154,7 @@ export class WebCodecsEncodeStage {
         closeMs: segment.closeMs, openMs, reinitMs: segment.closeMs + openMs,
         gapMs: segment.gapMs, openedAt: segment.openedAt, closedAt, wasmBytesAfter: 0,
       };
-      output({ kind: 'segment', segment: closed });
+      output.closed(closed);
       control.noteSegmentClosed();
       totalFrames += segment.frames;
       return closedAt - startedAt;
