@@ -42,7 +42,7 @@ async function pageRenderer(page: Page, sample: () => OsSample): Promise<number 
  * the probe's period (lab/probe.ts; 100 = 10 Hz). Each sample asks every worker for its heap,
  * and a worker inside exec keeps what the request leaves (180 B) until the run ends.
  */
-export async function startCaseProbe(page: Page, sample: () => OsSample, intervalMs = 100): Promise<CaseProbe> {
+export async function startCaseProbe(page: Page, sample: () => OsSample, intervalMs = 100, workerEveryMs = 0): Promise<CaseProbe> {
   const renderer = await pageRenderer(page, sample);
   const browserPid = sample().processes.find((p) => p.type === 'browser')?.pid;
   const bus = await PlaywrightWorkers.attach(await page.context().newCDPSession(page));
@@ -51,7 +51,7 @@ export async function startCaseProbe(page: Page, sample: () => OsSample, interva
     const r = await bus.sendPage<{ result: { value?: LabInApp | null } }>('Runtime.evaluate', { expression: 'globalThis.__framepoolLabInApp?.() ?? null', returnByValue: true });
     return r.result.value ?? null;
   };
-  const probe = startProbe(bus, { rootPid: browserPid, pageRenderer: renderer ?? undefined, inApp, intervalMs });
+  const probe = startProbe(bus, { rootPid: browserPid, pageRenderer: renderer ?? undefined, inApp, intervalMs, workerEveryMs });
   return {
     async stop() {
       const samples = await probe.stop();

@@ -29,6 +29,8 @@ export interface CaseSpec {
   fairCompare?: FairCompareTag;
   /** False: no lab probe on this run (bench/case-probe.ts; default on, so every case has its accounting). */
   probe?: boolean;
+  /** How often the probe asks the workers for their heaps, ms (default: every sample; lab/probe.ts workerEveryMs). */
+  probeWorkerEveryMs?: number;
   /** The probe's period, ms (default 100: 10 Hz; the soak's is longer, see soakCase). */
   probeEveryMs?: number;
   /**
@@ -246,10 +248,11 @@ export function soakCase(minutes: number): CaseSpec {
     id: `soak pooled realtime every30 ${minutes} min`,
     kind: 'pipeline', input: 'soak', mode: 'pooled', pacing: 'realtime', schedule: 'every30',
     stopAfterMs: minutes * 60_000, keepLatencySeries: true,
-    // 4 Hz: each sample asks every worker for its heap, and the stages inside exec keep what
-    // that leaves (180 B a request) until the run ends: 0.43 MB/min of the slope at 10 Hz,
-    // 0.17 at 4 Hz. Not slower: at 1 Hz no smaps split was fresh enough (lab/probe.ts SPLIT_FRESH_MS).
-    probeEveryMs: 250,
+    // 4 Hz for the renderer: at 1 Hz no smaps split was fresh enough (lab/probe.ts
+    // SPLIT_FRESH_MS). The workers at 1 Hz: each request leaves 180 B in a stage inside exec
+    // until the run ends, 0.43 MB/min of the slope at 10 Hz, 0.17 at 4 Hz (the encode workers'
+    // Oilpan grew 1.4 MB each in the 30-min soak after the output ring), ≈ 0.04 at 1 Hz.
+    probeEveryMs: 250, probeWorkerEveryMs: 1000,
     osEveryMs: 1000, timeoutMs: minutes * 60_000 + 5 * 60_000,
   };
 }

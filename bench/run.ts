@@ -183,7 +183,7 @@ async function runCase(spec: CaseSpec, run: number, origin: string, inputFile: s
     await page.goto(`${origin}/`, { waitUntil: 'load' });
     await page.waitForFunction(() => window.benchReady === true, undefined, { timeout: 30_000 });
     sampler.start(spec.osEveryMs);
-    const probe: CaseProbe | null = spec.probe === false ? null : await startCaseProbe(page, () => sampler.sample(), spec.probeEveryMs);
+    const probe: CaseProbe | null = spec.probe === false ? null : await startCaseProbe(page, () => sampler.sample(), spec.probeEveryMs, spec.probeWorkerEveryMs);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`case "${spec.id}" did not answer within ${spec.timeoutMs / 1000} s`)), spec.timeoutMs);

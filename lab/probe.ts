@@ -63,6 +63,13 @@ export interface ProbeOptions {
   intervalMs?: number;
   /** A worker that has not answered within this is left out of that sample (default 1000 ms). */
   timeoutMs?: number;
+  /**
+   * Ask each worker for its heap at most this often, ms (default 0: every sample); between,
+   * a sample reuses the worker's last answer. Each DevTools command leaves ≈ 180 B in a worker
+   * inside exec until it returns to its event loop (README "Known limits"), so a long run
+   * (the soak) asks the workers less often than it reads the renderer.
+   */
+  workerEveryMs?: number;
   /** Samples kept (oldest dropped past it; default 200 000, about 5.5 h at 10 Hz). */
   keep?: number;
   /** Reads the app's own figures (pool, WASM memories) for the accounting; optional. */
@@ -142,6 +149,9 @@ export class Probe {
   private splitReading = false;
   /** A split read that has ended and that no sample has taken yet. */
   private splitDone: RendererSplit | null = null;
+  /** Each worker's last heap answer and when workers were last asked (workerEveryMs). */
+  private readonly lastHeaps = new Map<string, HeapFigure>();
+  private workersAskedAt = -Infinity;
   readonly cost = new CostMeter();
 
   constructor(private readonly bus: TargetBus, private readonly opts: ProbeOptions = {}) {
@@ -189,12 +199,20 @@ export class Probe {
     const split = this.takeSplit();
     this.startSplit();
     // The OS is read alongside the heaps, not after them.
+    const askWorkers = t0 - this.workersAskedAt >= (this.opts.workerEveryMs ?? 0);
+    if (askWorkers) this.workersAskedAt = t0;
+    // A worker not asked this time gives its last answer (a new one is asked at once).
+    const heapOfWorker = (w: WorkerTarget) => {
+      const last = askWorkers ? undefined : this.lastHeaps.get(w.targetId);
+      return last ? Promise.resolve(last) : heapOf(() => this.bus.sendWorker<HeapUsage>(w, 'Runtime.getHeapUsage'), timeout);
+    };
     const [os, inApp, page, ...heaps] = await Promise.all([
       this.os ? withTimeout(this.os.read(), timeout) : null,
       inAppRead,
       heapOf(() => this.bus.sendPage<HeapUsage>('Runtime.getHeapUsage'), timeout),
-      ...targets.map((w) => heapOf(() => this.bus.sendWorker<HeapUsage>(w, 'Runtime.getHeapUsage'), timeout)),
+      ...targets.map(heapOfWorker),
     ]);
+    targets.forEach((w, i) => { const h = heaps[i]; if (h) this.lastHeaps.set(w.targetId, h as HeapFigure); });
     const workers: WorkerFigure[] = [];
     targets.forEach((w: WorkerTarget, i) => {
       const heap = heaps[i];
