@@ -250,8 +250,7 @@ export function soakCase(minutes: number): CaseSpec {
     stopAfterMs: minutes * 60_000, keepLatencySeries: true,
     // 4 Hz for the renderer: at 1 Hz no smaps split was fresh enough (lab/probe.ts
     // SPLIT_FRESH_MS). The workers at 1 Hz: each request leaves 180 B in a stage inside exec
-    // until the run ends, 0.43 MB/min of the slope at 10 Hz, 0.17 at 4 Hz (the encode workers'
-    // Oilpan grew 1.4 MB each in the 30-min soak after the output ring), ≈ 0.04 at 1 Hz.
+    // until the run ends: 0.43 MB/min of the slope at 10 Hz, 0.17 at 4 Hz, ≈ 0.04 at 1 Hz.
     probeEveryMs: 250, probeWorkerEveryMs: 1000,
     osEveryMs: 1000, timeoutMs: minutes * 60_000 + 5 * 60_000,
   };

@@ -26,7 +26,7 @@ export interface PipelineShared {
  */
 export interface StagePorts {
   linkA?: MessagePort;
-  /** The encoder's output (EncoderOutput messages) to the controller. */
+  /** The encoder's output (EncoderWireMessage: lengths; the bytes wait in the plan's outputRing) to the controller. */
   output?: MessagePort;
 }
 
