@@ -67,7 +67,7 @@ export class PipelineRun extends EventTarget {
   readonly encoderReplacements: EncoderReplacement[] = [];
   /** The most encoded bytes that ever waited for the page in one encoder lane's output ring. */
   get outputRingPeakBytes(): number {
-    return this.outputRings.reduce((peak, ring) => Math.max(peak, ring.peakBytes()), 0);
+    return this.outputRings.reduce((peak, ring) => Math.max(peak, ring.peakBytes()), this.endedRingPeak);
   }
   /** Slot references taken back from stages at the end (non-zero after a stop, failure or lost worker). */
   reclaimedRefs = 0;
@@ -97,7 +97,9 @@ export class PipelineRun extends EventTarget {
   private readonly workers: TrackedWorker<StageKind>[] = [];
   /** The controller's ends of the encoders' output channels (closed with the workers). */
   private readonly outputPorts: MessagePort[] = [];
+  /** The lanes' output rings while the run goes; at its end only their peak stays (the page keeps ended runs). */
   private readonly outputRings: OutputRingReader[] = [];
+  private endedRingPeak = 0;
   private switchLog: SwitchLog | null = null;
   private readonly stageErrors = new Map<StageKind | 'setup', string>();
   /** Resolves when the run must end now, finished or not (grace period after stop or failure). */
@@ -455,7 +457,12 @@ export class PipelineRun extends EventTarget {
 
   private terminateWorkers(): void {
     for (const worker of this.workers.splice(0)) worker.terminate();
-    for (const port of this.outputPorts.splice(0)) port.close();
+    for (const port of this.outputPorts.splice(0)) {
+      port.onmessage = null; // its handler holds the lane's ring
+      port.close();
+    }
+    this.endedRingPeak = this.outputRingPeakBytes;
+    this.outputRings.length = 0;
   }
 
   /**
