@@ -121,6 +121,10 @@ export interface StageAloneFigures {
   scaleTsFps: number;
   /** libx264 ultrafast zerolatency at the target size from the source device (same args as the pipeline). */
   encodeFps: number;
+  /** The same encode while another worker decodes and scales the input on the other core. */
+  encodeBesideFps: number;
+  /** That other worker's decode + scale, frames per second over the same window. */
+  decodeScaleBesideFps: number;
   targetWidth: number;
   targetHeight: number;
 }

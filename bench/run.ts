@@ -51,6 +51,7 @@ import {
 } from './report.ts';
 import { soakFigures, type SoakFigures } from './soak.ts';
 import { switchCostTargets, switchesTable } from './switch-targets.ts';
+import { speedRunsSection } from './speed-runs.ts';
 import { fairCompareResults, fairCompareSection } from './fair-compare.ts';
 import { startCaseProbe, type CaseProbe } from './case-probe.ts';
 import { accountingTargets, probeFigures, probeRows, PROBE_HEADER, recordOf, type ProbeRecord } from './probe-accounting.ts';
@@ -212,7 +213,7 @@ function describeCase(run: CaseRun, figures: CaseFigures | null): string {
   const wall = `${(run.wallMs / 1000).toFixed(1)} s${w ? `; warm-up ${w.ok ? `${w.frames} frames${Number.isFinite(w.fps) ? ` at ${w.fps.toFixed(1)} fps` : ''}` : 'FAILED'} in ${(w.wallMs / 1000).toFixed(1)} s` : ''}`;
   const id = figures?.id ?? `${run.spec.id}${run.run > 1 ? ` (run ${run.run})` : ''}`; // with --runs N, the run's name
   if (!r.ok) return `${id}: FAILED (${r.failure}) [${wall}]`;
-  if (r.stageAlone) return `${id}: decode ${r.stageAlone.decodeFps.toFixed(0)} fps, scale ${r.stageAlone.scaleFps.toFixed(0)} fps, encode ${r.stageAlone.encodeFps.toFixed(0)} fps [${wall}]`;
+  if (r.stageAlone) return `${id}: decode ${r.stageAlone.decodeFps.toFixed(0)} fps, scale ${r.stageAlone.scaleFps.toFixed(0)} fps, encode ${r.stageAlone.encodeFps.toFixed(0)} fps; side by side: encode ${r.stageAlone.encodeBesideFps.toFixed(0)}, decode + scale ${r.stageAlone.decodeScaleBesideFps.toFixed(0)} fps [${wall}]`;
   const lat = r.latency ? `, latency p50 ${r.latency.p50.toFixed(1)} ms p99 ${r.latency.p99.toFixed(1)} ms` : '';
   const os = figures?.os ? `, renderer RSS peak ${(figures.os.peakRss / 1048576).toFixed(0)} MB` : '';
   return `${id}: ${r.frames} frames, ${r.fps.toFixed(1)} fps${lat}${os} [${wall}]`;
@@ -347,6 +348,8 @@ async function main(): Promise<number> {
   if (fair.length > 0) sections.push(fairCompareSection(fair, fairFigures));
   if (probeCost.length > 0) sections.push(probeCostSection(probeCost));
   if (stageRows.length > 0 || scaler) sections.push('### Stages alone\n\n' + stageAloneTable(stageRows, scaler));
+  const speedRuns = speedRunsSection(runsOfCases, Array.from({ length: options.runs }, (_, k) => (runs.find((r) => r.run === k + 1 && r.spec.input === '720p-10s' && r.result.stageAlone)?.result.stageAlone as StageAlone | undefined) ?? null));
+  if (speedRuns) sections.push(speedRuns);
   if (handoff || chromiumHandoff) {
     sections.push('### Pool handoff\n\nThe same code (bench/handoff/core.ts) in Node worker_threads and in two Chromium dedicated workers; cores = CPU time ÷ wall time over the measured frames ' +
       '(Node: its process; Chromium: all of its processes, the idle main thread included). Chromium coarsens its clock to 5 µs in a cross-origin isolated page.\n\n' +

@@ -13,14 +13,17 @@ import { probeMedia } from '../../src/codec/probe.ts';
 import { createI420Scaler } from '../../src/pipeline/scale/scaler.ts';
 import { i420Layout } from '../../src/pool/frame-format.ts';
 import type { StageAloneFigures } from '../protocol.ts';
+import { FRAMES, setState, SideBySide, STATE } from './side-by-side.ts';
 
 export type BenchWorkerRequest =
   | { kind: 'exec'; module: WebAssembly.Module; file: File; scaleFilter: string; frames?: number }
-  | { kind: 'stage-alone'; module: WebAssembly.Module; file: File; targetHeight: number; frames: number };
+  | { kind: 'stage-alone'; module: WebAssembly.Module; file: File; targetHeight: number; frames: number; beside: SharedArrayBuffer }
+  | { kind: 'decode-beside'; module: WebAssembly.Module; file: File; targetHeight: number; beside: SharedArrayBuffer };
 
 export type BenchWorkerReply =
   | { ok: true; kind: 'exec'; startedAt: number; endedAt: number; frames: number; outBytes: number; wasmBytes: number; ret: number }
   | { ok: true; kind: 'stage-alone'; figures: StageAloneFigures; wasmBytes: number }
+  | { ok: true; kind: 'decode-beside'; frames: number }
   | { ok: false; message: string };
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -59,11 +62,57 @@ async function execBaseline(module: WebAssembly.Module, file: File, scaleFilter:
   return { ok: true, kind: 'exec', startedAt, endedAt, frames, outBytes, wasmBytes: core.wasmMemoryBytes(), ret };
 }
 
+/** Waits (blocking: a worker may) until `done` holds, re-checking every 50 ms; false on timeout. */
+function awaitBeside(beside: Int32Array, done: (b: Int32Array) => boolean, timeoutMs: number): boolean {
+  const until = now() + timeoutMs;
+  while (!done(beside)) {
+    if (now() > until) return false;
+    Atomics.wait(beside, STATE, Atomics.load(beside, STATE), 50);
+  }
+  return true;
+}
+
+/**
+ * The other half of stage-alone's side-by-side step: decodes the input again and again, each
+ * frame scaled as the pipeline's scaler does, counting frames, from the go to the stop.
+ */
+async function decodeBeside(module: WebAssembly.Module, file: File, targetHeight: number, besideBuffer: SharedArrayBuffer): Promise<BenchWorkerReply> {
+  const beside = new Int32Array(besideBuffer);
+  const core = await loadCodecCoreInWorker(module);
+  const input = mountInputFile(core, file);
+  const info = probeMedia(core, input);
+  const src = { width: info.displayWidth, height: info.displayHeight };
+  const dst = { width: even((targetHeight * src.width) / src.height), height: targetHeight };
+  const scaler = createI420Scaler(src.width, src.height, dst.width, dst.height);
+  const reused = new Uint8Array(i420Layout(src.width, src.height).byteLength);
+  const scaled = new Uint8Array(i420Layout(dst.width, dst.height).byteLength);
+  const stopped = new Error('stopped');
+  const sink = mountFrameSink(core, '/dev/bench-beside', new FrameCutter(reused.byteLength, {
+    begin: () => {
+      if (Atomics.load(beside, STATE) === SideBySide.stop) throw stopped;
+      return reused;
+    },
+    end: (frame) => {
+      scaler.scale(frame, scaled);
+      Atomics.add(beside, FRAMES, 1);
+    },
+  }));
+  setState(beside, SideBySide.ready);
+  // Stage-alone gives the go after its own steps (or the page the stop, if it failed first).
+  while (Atomics.load(beside, STATE) === SideBySide.ready) Atomics.wait(beside, STATE, SideBySide.ready, 1000);
+  while (Atomics.load(beside, STATE) === SideBySide.go) {
+    core.exec(decodeArgs(input, info, sink.path)); // the whole input; again until the stop
+    const error = sink.takeError();
+    if (error !== undefined && error !== stopped) throw error;
+  }
+  return { ok: true, kind: 'decode-beside', frames: Atomics.load(beside, FRAMES) };
+}
+
 /**
  * Decode alone, scale alone, encode alone, each on this one thread (nothing else runs), over
- * the first `frames` frames of the input.
+ * the first `frames` frames of the input; then the encode again beside a decoder (step 5).
  */
-async function stageAlone(module: WebAssembly.Module, file: File, targetHeight: number, frames: number): Promise<BenchWorkerReply> {
+async function stageAlone(module: WebAssembly.Module, file: File, targetHeight: number, frames: number, besideBuffer: SharedArrayBuffer): Promise<BenchWorkerReply> {
   trace('loading the codec');
   const core = await loadCodecCoreInWorker(module);
   trace('loaded');
@@ -146,6 +195,31 @@ async function stageAlone(module: WebAssembly.Module, file: File, targetHeight: 
   const encodeMs = now() - t0;
   source.rethrowIfFailed();
   if (ret !== 0) return { ok: false, message: `encode alone exited ${ret}: ${core.logTail().slice(-400)}` };
+  source.unmount();
+
+  // 5. Side by side: the same encode again while another worker decodes and scales on the other
+  //    core (decodeBeside). The pipeline runs those at once, so this pair, not a stage on an idle
+  //    machine, is what two cores can give it: caches, memory bandwidth and the host's scheduling
+  //    are shared.
+  const beside = new Int32Array(besideBuffer);
+  if (!awaitBeside(beside, (b) => Atomics.load(b, STATE) >= SideBySide.ready, 60_000)) {
+    return { ok: false, message: 'side by side: the other decoder did not start within 60 s' };
+  }
+  setState(beside, SideBySide.go);
+  awaitBeside(beside, (b) => Atomics.load(b, FRAMES) >= 10, 10_000); // past its start-up
+  next = 0;
+  const besideSource = mountFrameSource(core, '/dev/bench-source-beside', {
+    next: () => (next < scaledFrames.length ? scaledFrames[next++]! : null),
+    done: () => {},
+  });
+  const decodedBefore = Atomics.load(beside, FRAMES);
+  t0 = now();
+  const besideRet = core.exec(encodeArgs({ codec: 'h264', width: dst.width, height: dst.height, frameRate: info.frameRate, input: besideSource.path, output: '/beside.mp4' }));
+  const besideMs = now() - t0;
+  const decodedBeside = Atomics.load(beside, FRAMES) - decodedBefore;
+  setState(beside, SideBySide.stop);
+  besideSource.rethrowIfFailed();
+  if (besideRet !== 0) return { ok: false, message: `encode beside the decoder exited ${besideRet}: ${core.logTail().slice(-400)}` };
 
   return {
     ok: true,
@@ -159,6 +233,8 @@ async function stageAlone(module: WebAssembly.Module, file: File, targetHeight: 
       scaler: scaler.kind,
       scaleTsFps: (tsFrames / tsScaleMs) * 1000,
       encodeFps: (scaledFrames.length / encodeMs) * 1000,
+      encodeBesideFps: (scaledFrames.length / besideMs) * 1000,
+      decodeScaleBesideFps: (decodedBeside / besideMs) * 1000,
       targetWidth: dst.width,
       targetHeight: dst.height,
     },
@@ -169,7 +245,8 @@ self.onmessage = async (event: MessageEvent<BenchWorkerRequest>) => {
   const request = event.data;
   try {
     let reply: BenchWorkerReply;
-    if (request.kind === 'stage-alone') reply = await stageAlone(request.module, request.file, request.targetHeight, request.frames);
+    if (request.kind === 'stage-alone') reply = await stageAlone(request.module, request.file, request.targetHeight, request.frames, request.beside);
+    else if (request.kind === 'decode-beside') reply = await decodeBeside(request.module, request.file, request.targetHeight, request.beside);
     else reply = await execBaseline(request.module, request.file, request.scaleFilter, request.frames);
     self.postMessage(reply);
   } catch (error) {

@@ -19,6 +19,7 @@ import { FrameArena } from '../../src/pool/arena.ts';
 import { FramePool } from '../../src/pool/frame-pool.ts';
 import type { BenchCaseConfig, BenchCaseResult, CounterTotals, InAppSample, LatencySummary, UaMemorySample, WasmTrace } from '../protocol.ts';
 import type { BenchWorkerReply, BenchWorkerRequest } from './bench.worker.ts';
+import { setState, SideBySide, SIDE_BY_SIDE_BYTES } from './side-by-side.ts';
 import { blankSample, CaseSampler } from './sampler.ts';
 import { FrameLog } from './frame-log.ts';
 import { AppDiskOutput, clickRungs, latenessOf, scheduleFor, switchFigures } from './switch-cost.ts';
@@ -324,7 +325,12 @@ async function stageAloneCase(config: BenchCaseConfig): Promise<BenchCaseResult>
   const module = await browserHost.codecModule();
   result.setupDoneAt = now();
   result.startedAt = now();
-  const reply = await inBenchWorker({ kind: 'stage-alone', module, file, targetHeight: config.targetHeight, frames: config.stageFrames ?? 1e9 });
+  // Step 5 runs the encode again beside a second worker that decodes and scales (bench.worker.ts).
+  const beside = new SharedArrayBuffer(SIDE_BY_SIDE_BYTES);
+  const decoder = inBenchWorker({ kind: 'decode-beside', module, file, targetHeight: config.targetHeight, beside });
+  const reply = await inBenchWorker({ kind: 'stage-alone', module, file, targetHeight: config.targetHeight, frames: config.stageFrames ?? 1e9, beside });
+  setState(new Int32Array(beside), SideBySide.stop); // whether or not stage-alone got to its step 5
+  await decoder;
   result.endedAt = now();
   if (!reply.ok) {
     result.failure = reply.message;

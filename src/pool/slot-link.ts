@@ -275,13 +275,17 @@ export class ReadSide {
   }
 }
 
-/** Records a frame leaving the pipeline at the sink: stage latency, count, end to end. */
-export function recordSinkDone(metrics: Metrics, stage: StageId, frame: ReadableFrame): void {
+/**
+ * Records a frame leaving the pipeline at the sink: stage latency (taken → now), count, and end
+ * to end (its first stamp → `takenAt`, when the sink took it). End to end stops at the take, not
+ * after the sink's own work on the frame, so an encoder's drop check and the latency it keeps
+ * read the same clock reading (live-drop.ts).
+ */
+export function recordSinkDone(metrics: Metrics, stage: StageId, frame: ReadableFrame, takenAt = frame.startedAt): void {
   readClock();
-  const t = clock[0]!;
-  metrics.recordLatency(stageHistogram(stage), t - frame.startedAt);
+  metrics.recordLatency(stageHistogram(stage), clock[0]! - frame.startedAt);
   metrics.count(stage, StageCounter.frames);
-  metrics.recordEndToEnd(t - earliestStamp(frame.stamps, t), frame.frameIndex, t);
+  metrics.recordEndToEnd(takenAt - earliestStamp(frame.stamps, takenAt), frame.frameIndex, takenAt);
 }
 
 export class SlotReader implements SlotLinkReader {

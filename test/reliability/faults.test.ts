@@ -124,8 +124,9 @@ describe('a codec worker killed mid-run', () => {
     // slots, so link B holds none of its own (test/pipeline/identity-rung.test.ts has that case).
     const run = new PipelineRun(host, { hostPath: path }, { ...baseOptions, startRung: '360', encoders: 1, fault: { stage: 'encode', frameIndex: 20, kind: 'stall' } });
     const ended = runToEnd(run);
-    // The stuck encoder holds frame 20; link B (6) and link A (6) fill up behind it.
-    await until(() => run.shared !== null && heldSlots(run) >= 12);
+    // The stuck encoder holds frame 20; link B (6) and link A (6) fill up behind it: 13 slots.
+    // (Waiting for 12 raced the last frame into link B under load: the encoder then held 6, not 7.)
+    await until(() => run.shared !== null && heldSlots(run) >= 13);
     host.kill('encode');
     expect((await ended).phase).toBe('failed');
     expect(run.failure?.message).toMatch(/^the encode worker stopped unexpectedly/);

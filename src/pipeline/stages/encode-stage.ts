@@ -10,7 +10,7 @@ import { StageId, clock, readClock, sharedNow } from '../../metrics/stages.ts';
 import type { EncodePlan, PipelineShared } from '../pipeline-shared.ts';
 import { StageFailure, describeError } from './stage-errors.ts';
 import { peekFrame, WAIT_SLICE_MS } from './link-io.ts';
-import { dropCounterOf, overBoundAtEncoder, ReadAllowance } from './live-drop.ts';
+import { dropCounterOf, overBoundAtEncoder } from './live-drop.ts';
 
 const SOURCE_PATH = '/dev/framepool-scaled';
 const OUTPUT_PATH = '/dev/framepool-encoded';
@@ -131,7 +131,6 @@ export class EncodeStage {
     // frame the drop policy's last check drops here is let go without counting as encoded.
     const reader = LinkReader.attach({ ...shared.linkB, sink: false }, metrics);
     const dropAfterMs = control.dropAfterMs; // 0: block, never drop
-    const readAllowance = new ReadAllowance();
 
     // Per-segment state, reused across segments; the device callbacks read it.
     const state = {
@@ -183,11 +182,12 @@ export class EncodeStage {
           const frame = reader.next(0); // only the lane holding the turn takes from link B: the peeked frame is there
           if (typeof frame === 'string') throw new Error(`link B: the peeked frame was gone (${frame})`);
           const takenAt = frame.startedAt; // the link's reading as it handed the frame over, just now
+          const releasedAt = earliestStamp(frame.stamps, takenAt);
           if (dropAfterMs > 0) {
             // The drop policy's last check (live-drop.ts): a frame over the bound as it is taken
             // (queued behind a slow frame or an encoder's start) is let go, not encoded.
             const dueAt = control.startedAt + frame.ptsUs / 1000;
-            if (overBoundAtEncoder(dropAfterMs, dueAt, frame.stamps[StageId.scale]!, takenAt, readAllowance.ms)) {
+            if (overBoundAtEncoder(dropAfterMs, dueAt, releasedAt, frame.stamps[StageId.scale]!, takenAt)) {
               reader.done(frame);
               control.noteEncoderDropped(state.dropCounter);
               control.beat(StageId.encode);
@@ -197,7 +197,7 @@ export class EncodeStage {
           state.lastTakenAt = takenAt;
           // A segment's first frame is left out: the container's header may leave with its bytes (the switch rows cover it).
           if (state.frames > 0) {
-            state.outFrom = earliestStamp(frame.stamps, takenAt);
+            state.outFrom = releasedAt;
             state.outFrame = frame.frameIndex;
           }
           if (state.firstTakenAt === 0) {
@@ -213,8 +213,7 @@ export class EncodeStage {
         const frame = state.serving;
         if (!frame) return;
         metrics.addCodecCopy(StageId.encode, frame.byteLength); // the source device copied it into ffmpeg's memory
-        recordSinkDone(metrics, StageId.encode, frame); // frames, stage time, end-to-end latency: as ffmpeg has read it
-        if (dropAfterMs > 0) readAllowance.observe(clock[0]! - state.lastTakenAt); // the read the drop check allows for (clock: recordSinkDone's reading)
+        recordSinkDone(metrics, StageId.encode, frame); // frames, stage time (the read), end to end (to the take, as the drop check saw it)
         // After the read: a slow fault's delay stands for encoding this frame, and a stalled
         // encoder still holds it (the finally below lets it go if the fault throws).
         control.checkFault(StageId.encode, frame.frameIndex);

@@ -92,26 +92,16 @@ export class LiveDropPolicy {
 }
 
 /**
- * The encoder's last check as it takes a frame due at `dueAt` and queued by the scaler at
- * `queuedAt`: over the bound once read (taken now, its read into the codec taking `readMs`),
- * and it was not already over it when queued (see above).
+ * The encoder's last check as it takes a frame due at `dueAt`, released into the pipeline at
+ * `releasedAt` (its first stamp) and queued by the scaler at `queuedAt`: over the bound when
+ * taken at `takenAt`, and it was not already over it when queued (see above). The frame's
+ * latency is recorded at the same `takenAt` (recordSinkDone), so a kept frame's latency is never
+ * over the bound: an earlier version recorded it after the read into the codec, a second clock
+ * reading, and the bench's drop case kept frames 0.5 and 3.3 ms over.
  */
-export function overBoundAtEncoder(boundMs: number, dueAt: number, queuedAt: number, takenAt: number, readMs = 0): boolean {
-  return takenAt + readMs - dueAt > boundMs && queuedAt - dueAt <= boundMs;
-}
-
-/**
- * How long an encoder's read of a frame lasts after its last check (the copy into the codec's
- * memory, or into a VideoFrame). A frame's latency is recorded once that read ends, so the check
- * allows for it: without it the bench's drop case kept a 1080p frame whose latency came out
- * 0.5 ms over the bound. A decaying maximum of the reads seen, so one read descheduled by the
- * OS does not make every later check stricter for long.
- */
-export class ReadAllowance {
-  ms = 0;
-  observe(readMs: number): void {
-    this.ms = Math.max(readMs, this.ms * 0.95);
-  }
+export function overBoundAtEncoder(boundMs: number, dueAt: number, releasedAt: number, queuedAt: number, takenAt: number): boolean {
+  // From whichever came first: the due time is rounded to whole µs (ptsUs), so a frame can be released a hair before it.
+  return takenAt - Math.min(dueAt, releasedAt) > boundMs && queuedAt - dueAt <= boundMs;
 }
 
 /** The drop counter of a frame size: its first ladder rung for this source, else the last one ('other'). Allocates: once per size. */

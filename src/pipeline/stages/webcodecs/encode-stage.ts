@@ -6,12 +6,12 @@ import { LinkReader, type ReadableFrame } from '../../../pool/link.ts';
 import { recordSinkDone } from '../../../pool/slot-link.ts';
 import { earliestStamp } from '../../../pool/frame-record.ts';
 import { Metrics } from '../../../metrics/metrics-block.ts';
-import { StageId, clock, sharedNow } from '../../../metrics/stages.ts';
+import { StageId, sharedNow } from '../../../metrics/stages.ts';
 import { ControlBlock } from '../../control-block.ts';
 import type { EncodePlan, PipelineShared, VideoCodecChoice } from '../../pipeline-shared.ts';
 import type { EncodeResult, EncoderSink, SegmentClosed } from '../encode-stage.ts';
 import { nextFrameAsync, WAIT_SLICE_MS } from '../link-io.ts';
-import { dropCounterOf, overBoundAtEncoder, ReadAllowance } from '../live-drop.ts';
+import { dropCounterOf, overBoundAtEncoder } from '../live-drop.ts';
 import { StageFailure, describeError } from '../stage-errors.ts';
 import { Wakeup } from './wakeup.ts';
 
@@ -69,7 +69,6 @@ export class WebCodecsEncodeStage {
     // frame the drop policy's last check drops here is let go without counting as encoded.
     const reader = LinkReader.attach({ ...shared.linkB, sink: false }, metrics);
     const dropAfterMs = control.dropAfterMs; // 0: block, never drop
-    const readAllowance = new ReadAllowance();
     const container = containerFor(plan.codec);
     const frameDurationUs = Math.round(1_000_000 / plan.frameRate);
     const keyInterval = Math.max(1, Math.round(plan.frameRate)); // a key frame (and an MP4 fragment) a second
@@ -177,10 +176,11 @@ export class WebCodecsEncodeStage {
             }
           }
           const segment: OpenSegment = current;
-          const takenAt = sharedNow();
+          const takenAt = sharedNow(); // after a switch's configure: the frame reaches the encoder now
+          const releasedAt = earliestStamp(frame.stamps, takenAt);
           // The drop policy's last check (live-drop.ts): a frame over the bound as it reaches the
           // encoder (behind a full encoder queue or a configure) is let go, not encoded.
-          if (dropAfterMs > 0 && overBoundAtEncoder(dropAfterMs, control.startedAt + frame.ptsUs / 1000, frame.stamps[StageId.scale]!, takenAt, readAllowance.ms)) {
+          if (dropAfterMs > 0 && overBoundAtEncoder(dropAfterMs, control.startedAt + frame.ptsUs / 1000, releasedAt, frame.stamps[StageId.scale]!, takenAt)) {
             reader.done(frame);
             control.noteEncoderDropped(segment.dropCounter);
             control.beat(StageId.encode);
@@ -200,11 +200,10 @@ export class WebCodecsEncodeStage {
           });
           metrics.addCodecCopy(StageId.encode, frame.byteLength);
           if (segment.frames > 0) { // as the ffmpeg.wasm stage: a segment's first frame is left out (its header leaves with it)
-            segment.outFrom[segment.frames % OUT_RING] = earliestStamp(frame.stamps, takenAt);
+            segment.outFrom[segment.frames % OUT_RING] = releasedAt;
             segment.outFrame[segment.frames % OUT_RING] = frame.frameIndex;
           }
-          recordSinkDone(metrics, StageId.encode, frame); // frames, stage time, end-to-end latency
-          if (dropAfterMs > 0) readAllowance.observe(clock[0]! - takenAt); // the read the drop check allows for (clock: recordSinkDone's reading)
+          recordSinkDone(metrics, StageId.encode, frame, takenAt); // frames, stage time, end to end (to the take, as the drop check saw it)
           // After the take, as in the ffmpeg.wasm stage: a slow fault's delay stands for encoding
           // this frame (before the take, it made every frame late for the drop policy's check).
           control.checkFault(StageId.encode, frame.frameIndex);
