@@ -91,13 +91,13 @@ test('WebCodecs, drop policy, an encoder slower than realtime: late frames are d
   // Every rung the schedule visited (240, 360, 480 for 20 frames each) lost frames, and they add up.
   expect(Object.keys(report.drops.byRung).sort()).toEqual(['240', '360', '480']);
   expect(Object.values(report.drops.byRung).reduce((a, b) => a + b, 0)).toBe(report.drops.total);
-  // Every frame encoded was taken by its encoder within the bound (recorded just after the
-  // take, past the copy into a VideoFrame: half a frame interval of slack for a loaded machine),
-  // but one already over it out of the decoder, which the policy keeps (a source behind realtime).
-  expect(result.latenessMs).toHaveLength(encoded);
-  const kept = result.latenessMs.map((late, i) => ({ frame: result.frameIndex[i]!, late: Math.round(late), fromDecoder: Math.round(result.fromDecoderMs[i]!) }));
-  const overBound = kept.filter((f) => f.late > report.drops.boundMs! + INTERVAL / 2 && f.fromDecoder <= report.drops.boundMs!);
-  expect(overBound, JSON.stringify(kept)).toEqual([]);
+  // Every frame encoded was taken by its encoder within the bound after it left the decoder:
+  // its latency is recorded at the take the encoder's last check used, so no slack is needed
+  // however loaded the machine. (A frame late out of the decoder or the scaler can still be
+  // later than the bound after it was due: the policy keeps a source behind realtime.)
+  expect(result.latencyMs).toHaveLength(encoded);
+  const kept = result.latencyMs.map((latency, i) => ({ frame: result.frameIndex[i]!, latency, late: Math.round(result.latenessMs[i]!), fromDecoder: Math.round(result.fromDecoderMs[i]!) }));
+  expect(kept.filter((f) => f.latency > report.drops.boundMs!), JSON.stringify(kept)).toEqual([]);
   // An independent decoder finds exactly the frames kept, in the segments the run reported.
   const decoded = await framesOf(result.files);
   expect(decoded.map((s) => s.frames)).toEqual(report.segments.map((s) => s.frames));

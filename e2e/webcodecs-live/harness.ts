@@ -28,6 +28,8 @@ export interface LiveResult {
   latenessMs: number[];
   /** Per encoded frame: out of the decoder − due, ms. */
   fromDecoderMs: number[];
+  /** Per encoded frame: its latency, out of the decoder → taken by its encoder, as the metrics recorded it, ms. */
+  latencyMs: number[];
   frameIndex: number[];
   /** Per segment: its first chunk out of the encoder → its first bytes out of the muxer, ms. */
   muxFirstMs: number[];
@@ -70,6 +72,7 @@ async function runLive(options: LiveOptions): Promise<LiveResult> {
     latenessMs: Array.from(t, (at, i) => at - (run.control!.startedAt + frame[i]! * interval)),
     // The end-to-end latency runs from the frame's earliest stamp, the decoder's.
     fromDecoderMs: Array.from(t, (at, i) => at - ms[i]! - (run.control!.startedAt + frame[i]! * interval)),
+    latencyMs: Array.from(ms),
     frameIndex: Array.from(frame),
     files,
   };

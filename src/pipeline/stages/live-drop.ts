@@ -20,9 +20,10 @@ import { ladderSizes, type FrameSize } from '../ladder.ts';
  * The prediction is an estimate (a switch's encoder start shows up late in it), so a frame
  * already queued can still come to the encoder past the bound: the encoder makes the last check
  * as it takes each frame (overBoundAtEncoder) and drops such a frame there, counted per rung
- * like the scaler's drops. So every kept frame is taken by its encoder within the bound, except
- * one that was over it already when the scaler queued it to idle encoders (a source behind
- * realtime: dropping those would starve the output).
+ * like the scaler's drops. So every kept frame is taken by its encoder within the bound after
+ * its release; and within the bound after it was due, except one that was over it already when
+ * the scaler queued it to idle encoders (a source behind realtime: dropping those would starve
+ * the output).
  */
 /** The bound, in source frame intervals (issue 13: at most 3). */
 export const DROP_BOUND_INTERVALS = 3;
@@ -92,16 +93,19 @@ export class LiveDropPolicy {
 }
 
 /**
- * The encoder's last check as it takes a frame due at `dueAt`, released into the pipeline at
- * `releasedAt` (its first stamp) and queued by the scaler at `queuedAt`: over the bound when
- * taken at `takenAt`, and it was not already over it when queued (see above). The frame's
- * latency is recorded at the same `takenAt` (recordSinkDone), so a kept frame's latency is never
- * over the bound: an earlier version recorded it after the read into the codec, a second clock
- * reading, and the bench's drop case kept frames 0.5 and 3.3 ms over.
+ * The encoder's last check as it takes, at `takenAt`, a frame due at `dueAt`, released into the
+ * pipeline at `releasedAt` (its first stamp) and queued by the scaler at `queuedAt`. Dropped when
+ * - its latency (released → taken) is over the bound: it waited in the pipeline too long, or
+ * - its lateness (due → taken) is over the bound and it was not already over it when queued (a
+ *   frame late from its source is kept while the pipeline adds little: dropping every frame of a
+ *   source behind realtime would starve the output).
+ * The latency is recorded at the same `takenAt` (recordSinkDone), so no kept frame's latency is
+ * over the bound. (An earlier version recorded it after the read into the codec, a second clock
+ * reading, and kept any frame late when queued however long it then waited: the bench's drop
+ * case kept frames 0.5, 3.3, and under load 33.6 ms over.)
  */
 export function overBoundAtEncoder(boundMs: number, dueAt: number, releasedAt: number, queuedAt: number, takenAt: number): boolean {
-  // From whichever came first: the due time is rounded to whole µs (ptsUs), so a frame can be released a hair before it.
-  return takenAt - Math.min(dueAt, releasedAt) > boundMs && queuedAt - dueAt <= boundMs;
+  return takenAt - releasedAt > boundMs || (takenAt - dueAt > boundMs && queuedAt - dueAt <= boundMs);
 }
 
 /** The drop counter of a frame size: its first ladder rung for this source, else the last one ('other'). Allocates: once per size. */

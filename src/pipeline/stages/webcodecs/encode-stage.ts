@@ -12,6 +12,7 @@ import type { EncodePlan, PipelineShared, VideoCodecChoice } from '../../pipelin
 import type { EncodeResult, EncoderSink, SegmentClosed } from '../encode-stage.ts';
 import { nextFrameAsync, WAIT_SLICE_MS } from '../link-io.ts';
 import { dropCounterOf, overBoundAtEncoder } from '../live-drop.ts';
+import { ladderSizes } from '../../ladder.ts';
 import { StageFailure, describeError } from '../stage-errors.ts';
 import { Wakeup } from './wakeup.ts';
 
@@ -105,14 +106,22 @@ export class WebCodecsEncodeStage {
       return encoder;
     };
 
-    // isConfigSupported asks the media process, a round trip on every switch's path: asked once per size.
+    // isConfigSupported asks the media process, a round trip on a switch's path: asked once per
+    // size, and for every ladder size as the first segment opens, so a switch to a size not seen
+    // yet does not wait for it (the first visits' gaps were 10–20 ms over the cadence).
     const supported = new Map<string, Promise<boolean>>(); // allocates: an entry per size seen
-    const configure = async (encoder: VideoEncoder, width: number, height: number): Promise<void> => {
-      const config = encoderConfig(plan.codec, width, height, plan.frameRate);
+    const supports = (width: number, height: number): Promise<boolean> => {
       const key = `${width}x${height}`;
       let support = supported.get(key);
-      if (!support) supported.set(key, support = VideoEncoder.isConfigSupported(config).then((s) => s.supported === true));
-      if (!await support) throw new StageFailure('encode', `This browser's VideoEncoder cannot encode ${config.codec} at ${width}×${height}. Choose another codec or the ffmpeg.wasm backend.`);
+      if (!support) {
+        const config = encoderConfig(plan.codec, width, height, plan.frameRate);
+        supported.set(key, support = VideoEncoder.isConfigSupported(config).then((s) => s.supported === true, () => false));
+      }
+      return support;
+    };
+    const configure = async (encoder: VideoEncoder, width: number, height: number): Promise<void> => {
+      const config = encoderConfig(plan.codec, width, height, plan.frameRate);
+      if (!await supports(width, height)) throw new StageFailure('encode', `This browser's VideoEncoder cannot encode ${config.codec} at ${width}×${height}. Choose another codec or the ffmpeg.wasm backend.`);
       encoder.configure(config);
     };
 
@@ -127,6 +136,7 @@ export class WebCodecsEncodeStage {
         dropCounter: dropAfterMs > 0 ? dropCounterOf(frame, { width: control.sourceWidth, height: control.sourceHeight }) : 0,
       };
       serving.set(encoder, segment);
+      if (segments === 0 && control.sourceWidth > 0) for (const size of ladderSizes({ width: control.sourceWidth, height: control.sourceHeight })) void supports(size.width, size.height);
       await Promise.all([writer.start(), configure(encoder, frame.width, frame.height)]); // neither waits for the other
       segments++;
       return segment;
