@@ -159,7 +159,11 @@ export interface BenchCaseResult {
    * toFirstBytesMs → first encoded bytes of the new segment out; gapMs = last old-size frame
    * taken by the old encoder → first new-size frame taken by the new one.
    */
-  switches: { count: number; manual: number; costMs: number[]; toEncoderMs: number[]; toFirstBytesMs: number[]; gapMs: number[] };
+  switches: {
+    count: number; manual: number; costMs: number[]; toEncoderMs: number[]; toFirstBytesMs: number[]; gapMs: number[];
+    /** The same gap between consecutive frames of one segment (no switch between them), frames ≥ 30 (absent in older reports). */
+    steadyGapMs?: number[];
+  };
   /** Frames the live drop policy dropped (the run report's), null for other cases. */
   drops: { total: number; byRung: Record<string, number>; boundMs: number | null; atEncoder: number } | null;
   /** Realtime: per frame, taken by the encoder − due (frame 0's release + index × interval), ms; null otherwise. */

@@ -22,7 +22,7 @@ import type { BenchWorkerReply, BenchWorkerRequest } from './bench.worker.ts';
 import { setState, SideBySide, SIDE_BY_SIDE_BYTES } from './side-by-side.ts';
 import { blankSample, CaseSampler } from './sampler.ts';
 import { FrameLog } from './frame-log.ts';
-import { AppDiskOutput, clickRungs, latenessOf, scheduleFor, switchFigures } from './switch-cost.ts';
+import { AppDiskOutput, clickRungs, latenessOf, scheduleFor, steadyGaps, switchFigures } from './switch-cost.ts';
 
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -253,6 +253,7 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   }
   const report = buildRunReport(run);
   Object.assign(result, switchFigures(report));
+  result.switches!.steadyGapMs = steadyGaps(frameLog, new Set(report.segments.map((s) => s.firstFrameIndex)), WARMUP_FRAMES);
   result.bySize = bySize(frameLog, report.segments);
   if (config.livePolicy !== 'drop') result.drops = null;
   result.lateness = latencySummary(lateness);

@@ -9,6 +9,7 @@ import type { PipelineRunReport } from '../../src/pipeline/run-report.ts';
 import type { RecordedSwitch, SwitchSchedule } from '../../src/pipeline/switch-schedule.ts';
 import { DiskOutput } from '../../src/ui/output-store.ts';
 import type { BenchCaseConfig, BenchCaseResult } from '../protocol.ts';
+import type { FrameLog } from './frame-log.ts';
 
 /** Longest input a capped ladder is written out for (frames): 20 minutes at 30 fps. */
 const CAPPED_LADDER_FRAMES = 36_000;
@@ -61,6 +62,23 @@ export function switchFigures(report: PipelineRunReport): Pick<BenchCaseResult, 
     },
     drops: { total, byRung: byRung as Record<string, number>, boundMs, atEncoder },
   };
+}
+
+/**
+ * The encoder-side gap where there is no switch: take → take of consecutive frames in one
+ * segment (`opens`: each segment's first frame), from frame `from` on, ms. At realtime it is
+ * the cadence plus the machine's jitter: what a switch's gap is to be read against.
+ */
+export function steadyGaps(log: FrameLog, opens: ReadonlySet<number>, from: number): number[] {
+  const takes: [frame: number, t: number][] = []; // allocates: once, after the run
+  log.forEach((t, _ms, frame) => { if (frame >= from) takes.push([frame, t]); });
+  takes.sort((a, b) => a[0] - b[0]);
+  const gaps: number[] = [];
+  for (let i = 1; i < takes.length; i++) {
+    const [frame, t] = takes[i]!;
+    if (frame === takes[i - 1]![0] + 1 && !opens.has(frame)) gaps.push(t - takes[i - 1]![1]);
+  }
+  return gaps;
 }
 
 /**

@@ -4,7 +4,8 @@
  */
 import { expect, test } from 'vitest';
 import { switchCostCases, type CaseSpec } from '../../bench/cases.ts';
-import { scheduleFor } from '../../bench/page/switch-cost.ts';
+import { FrameLog } from '../../bench/page/frame-log.ts';
+import { scheduleFor, steadyGaps } from '../../bench/page/switch-cost.ts';
 import type { BenchCaseConfig } from '../../bench/protocol.ts';
 import type { CaseFigures } from '../../bench/report.ts';
 import { switchCostTargets, switchesTable } from '../../bench/switch-targets.ts';
@@ -88,4 +89,11 @@ test('the switches table lists latency by output height, smallest first (a 720p 
     bySize: { '1280×720': { latency: { count: 400, p50: 240.2, p99: 301.9, max: 310 }, lateness: null }, '426×240': { latency: { count: 400, p50: 3.1, p99: 9, max: 12 }, lateness: null } },
   } as unknown as CaseFigures;
   expect(switchesTable([fig])).toContain('240p 3.1/9.0 · 720p 240.2/301.9');
+});
+
+test('the gap with no switch: take → take of consecutive frames in one segment, in frame order whichever lane logged them, leaving out a segment\'s first frame, a dropped frame\'s neighbours and the warm-up', () => {
+  const log = new FrameLog();
+  // Two lanes log out of order; frame 33 opens a segment; frame 36 was dropped; frames < 30 are the warm-up.
+  for (const [frame, t] of [[29, 960], [30, 1000], [32, 1070], [31, 1033], [33, 1120], [34, 1140], [35, 1175], [37, 1240]] as const) log.add(t, 5, frame, 0);
+  expect(steadyGaps(log, new Set([0, 33]), 30)).toEqual([33, 37, 20, 35]); // 30→31, 31→32, 33→34, 34→35
 });
