@@ -1,7 +1,7 @@
 /** The bench's cases: which runs make up `npm run bench`, `--quick` and `--soak`. */
 import type { CaseKind, PacingName, AllocationModeName, ScheduleName } from './protocol.ts';
 import type { InputId } from './inputs.ts';
-import type { CodecBackendName } from '../src/codec/backends.ts';
+import type { CodecBackendName, WebCodecsOptions } from '../src/codec/backends.ts';
 import type { LadderRung } from '../src/pipeline/ladder.ts';
 import type { LivePolicy } from '../src/pipeline/stages/live-drop.ts';
 import { alternatedOrder } from '../src/metrics/rounds.ts';
@@ -12,6 +12,8 @@ export interface CaseSpec {
   input: InputId | 'soak';
   mode?: AllocationModeName;
   backend?: CodecBackendName;
+  /** WebCodecs: how its encoder switches size (default: the app's). */
+  encoderSwitch?: WebCodecsOptions['encoderSwitch'];
   pacing?: PacingName;
   schedule?: ScheduleName;
   stormSwitches?: number;
@@ -139,6 +141,9 @@ export function switchCostCases(): CaseSpec[] {
     // The same switches through the browser's encoder, which keeps 30 fps at 720p here (ffmpeg.wasm's x264 does not: ≈ 27 fps at max pacing).
     named(pipeline('720p-60s', 'pooled', 'realtime', 'every30', { ...upTo720, backend: 'webcodecs' }), 'webcodecs ladder ≤720p'),
     named(pipeline('720p-60s', 'pooled', 'realtime', 'clicks', { ...CLICKS, ...upTo720, backend: 'webcodecs' }), 'webcodecs clicks ≤720p'),
+    // WebCodecs' other way to switch: a new encoder at once, a size's flushed encoder kept for its next segment.
+    named(pipeline('720p-60s', 'pooled', 'realtime', 'every30', { ...upTo720, backend: 'webcodecs', encoderSwitch: 'new-encoder' }), 'webcodecs new-encoder ladder ≤720p'),
+    named(pipeline('720p-60s', 'pooled', 'realtime', 'clicks', { ...CLICKS, ...upTo720, backend: 'webcodecs', encoderSwitch: 'new-encoder' }), 'webcodecs new-encoder clicks ≤720p'),
   ];
 }
 

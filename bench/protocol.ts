@@ -1,4 +1,4 @@
-import type { CodecBackendName } from '../src/codec/backends.ts';
+import type { CodecBackendName, WebCodecsOptions } from '../src/codec/backends.ts';
 import type { AllocationMode } from '../src/pool/modes/index.ts';
 import type { LadderRung } from '../src/pipeline/ladder.ts';
 import type { LivePolicy } from '../src/pipeline/stages/live-drop.ts';
@@ -35,6 +35,8 @@ export interface BenchCaseConfig {
   mode?: AllocationModeName;
   /** Codec backend of a pipeline case (default ffmpeg.wasm). */
   backend?: CodecBackendName;
+  /** WebCodecs: how its encoder switches size (default: the app's). */
+  encoderSwitch?: WebCodecsOptions['encoderSwitch'];
   pacing?: PacingName;
   schedule?: ScheduleName;
   stormSwitches?: number;

@@ -160,7 +160,7 @@ async function runCase(spec: CaseSpec, run: number, origin: string, inputFile: s
   const started = performance.now();
   const config: BenchCaseConfig = {
     id: spec.id, kind: spec.kind, inputUrl: `${origin}/inputs/${inputFile}`, inputName: inputFile, targetHeight: 480,
-    mode: spec.mode, backend: spec.backend, pacing: spec.pacing, schedule: spec.schedule, stormSwitches: spec.stormSwitches,
+    mode: spec.mode, backend: spec.backend, encoderSwitch: spec.encoderSwitch, pacing: spec.pacing, schedule: spec.schedule, stormSwitches: spec.stormSwitches,
     clickEveryMs: spec.clickEveryMs, topRung: spec.topRung, livePolicy: spec.livePolicy, output: spec.output, stopAfterMs: spec.stopAfterMs ?? 0, stopAfterFrames: spec.stopAfterFrames ?? 0, keepLatencySeries: spec.keepLatencySeries ?? false, stageFrames: spec.stageFrames,
     warmUpFrames: spec.warmUp ? WARM_UP_FRAMES : 0,
     // Coarser in-app sampling only for long runs (soak); a short stopped run keeps 100 ms.

@@ -43,10 +43,10 @@ async function framesOf(files: LiveResult['files']): Promise<{ name: string; wid
 const FPS = 30;
 const INTERVAL = 1000 / FPS;
 
-for (const codec of ['h264', 'vp9'] as const) {
-  test(`WebCodecs ${codec} at realtime: each switch's new segment sends its first playable bytes as its first frame is encoded, not a key-frame interval later`, async ({ page }) => {
+for (const [codec, encoderSwitch] of [['h264', 'reconfigure'], ['vp9', 'reconfigure'], ['h264', 'new-encoder']] as const) {
+  test(`WebCodecs ${codec} at realtime, ${encoderSwitch} at a switch: each switch's new segment sends its first playable bytes as its first frame is encoded, not a key-frame interval later`, async ({ page }) => {
     const clip = await testClip('live', { width: 640, height: 360, fps: FPS, seconds: 4 });
-    const result = await runLive(page, clip, { codec, livePolicy: 'block', everyFrames: 20, slowEncoder: false });
+    const result = await runLive(page, clip, { codec, livePolicy: 'block', everyFrames: 20, slowEncoder: false, encoderSwitch });
     const { report } = result;
     expect(report.phase).toBe('done');
     expect(report.switches).toHaveLength(5);
@@ -55,6 +55,10 @@ for (const codec of ['h264', 'vp9'] as const) {
     const muxMs = result.muxFirstMs.slice(1); // the segments the switches opened
     console.log(`${codec} (${report.segments.map((s) => `${s.width}×${s.height}`).join(' → ')}): request → first bytes (the viewer) ${toViewer.map((v) => v.toFixed(0)).join(', ')} ms; `
       + `first frame taken by the encoder → first bytes ${afterTake.map((v) => v.toFixed(0)).join(', ')} ms; first frame out of the encoder → first bytes ${muxMs.map((v) => v.toFixed(0)).join(', ')} ms`);
+    // The ladder from 240 walks 240 → 360 → 480 → 720 → 1080 → 240: new-encoder switching opens
+    // the last segment on the 240 encoder it kept, flushed and configured (whose first chunk does
+    // not repeat its decoder config: the file below still decodes and plays).
+    expect(result.warmOpens).toBe(encoderSwitch === 'new-encoder' ? 1 : 0);
     // Out of the encoder, the first frame is muxed and sent at once (a few ms; two frame
     // intervals leave room for a loaded machine). The bug: fragmented MP4 held a segment's
     // first frame until the next key frame, a second later, or the segment's close (here 20

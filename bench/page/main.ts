@@ -7,6 +7,7 @@
  * baseline and the stages alone (bench.worker.ts), and the @ffmpeg/ffmpeg high-level API as
  * its documentation shows it.
  */
+import { DEFAULT_WEBCODECS_OPTIONS } from '../../src/codec/backends.ts';
 import { FFmpeg } from '@ffmpeg/ffmpeg';
 import { Metrics, GlueGauge, HIST_E2E, StageCounter, StageGauge } from '../../src/metrics/metrics-block.ts';
 import { STAGE_COUNT, StageId, type StageId as StageIdType } from '../../src/metrics/stages.ts';
@@ -114,6 +115,7 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   if (backend === 'ffmpeg') await browserHost.codecModule();
   const run = new PipelineRun(browserHost, file, {
     mode: config.mode ?? 'pooled', codec: 'h264', pacing: config.pacing ?? 'max', backend,
+    webcodecs: { ...DEFAULT_WEBCODECS_OPTIONS, encoderSwitch: config.encoderSwitch ?? DEFAULT_WEBCODECS_OPTIONS.encoderSwitch },
     schedule: scheduleFor(config), startRung: String(config.targetHeight) as LadderRung, livePolicy: config.livePolicy ?? 'block',
   });
   const disk = config.output === 'disk' ? await AppDiskOutput.attach(run) : null;

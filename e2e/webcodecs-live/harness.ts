@@ -3,6 +3,7 @@
  * driven by e2e/webcodecs-live.spec.ts: the dashboard has no fault control (a slow encoder) and
  * shows per-switch figures only as quantiles.
  */
+import { DEFAULT_WEBCODECS_OPTIONS, type WebCodecsOptions } from '../../src/codec/backends.ts';
 import { histogramCount } from '../../src/metrics/histogram.ts';
 import { HIST_OUT, LEAD_IN_FRAMES, Metrics } from '../../src/metrics/metrics-block.ts';
 import { browserHost } from '../../src/pipeline/browser-host.ts';
@@ -18,12 +19,16 @@ export interface LiveOptions {
   everyFrames: number;
   /** The 'slow' fault on the encode stage from frame 0: SLOW_FAULT_MS more per frame. */
   slowEncoder: boolean;
+  /** How the encoder switches size (default: the app's, reconfigure). */
+  encoderSwitch?: WebCodecsOptions['encoderSwitch'];
 }
 
 export interface LiveResult {
   report: PipelineRunReport;
   /** Frames the encode stage encoded (not counting those its last check dropped). */
   encoded: number;
+  /** Segments opened on a size's kept encoder (new-encoder switching). */
+  warmOpens: number;
   /** Per encoded frame: taken by its encoder − due (run start + its presentation time), ms. */
   latenessMs: number[];
   /** Per encoded frame: out of the decoder − due, ms. */
@@ -46,6 +51,7 @@ async function runLive(options: LiveOptions): Promise<LiveResult> {
   const run = new PipelineRun(browserHost, file, {
     mode: 'pooled', codec: options.codec, pacing: 'realtime', schedule: { kind: 'every', frames: options.everyFrames }, startRung: '240',
     backend: 'webcodecs', livePolicy: options.livePolicy,
+    webcodecs: { ...DEFAULT_WEBCODECS_OPTIONS, encoderSwitch: options.encoderSwitch ?? DEFAULT_WEBCODECS_OPTIONS.encoderSwitch },
     fault: options.slowEncoder ? { stage: 'encode', frameIndex: 0, kind: 'slow' } : null,
   });
   await run.run();
@@ -68,6 +74,7 @@ async function runLive(options: LiveOptions): Promise<LiveResult> {
     outCount: histogramCount(metrics.ints, metrics.histogramOffset(HIST_OUT)),
     leadIn: LEAD_IN_FRAMES,
     encoded: run.stageResults.encode?.frames ?? 0,
+    warmOpens: run.stageResults.encode?.warmOpens ?? 0,
     muxFirstMs: run.segments.map((s) => s.firstBytesAt - (s.openedAt + s.openMs)), // openMs: opened → first chunk
     latenessMs: Array.from(t, (at, i) => at - (run.control!.startedAt + frame[i]! * interval)),
     // The end-to-end latency runs from the frame's earliest stamp, the decoder's.

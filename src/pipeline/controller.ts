@@ -322,6 +322,7 @@ export class PipelineRun extends EventTarget {
       total.segments += result.segments;
       total.endedBy = result.endedBy;
       total.wasmBytes = result.wasmBytes;
+      if (result.warmOpens !== undefined) total.warmOpens = (total.warmOpens ?? 0) + result.warmOpens;
       if (result.endedBy !== 'budget' || this.stopRequested()) return total;
 
       this.replacing.add('encode');

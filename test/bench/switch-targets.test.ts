@@ -17,8 +17,10 @@ test('issue-13 cases: every id says switch-cost (so --only switch-cost selects t
   expect(specs.every((s) => s.id.includes('switch-cost') && s.pacing === 'realtime' && s.mode === 'pooled' && s.input.startsWith('720p'))).toBe(true);
   expect(new Set(specs.map((s) => s.id)).size).toBe(specs.length);
   const by = (what: string) => specs.filter((s) => s.id.includes(what));
-  expect(by('≤720p').map((s) => [s.schedule, s.topRung, s.livePolicy ?? 'block', s.backend ?? 'ffmpeg'])).toEqual([
-    ['every30', '720', 'block', 'ffmpeg'], ['clicks', '720', 'block', 'ffmpeg'], ['every30', '720', 'block', 'webcodecs'], ['clicks', '720', 'block', 'webcodecs'],
+  expect(by('≤720p').map((s) => [s.schedule, s.topRung, s.livePolicy ?? 'block', s.backend ?? 'ffmpeg', s.encoderSwitch ?? 'default'])).toEqual([
+    ['every30', '720', 'block', 'ffmpeg', 'default'], ['clicks', '720', 'block', 'ffmpeg', 'default'],
+    ['every30', '720', 'block', 'webcodecs', 'default'], ['clicks', '720', 'block', 'webcodecs', 'default'],
+    ['every30', '720', 'block', 'webcodecs', 'new-encoder'], ['clicks', '720', 'block', 'webcodecs', 'new-encoder'],
   ]);
   expect(by('drop').map((s) => [s.schedule, s.topRung, s.livePolicy])).toEqual([['every30', undefined, 'drop']]);
   expect(by('memory').map((s) => [s.input, s.output, s.schedule])).toEqual([['720p-10s', 'disk', 'none'], ['720p-60s', 'disk', 'none']]);

@@ -95,6 +95,8 @@ export interface EncodeResult {
   endedBy: EncodeEnd;
   /** This worker's WASM memory when it returned, bytes. */
   wasmBytes: number;
+  /** WebCodecs with new-encoder switching: segments opened on a size's kept encoder (no configure, no encoder start). */
+  warmOpens?: number;
 }
 
 /**

@@ -85,12 +85,19 @@ export class WebCodecsEncodeStage {
     // Each encoder's output goes to the segment it serves now (with reconfiguring, one encoder
     // serves segment after segment, switched over once the last one is flushed).
     const serving = new Map<VideoEncoder, OpenSegment>();
+    const decoderConfigs = new Map<VideoEncoder, VideoDecoderConfig>(); // each encoder's latest, for a warm encoder's next segment
     const newEncoder = (): VideoEncoder => {
       const encoder: VideoEncoder = new VideoEncoder({
         output: (chunk, meta) => {
           const segment = serving.get(encoder);
           if (!segment) return;
-          if (Number.isNaN(segment.firstChunkAt)) segment.firstChunkAt = sharedNow();
+          if (meta?.decoderConfig) decoderConfigs.set(encoder, meta.decoderConfig);
+          if (Number.isNaN(segment.firstChunkAt)) {
+            segment.firstChunkAt = sharedNow();
+            // A warm encoder's first chunk of a new segment: its config has not changed, so the
+            // encoder does not repeat it, but the new file needs it (allocates: once per segment).
+            if (!meta?.decoderConfig) meta = { ...meta, decoderConfig: decoderConfigs.get(encoder) };
+          }
           segment.writer.add(chunk, meta);
           // The chunk's timestamp names its frame of the segment; its bytes left with add() (a fragment per frame).
           const at = Math.round(chunk.timestamp / frameDurationUs) % OUT_RING;
@@ -125,7 +132,39 @@ export class WebCodecsEncodeStage {
       encoder.configure(config);
     };
 
-    const open = async (frame: ReadableFrame, reuse: VideoEncoder | null, closeMs: number): Promise<OpenSegment> => {
+    // New-encoder switching keeps each size's last encoder, flushed and still configured, and
+    // opens that size's next segment on it: no configure() and no encoder start in the media
+    // process on a switch back to a size seen before. One per size (allocates: an entry per size).
+    const warm = new Map<string, VideoEncoder>();
+    const sizeKey = (width: number, height: number): string => `${width}x${height}`; // allocates: a key per switch
+    const takeWarm = (width: number, height: number): VideoEncoder | null => {
+      const key = sizeKey(width, height);
+      const encoder = warm.get(key) ?? null;
+      if (encoder) {
+        warm.delete(key);
+        warmOpens++;
+      }
+      return encoder;
+    };
+    let warmOpens = 0;
+    let runOver = false; // a flush that ends after the run closes its encoder instead of keeping it
+    const keepWarm = (segment: OpenSegment): void => {
+      const key = sizeKey(segment.width, segment.height);
+      if (!runOver && !warm.has(key) && segment.encoder.state === 'configured') warm.set(key, segment.encoder); // one per size
+      else retire(segment.encoder);
+    };
+    const retire = (encoder: VideoEncoder): void => {
+      if (encoder.state !== 'closed') encoder.close();
+      decoderConfigs.delete(encoder);
+    };
+    const closeWarm = (): void => {
+      runOver = true;
+      for (const encoder of warm.values()) retire(encoder);
+      warm.clear();
+    };
+
+    /** Opens a segment on `reuse` (reconfigured unless `configured`: a warm encoder of this size), else a new encoder. */
+    const open = async (frame: ReadableFrame, reuse: VideoEncoder | null, closeMs: number, configured = false): Promise<OpenSegment> => {
       const index = plan.segmentIndexBase + segments;
       const writer = new SegmentWriter(plan.codec, plan.frameRate, (bytes) => output.chunk(index, bytes));
       const encoder = reuse ?? newEncoder();
@@ -137,7 +176,7 @@ export class WebCodecsEncodeStage {
       };
       serving.set(encoder, segment);
       if (segments === 0 && control.sourceWidth > 0) for (const size of ladderSizes({ width: control.sourceWidth, height: control.sourceHeight })) void supports(size.width, size.height);
-      await Promise.all([writer.start(), configure(encoder, frame.width, frame.height)]); // neither waits for the other
+      await Promise.all([writer.start(), configured ? null : configure(encoder, frame.width, frame.height)]); // neither waits for the other
       segments++;
       return segment;
     };
@@ -148,8 +187,8 @@ export class WebCodecsEncodeStage {
       const startedAt = sharedNow();
       await segment.encoder.flush();
       if (andEncoder) {
-        segment.encoder.close();
         serving.delete(segment.encoder);
+        keepWarm(segment);
       }
       await segment.writer.finish();
       const closedAt = sharedNow();
@@ -182,7 +221,8 @@ export class WebCodecsEncodeStage {
               current = await open(frame, previous.encoder, lastCloseMs);
             } else {
               if (previous) closing.push(close(previous, true).then(() => undefined, (error: unknown) => { failure ??= error; }));
-              current = await open(frame, null, 0);
+              const ready = takeWarm(frame.width, frame.height);
+              current = await open(frame, ready, 0, ready !== null);
             }
           }
           const segment: OpenSegment = current;
@@ -231,10 +271,11 @@ export class WebCodecsEncodeStage {
       if (current) await close(current, true);
       current = null;
       await Promise.all(closing);
+      closeWarm();
       if (failure !== null) throw failure;
-      return { frames: totalFrames, segments, endedBy: control.stopping ? 'stop' : 'end', wasmBytes: 0 };
+      return { frames: totalFrames, segments, endedBy: control.stopping ? 'stop' : 'end', wasmBytes: 0, warmOpens };
     } catch (error) {
-      if (control.stopping) return { frames: totalFrames, segments, endedBy: 'stop', wasmBytes: 0 };
+      if (control.stopping) return { frames: totalFrames, segments, endedBy: 'stop', wasmBytes: 0, warmOpens };
       control.markFailed(StageId.encode);
       reader.fail(FAILURE_CODE);
       if (error instanceof StageFailure) throw error;
@@ -245,6 +286,7 @@ export class WebCodecsEncodeStage {
         if (open.encoder.state !== 'closed') open.encoder.close();
         void open.writer.cancel().catch(() => {});
       }
+      closeWarm();
     }
 
     /** Waits while the encoder holds MAX_ENCODE_QUEUE frames; fails if it takes none for ENCODER_STALL_MS. */
