@@ -141,9 +141,9 @@ export function switchCostCases(): CaseSpec[] {
     // The same switches through the browser's encoder, which keeps 30 fps at 720p here (ffmpeg.wasm's x264 does not: ≈ 27 fps at max pacing).
     named(pipeline('720p-60s', 'pooled', 'realtime', 'every30', { ...upTo720, backend: 'webcodecs' }), 'webcodecs ladder ≤720p'),
     named(pipeline('720p-60s', 'pooled', 'realtime', 'clicks', { ...CLICKS, ...upTo720, backend: 'webcodecs' }), 'webcodecs clicks ≤720p'),
-    // WebCodecs' other way to switch: a new encoder at once, a size's flushed encoder kept for its next segment.
-    named(pipeline('720p-60s', 'pooled', 'realtime', 'every30', { ...upTo720, backend: 'webcodecs', encoderSwitch: 'new-encoder' }), 'webcodecs new-encoder ladder ≤720p'),
-    named(pipeline('720p-60s', 'pooled', 'realtime', 'clicks', { ...CLICKS, ...upTo720, backend: 'webcodecs', encoderSwitch: 'new-encoder' }), 'webcodecs new-encoder clicks ≤720p'),
+    // WebCodecs' other way to switch, beside the default (a new encoder, kept per size): flush the live one and reconfigure it.
+    named(pipeline('720p-60s', 'pooled', 'realtime', 'every30', { ...upTo720, backend: 'webcodecs', encoderSwitch: 'reconfigure' }), 'webcodecs reconfigure ladder ≤720p'),
+    named(pipeline('720p-60s', 'pooled', 'realtime', 'clicks', { ...CLICKS, ...upTo720, backend: 'webcodecs', encoderSwitch: 'reconfigure' }), 'webcodecs reconfigure clicks ≤720p'),
   ];
 }
 

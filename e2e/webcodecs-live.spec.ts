@@ -43,7 +43,7 @@ async function framesOf(files: LiveResult['files']): Promise<{ name: string; wid
 const FPS = 30;
 const INTERVAL = 1000 / FPS;
 
-for (const [codec, encoderSwitch] of [['h264', 'reconfigure'], ['vp9', 'reconfigure'], ['h264', 'new-encoder']] as const) {
+for (const [codec, encoderSwitch] of [['h264', 'new-encoder'], ['vp9', 'new-encoder'], ['h264', 'reconfigure']] as const) {
   test(`WebCodecs ${codec} at realtime, ${encoderSwitch} at a switch: each switch's new segment sends its first playable bytes as its first frame is encoded, not a key-frame interval later`, async ({ page }) => {
     const clip = await testClip('live', { width: 640, height: 360, fps: FPS, seconds: 4 });
     const result = await runLive(page, clip, { codec, livePolicy: 'block', everyFrames: 20, slowEncoder: false, encoderSwitch });

@@ -4,9 +4,9 @@ import { testClip } from './support/clips.ts';
 import { chooseFile, expectDescribed, open, setControls, tableText, waitForCompareEnd, waitForRunEnd } from './support/dashboard.ts';
 
 const CASES = [
-  { mode: 'pooled', encoderSwitch: 'reconfigure' },
-  { mode: 'unpooled', encoderSwitch: 'reconfigure' },
   { mode: 'pooled', encoderSwitch: 'new-encoder' },
+  { mode: 'unpooled', encoderSwitch: 'new-encoder' },
+  { mode: 'pooled', encoderSwitch: 'reconfigure' },
 ] as const;
 
 for (const { mode, encoderSwitch } of CASES) {

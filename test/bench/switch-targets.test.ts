@@ -20,7 +20,7 @@ test('issue-13 cases: every id says switch-cost (so --only switch-cost selects t
   expect(by('≤720p').map((s) => [s.schedule, s.topRung, s.livePolicy ?? 'block', s.backend ?? 'ffmpeg', s.encoderSwitch ?? 'default'])).toEqual([
     ['every30', '720', 'block', 'ffmpeg', 'default'], ['clicks', '720', 'block', 'ffmpeg', 'default'],
     ['every30', '720', 'block', 'webcodecs', 'default'], ['clicks', '720', 'block', 'webcodecs', 'default'],
-    ['every30', '720', 'block', 'webcodecs', 'new-encoder'], ['clicks', '720', 'block', 'webcodecs', 'new-encoder'],
+    ['every30', '720', 'block', 'webcodecs', 'reconfigure'], ['clicks', '720', 'block', 'webcodecs', 'reconfigure'],
   ]);
   expect(by('drop').map((s) => [s.schedule, s.topRung, s.livePolicy])).toEqual([['every30', undefined, 'drop']]);
   expect(by('memory').map((s) => [s.input, s.output, s.schedule])).toEqual([['720p-10s', 'disk', 'none'], ['720p-60s', 'disk', 'none']]);

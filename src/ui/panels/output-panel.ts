@@ -76,10 +76,14 @@ export class OutputPanel {
       h('td', {}, s.index === 0 ? '—' : formatMs(s.reinitMs)),
       h('td', {}, h('a', { href: url, download: fileName, 'data-testid': 'segment-download', title: `download ${fileName}` }, 'save')),
     );
-    run.segments.push(listed);
-    run.rows.push(row);
+    // In segment order: with a new encoder per switch, a large segment can finish flushing after a smaller, later one.
+    let at = run.segments.length;
+    while (at > 0 && run.segments[at - 1]!.index > s.index) at--;
+    if (at < run.rows.length) run.rows[at]!.before(row);
+    else this.list.append(row);
+    run.segments.splice(at, 0, listed);
+    run.rows.splice(at, 0, row);
     row.hidden = !run.open;
-    this.list.append(row);
     if (run.summary) this.fillSummary(run);
     this.downloadAll.disabled = false;
   }

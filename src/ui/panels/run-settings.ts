@@ -45,7 +45,7 @@ export class RunSettingsPanel {
       backend: c.backend.value as RunSettings['backend'],
       webcodecs: {
         holdDecodedFrames: Math.min(32, Math.max(0, Math.round(Number(c.holdFrames.value)) || 0)),
-        encoderSwitch: c.encoderSwitch.value === 'new-encoder' ? 'new-encoder' : 'reconfigure',
+        encoderSwitch: c.encoderSwitch.value === 'reconfigure' ? 'reconfigure' : 'new-encoder',
       },
       pacing: c.pacing.value as RunSettings['pacing'],
       livePolicy: c.pacing.value === 'realtime' && c.livePolicy.value === 'drop' ? 'drop' : 'block',
