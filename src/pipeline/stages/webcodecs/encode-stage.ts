@@ -113,12 +113,13 @@ export class WebCodecsEncodeStage {
       return encoder;
     };
 
+    const sizeKey = (width: number, height: number): string => `${width}x${height}`; // allocates: a key per switch
     // isConfigSupported asks the media process, a round trip on a switch's path: asked once per
     // size, and for every ladder size as the first segment opens, so a switch to a size not seen
-    // yet does not wait for it (the first visits' gaps were 10–20 ms over the cadence).
+    // yet does not wait for it.
     const supported = new Map<string, Promise<boolean>>(); // allocates: an entry per size seen
     const supports = (width: number, height: number): Promise<boolean> => {
-      const key = `${width}x${height}`;
+      const key = sizeKey(width, height);
       let support = supported.get(key);
       if (!support) {
         const config = encoderConfig(plan.codec, width, height, plan.frameRate);
@@ -136,7 +137,6 @@ export class WebCodecsEncodeStage {
     // opens that size's next segment on it: no configure() and no encoder start in the media
     // process on a switch back to a size seen before. One per size (allocates: an entry per size).
     const warm = new Map<string, VideoEncoder>();
-    const sizeKey = (width: number, height: number): string => `${width}x${height}`; // allocates: a key per switch
     const takeWarm = (width: number, height: number): VideoEncoder | null => {
       const key = sizeKey(width, height);
       const encoder = warm.get(key) ?? null;
@@ -226,7 +226,7 @@ export class WebCodecsEncodeStage {
             }
           }
           const segment: OpenSegment = current;
-          const takenAt = sharedNow(); // after a switch's configure: the frame reaches the encoder now
+          const takenAt = sharedNow(); // after a switch's open (and configure): the frame reaches the encoder now
           const releasedAt = earliestStamp(frame.stamps, takenAt);
           // The drop policy's last check (live-drop.ts): a frame over the bound as it reaches the
           // encoder (behind a full encoder queue or a configure) is let go, not encoded.
