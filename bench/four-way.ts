@@ -3,11 +3,9 @@
  * input, max pacing, no switch: speed, latency, allocations and copies, and memory by kind.
  * Pure: picks the four `max none` pipeline cases per input from the run's figures.
  */
-import { markdownTable, type CaseFigures } from './report.ts';
+import { f1, f2, markdownTable, type CaseFigures } from './report.ts';
 
 const MB = 1024 * 1024;
-const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '–');
-const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '–');
 const mb = (bytes: number): string => (Number.isFinite(bytes) && bytes > 0 ? (bytes / MB).toFixed(0) : '–');
 
 const CONFIGS = [

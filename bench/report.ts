@@ -221,8 +221,9 @@ export interface TargetResult {
 }
 
 
-const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '–');
-const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '–');
+/** A figure to one or two decimals, '–' when there is none. */
+export const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '–');
+export const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '–');
 const mb = (bytes: number): string => (Number.isFinite(bytes) ? (bytes / MB).toFixed(0) : '–');
 
 /** The first case of that kind; `speed` true: only a speed case, false: only a case in a fresh page (memory). */

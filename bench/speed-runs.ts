@@ -4,11 +4,9 @@
  * functions: no I/O.
  */
 import { spreadOf } from '../src/metrics/rounds.ts';
-import { markdownTable, sideBySideFps, type CaseFigures, type StageAlone } from './report.ts';
+import { f1, f2, markdownTable, sideBySideFps, type CaseFigures, type StageAlone } from './report.ts';
 
 const INPUT = '720p-10s';
-const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '–');
-const f2 = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '–');
 
 /** One run's speed cases on the 720p input: the pipeline in both modes, the one-exec baseline, the stages alone. */
 interface SpeedRun {

@@ -4,13 +4,12 @@
  * figure listed. Pure functions: no I/O.
  */
 import { spreadOf } from '../src/metrics/rounds.ts';
-import { markdownTable, quantile, type CaseFigures, type TargetResult, type Verdict } from './report.ts';
+import { f1, markdownTable, quantile, type CaseFigures, type TargetResult, type Verdict } from './report.ts';
 import type { SoakFigures } from './soak.ts';
 
 const MB = 1024 * 1024;
 /** One frame interval at 30 fps, ms: the issue's bound on the gap and on the ladder's p99 over p50. */
 const FRAME_MS = 1000 / 30;
-const f1 = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '–');
 const pair = (values: readonly number[]): string => (values.length > 0 ? `${f1(quantile(values, 0.5))} / ${f1(quantile(values, 0.99))}` : '–');
 
 export function switchesTable(cases: CaseFigures[]): string {
