@@ -55,6 +55,8 @@ test('Compare on the sample: cold run first, one schedule for every run, a verdi
   const started = state.compare!.setup.settings.startRung;
   expect(runs.length).toBeGreaterThan(0);
   await expect(page.locator(`[data-rung="${started}"]`)).toHaveAttribute('aria-pressed', 'true');
+  // With no run going the size label no longer says "output now" (it disagreed with the pressed button).
+  await expect(page.getByTestId('output-size')).toHaveText(new RegExp(`^last run ended at \\d+×\\d+; the next starts at ${started === 'native' ? 'native' : `${started}p`}$`));
   // The output list folds to one line per run; only the newest run's segments show until a line is unfolded.
   const output = page.getByTestId('segments');
   await expect(output.getByTestId('run-summary')).toHaveCount(3);

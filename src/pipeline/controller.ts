@@ -10,7 +10,7 @@ import { DROP_BOUND_INTERVALS } from './stages/live-drop.ts';
 import { distinctRungs, rungSize, type FrameSize, type LadderRung } from './ladder.ts';
 import type { PipelineShared, StagePorts } from './pipeline-shared.ts';
 import type { RunInput, StageKind } from './stage-protocol.ts';
-import type { EncoderWireMessage, EncodeResult } from './stages/encode-stage.ts';
+import type { SegmentClosedMessage, EncodeResult } from './stages/encode-stage.ts';
 import { createOutputRing, OutputRingReader } from './output-ring.ts';
 import { SegmentCollector, type EncodedSegment, type SegmentSink } from './segment-collector.ts';
 import { seconds, SetupTimeout, StageStalled } from './stages/stage-errors.ts';
@@ -67,7 +67,7 @@ export class PipelineRun extends EventTarget {
   readonly encoderReplacements: EncoderReplacement[] = [];
   /** The most encoded bytes that ever waited for the page in one encoder lane's output ring. */
   get outputRingPeakBytes(): number {
-    return this.outputRings.reduce((peak, ring) => Math.max(peak, ring.peakBytes()), this.endedRingPeak);
+    return this.outputRings.reduce((peak, { ring }) => Math.max(peak, ring.peakBytes()), this.endedRingPeak);
   }
   /** Slot references taken back from stages at the end (non-zero after a stop, failure or lost worker). */
   reclaimedRefs = 0;
@@ -98,7 +98,8 @@ export class PipelineRun extends EventTarget {
   /** The controller's ends of the encoders' output channels (closed with the workers). */
   private readonly outputPorts: MessagePort[] = [];
   /** The lanes' output rings while the run goes; at its end only their peak stays (the page keeps ended runs). */
-  private readonly outputRings: OutputRingReader[] = [];
+  /** Each encoder lane's output ring, and the function that stops the page following it. */
+  private readonly outputRings: { ring: OutputRingReader; unfollow: () => void }[] = [];
   private endedRingPeak = 0;
   private switchLog: SwitchLog | null = null;
   private readonly stageErrors = new Map<StageKind | 'setup', string>();
@@ -304,17 +305,19 @@ export class PipelineRun extends EventTarget {
     frameRate: number, collector: SegmentCollector, lane: number): Promise<EncodeResult> {
     let worker = first;
     const total: EncodeResult = { frames: 0, segments: 0, endedBy: 'end', wasmBytes: 0 };
-    // One ring per lane, kept across worker replacements (each reads its bytes in message order).
+    // One ring per lane, kept across worker replacements (a replacement writes on where the last stopped).
     const outputRing = createOutputRing();
     const ring = new OutputRingReader(outputRing);
-    this.outputRings.push(ring);
+    const takeChunk = (segment: number, bytes: Uint8Array) => collector.take({ kind: 'chunk', segment, bytes });
+    this.outputRings.push({ ring, unfollow: ring.follow(takeChunk, (error) => this.recordFailure('encode', error)) });
     for (;;) {
       const plan = { codec: this.options.codec, frameRate, segmentIndexBase: total.segments, wasmBudgetBytes: this.options.wasmBudgetBytes, lanes: this.options.encoders, lane, outputRing };
-      // Each encode worker sends its output on a channel of its own, read in order here.
+      // Each encode worker sends its segments' closes on a channel of its own. A segment's
+      // chunks were all written to the ring before its close was sent: take them first.
       const output = new MessageChannel();
-      output.port1.onmessage = (event: MessageEvent<EncoderWireMessage>) => {
-        const m = event.data;
-        collector.take(m.kind === 'chunk' ? { kind: 'chunk', segment: m.segment, bytes: ring.read(m.length) } : m);
+      output.port1.onmessage = (event: MessageEvent<SegmentClosedMessage>) => {
+        ring.drain(takeChunk);
+        collector.take(event.data);
       };
       this.outputPorts.push(output.port1);
       const result = await call(worker, worker.api.run(shared, plan, Comlink.transfer({ output: output.port2 }, [output.port2])));
@@ -463,7 +466,7 @@ export class PipelineRun extends EventTarget {
       port.close();
     }
     this.endedRingPeak = this.outputRingPeakBytes;
-    this.outputRings.length = 0;
+    for (const { unfollow } of this.outputRings.splice(0)) unfollow(); // a pending wait holds its ring
   }
 
   /**

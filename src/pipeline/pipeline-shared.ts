@@ -26,7 +26,7 @@ export interface PipelineShared {
  */
 export interface StagePorts {
   linkA?: MessagePort;
-  /** The encoder's output (EncoderWireMessage: lengths; the bytes wait in the plan's outputRing) to the controller. */
+  /** Each segment's close (SegmentClosedMessage) to the controller; the bytes come through the plan's outputRing. */
   output?: MessagePort;
 }
 

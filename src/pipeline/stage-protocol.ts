@@ -29,7 +29,7 @@ export interface ScaleWorkerApi {
 
 export interface EncodeWorkerApi {
   open(module: WebAssembly.Module | null, backend?: CodecBackendSetup): Promise<void>;
-  /** `ports.output` receives the encoder's output as it is written (EncoderWireMessage: lengths; the bytes wait in plan.outputRing). */
+  /** `ports.output` receives each segment's close (SegmentClosedMessage); its bytes come as written, through plan.outputRing. */
   run(shared: PipelineShared, plan: EncodePlan, ports: StagePorts): EncodeResult | Promise<EncodeResult>;
 }
 

@@ -307,6 +307,7 @@ export class App implements Dashboard {
     // where Compare started, so pressing Compare again replays the same workload (it started the
     // second Compare from the last run's final rung: other sizes, other copies per frame).
     if (this.session === 'compare') this.selectedRung = this.rungBeforeSession;
+    this.showEndedOutputSize();
     this.busy = false;
     this.session = null;
     this.current = null;
@@ -382,6 +383,18 @@ export class App implements Dashboard {
       this.selectedRung = rung;
       this.syncControls();
     }
+  }
+
+  /** With no run going, "output now" would be untrue: the label names the last run's final size,
+   * and after Compare (whose runs moved the size while the buttons were locked) the rung the next
+   * run starts at, which the pressed button shows. */
+  private showEndedOutputSize(): void {
+    const e = this.el.outputSize;
+    if (!e.textContent?.startsWith('output now')) return;
+    const ended = e.textContent.replace('output now', 'last run ended at');
+    e.textContent = this.session === 'compare'
+      ? `${ended}; the next starts at ${RUNG_LABEL[this.selectedRung]}`
+      : ended;
   }
 
   private updateProgress(tel: RunTelemetry, total: number | null): void {

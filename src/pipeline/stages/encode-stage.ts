@@ -61,10 +61,11 @@ export type EncoderOutput =
   | { kind: 'chunk'; segment: number; bytes: Uint8Array }
   | { kind: 'segment'; segment: SegmentClosed };
 
-/** An encoder's messages to the page: a chunk's bytes wait in the output ring (output-ring.ts). */
-export type EncoderWireMessage =
-  | { kind: 'chunk'; segment: number; length: number }
-  | { kind: 'segment'; segment: SegmentClosed };
+/** An encoder's one message to the page, a segment's close (its chunks come through the output ring, output-ring.ts). */
+export interface SegmentClosedMessage {
+  kind: 'segment';
+  segment: SegmentClosed;
+}
 
 /** Where an encoder sends its output while it runs, in order: a segment's chunks, then its close. */
 export interface EncoderSink {

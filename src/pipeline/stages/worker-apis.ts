@@ -4,7 +4,7 @@ import type { InputSource } from '../../codec/input.ts';
 import { ProbeError } from '../../codec/probe.ts';
 import type { DecodeWorkerApi, EncodeWorkerApi, RunInput, ScaleWorkerApi } from '../stage-protocol.ts';
 import { DecodeStage } from './decode-stage.ts';
-import { EncodeStage, type EncodeResult, type EncoderSink, type EncoderWireMessage } from './encode-stage.ts';
+import { EncodeStage, type EncodeResult, type EncoderSink, type SegmentClosedMessage } from './encode-stage.ts';
 import { OutputRingWriter } from '../output-ring.ts';
 import type { EncodePlan, PipelineShared } from '../pipeline-shared.ts';
 import { ScaleStage } from './scale-stage.ts';
@@ -72,25 +72,19 @@ export function encodeWorkerApi(loadCore: LoadCore): EncodeWorkerApi {
       if (!stage) throw new StageFailure('encode', 'the encoder was started before its codec was loaded');
       const port = ports.output;
       if (!port) throw new StageFailure('encode', 'the encoder was started without an output port');
-      // A worker inside exec can send, not receive: output goes out on its own port, in order.
-      // The bytes go through the shared output ring, the message carries only their length
-      // (output-ring.ts: why not a buffer per chunk). One message object, refilled per chunk
-      // (postMessage copies it at once): nothing per frame.
+      // A worker inside exec can send, not receive: a segment's close goes out on its own port.
+      // Its bytes go through the shared output ring, which wakes the page itself (output-ring.ts:
+      // why no message per chunk): nothing per frame.
       const ring = new OutputRingWriter(plan.outputRing);
-      const chunk: EncoderWireMessage = { kind: 'chunk', segment: 0, length: 0 };
       return stage.run(shared, plan, {
         chunk(segment, bytes) {
-          for (let at = 0; at < bytes.length; at += ring.capacity) {
+          for (let at = 0; at < bytes.length; at += ring.maxChunkBytes) {
             // allocates only for a chunk larger than the ring (never seen): a view per piece.
-            const piece = at === 0 && bytes.length <= ring.capacity ? bytes : bytes.subarray(at, at + ring.capacity);
-            ring.write(piece);
-            chunk.segment = segment;
-            chunk.length = piece.length;
-            port.postMessage(chunk);
+            ring.write(segment, at === 0 && bytes.length <= ring.maxChunkBytes ? bytes : bytes.subarray(at, at + ring.maxChunkBytes));
           }
         },
         closed(segment) {
-          port.postMessage({ kind: 'segment', segment } satisfies EncoderWireMessage);
+          port.postMessage({ kind: 'segment', segment } satisfies SegmentClosedMessage);
         },
       });
     },

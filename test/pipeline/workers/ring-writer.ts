@@ -10,7 +10,7 @@ try {
   sizes.forEach((n, i) => {
     const bytes = new Uint8Array(n).map((_, k) => (i * 31 + k) & 255);
     if (i === sizes.length - 1) Atomics.store(flags, 0, 1);
-    writer.write(bytes);
+    writer.write(i, bytes);
   });
   Atomics.store(flags, 0, 2);
   parentPort!.postMessage({ ok: true });
