@@ -44,6 +44,8 @@ export class App implements Dashboard {
   private selectedRung: LadderRung = '480';
   /** The ladder selection when the current session began. */
   private rungBeforeSession: LadderRung = '480';
+  /** The scaler's output size at the last sample ("1280×720"), or null before a session's first. */
+  private lastOutputSize: string | null = null;
   /** How the last run ended (for end-to-end checks). */
   private lastRun: Record<string, unknown> | null = null;
 
@@ -297,6 +299,7 @@ export class App implements Dashboard {
     this.busy = true;
     this.session = kind;
     this.rungBeforeSession = this.selectedRung;
+    this.lastOutputSize = null;
     this.stopRequested = false;
     this.output.clear();
     this.syncControls();
@@ -377,7 +380,8 @@ export class App implements Dashboard {
   private showOutputSize(run: UiRun, tel: RunTelemetry): void {
     const size = tel.outputSize ?? run.ladder.find((l) => l.rung === run.settings.startRung)?.size;
     if (!size) return;
-    this.el.outputSize.textContent = `output now ${size.width}×${size.height}`;
+    this.lastOutputSize = `${size.width}×${size.height}`;
+    this.el.outputSize.textContent = `output now ${this.lastOutputSize}`;
     const rung = run.ladder.find((l) => l.size.width === size.width && l.size.height === size.height)?.rung;
     if (rung && rung !== this.selectedRung) {
       this.selectedRung = rung;
@@ -389,10 +393,9 @@ export class App implements Dashboard {
    * and after Compare (whose runs moved the size while the buttons were locked) the rung the next
    * run starts at, which the pressed button shows. */
   private showEndedOutputSize(): void {
-    const e = this.el.outputSize;
-    if (!e.textContent?.startsWith('output now')) return;
-    const ended = e.textContent.replace('output now', 'last run ended at');
-    e.textContent = this.session === 'compare'
+    if (!this.lastOutputSize) return;
+    const ended = `last run ended at ${this.lastOutputSize}`;
+    this.el.outputSize.textContent = this.session === 'compare'
       ? `${ended}; the next starts at ${RUNG_LABEL[this.selectedRung]}`
       : ended;
   }
