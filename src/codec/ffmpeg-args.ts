@@ -5,11 +5,6 @@
 import { VIDEO_CODECS, videoCodec, type Container, type VideoCodecChoice } from './codecs.ts';
 import type { MediaInfo } from './probe.ts';
 
-/** Bytes of one 8-bit I420 frame of w×h (chroma planes round up for odd sizes). */
-export function i420FrameBytes(width: number, height: number): number {
-  return width * height + 2 * ((width + 1) >> 1) * ((height + 1) >> 1);
-}
-
 /** The decoded frame size for `info`: after rotation and sample aspect ratio. */
 export function decodeSize(info: MediaInfo): { width: number; height: number } {
   return { width: info.displayWidth, height: info.displayHeight };
@@ -44,9 +39,6 @@ export function decodeArgs(input: string, info: MediaInfo, output: string, forma
 
 export type EncodeCodec = VideoCodecChoice;
 export type { Container } from './codecs.ts';
-
-/** Encoders of this build that `encodeArgs` uses (checked with `-encoders`). */
-export const ENCODERS = Object.fromEntries(VIDEO_CODECS.map((c) => [c.name, c.ffmpeg.encoder])) as Readonly<Record<EncodeCodec, string>>;
 
 /** The container each codec is written in (playable in a `<video>`). */
 export function containerFor(codec: EncodeCodec): Container {

@@ -123,10 +123,3 @@ export function mountInputFile(core: CodecCore, input: InputSource, name?: strin
   FS.mount(FS.filesystems.WORKERFS, { blobs: [{ name: fileName, data }] }, dir);
   return `${dir}/${fileName}`;
 }
-
-/** Unmounts what `mountInputFile` mounted (the directory of `path`). */
-export function unmountInputFile(core: CodecCore, path: string): void {
-  const dir = path.slice(0, path.lastIndexOf('/'));
-  core.FS.unmount(dir);
-  core.FS.rmdir(dir);
-}

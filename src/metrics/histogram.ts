@@ -26,11 +26,6 @@ export function bucketLowerMs(i: number): number {
   return i <= 0 ? 0 : HIST_MIN_MS * Math.pow(HIST_FACTOR, i - 1);
 }
 
-/** Exclusive upper bound of bucket i in ms (Infinity for the overflow bucket). */
-export function bucketUpperMs(i: number): number {
-  return i >= HIST_BUCKETS - 1 ? Infinity : HIST_MIN_MS * Math.pow(HIST_FACTOR, i);
-}
-
 /** The value reported for a bucket: its geometric middle (bounds for the open-ended ones). */
 export function bucketValueMs(i: number): number {
   if (i <= 0) return HIST_MIN_MS;

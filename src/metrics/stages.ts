@@ -27,10 +27,6 @@ export function stageName(stage: StageId): StageName {
   return name;
 }
 
-export function isStageId(n: number): n is StageId {
-  return Number.isInteger(n) && n >= 0 && n < STAGE_COUNT;
-}
-
 // Read once per thread: `performance.timeOrigin` makes a new HeapNumber (12 B) on every read,
 // while `performance.now()` in optimised code is a fast API call that allocates nothing.
 const TIME_ORIGIN = performance.timeOrigin;

@@ -47,14 +47,3 @@ export function assertFrameSize(width: number, height: number): void {
     throw new RangeError(`bad frame size ${width}x${height}`);
   }
 }
-
-/** A size class: frames of one format and size share slots. */
-export interface SizeClassKey {
-  readonly format: PixelFormat;
-  readonly width: number;
-  readonly height: number;
-}
-
-export function sizeClassName(key: SizeClassKey): string {
-  return `i420:${key.width}x${key.height}`;
-}

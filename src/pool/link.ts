@@ -102,13 +102,6 @@ export function passesInUpstreamSlots(mode: AllocationMode, upstreamListens: boo
   return entry.passesSlotsAlong && entry.transport(upstreamListens) === 'slots';
 }
 
-/** Stop the link from any thread: wakes every waiter on both sides with ClosedError. */
-export function closeLink(shared: LinkShared): void {
-  FrameQueue.attach(shared.queue).close();
-  FramePool.attach(shared.pool).close();
-  if (shared.credits) stopCredits(shared.credits, null);
-}
-
 /** Fail the link from any thread: wakes every waiter on both sides with FailedError(code). */
 export function failLink(shared: LinkShared, code: number): void {
   FrameQueue.attach(shared.queue).fail(code);

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { glueTally, resetGlueTally, type CodecCore } from '../../src/codec/core.ts';
-import { decodeArgs, decodeSize, i420FrameBytes } from '../../src/codec/ffmpeg-args.ts';
+import { decodeArgs, decodeSize } from '../../src/codec/ffmpeg-args.ts';
+import { i420ByteLength } from '../../src/pool/frame-format.ts';
 import { FrameCutter, mountFrameSink } from '../../src/codec/frame-devices.ts';
 import { openNodeInput } from '../../src/codec/input-node.ts';
-import { mountInputFile, unmountInputFile } from '../../src/codec/input.ts';
+import { mountInputFile } from '../../src/codec/input.ts';
 import { probeMedia } from '../../src/codec/probe.ts';
-import { loadCore, makeClip, makeRotatedClip, md5, run } from './helpers.ts';
+import { loadCore, makeClip, makeRotatedClip, md5, run, unmountInputFile } from './helpers.ts';
 
 let core: CodecCore;
 beforeAll(async () => {
@@ -19,7 +20,7 @@ beforeAll(async () => {
 function decodeThroughSink(input: string): { md5s: string[]; frameBytes: number } {
   const info = probeMedia(core, input);
   const { width, height } = decodeSize(info);
-  const frameBytes = i420FrameBytes(width, height);
+  const frameBytes = i420ByteLength(width, height);
   const slot = new Uint8Array(frameBytes);
   const md5s: string[] = [];
   const cutter = new FrameCutter(frameBytes, { begin: () => slot, end: (dest) => md5s.push(md5(dest)) });
@@ -66,7 +67,7 @@ describe('decode through the frame sink device', () => {
       expect(md5s).toEqual(framemd5(path));
       if (c.name.startsWith('rotated')) {
         expect(decodeSize(probeMedia(core, path))).toEqual({ width: 32, height: 64 });
-        expect(frameBytes).toBe(i420FrameBytes(32, 64));
+        expect(frameBytes).toBe(i420ByteLength(32, 64));
       }
       core.FS.unlink(path);
     });
@@ -94,7 +95,7 @@ describe('decode through the frame sink device', () => {
     joined.set(b, a.length);
     core.FS.writeFile('/joined.ts', joined);
     const { md5s, frameBytes } = decodeThroughSink('/joined.ts');
-    expect(frameBytes).toBe(i420FrameBytes(64, 48));
+    expect(frameBytes).toBe(i420ByteLength(64, 48));
     expect(md5s.length).toBe(20);
     expect(md5s).toEqual(framemd5('/joined.ts'));
   });

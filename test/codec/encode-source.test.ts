@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CoreCrashError, type CodecCore } from '../../src/codec/core.ts';
 import { loadCodecCoreInNode } from '../../src/codec/core-node.ts';
-import { containerFor, encodeArgs, i420FrameBytes, type EncodeCodec } from '../../src/codec/ffmpeg-args.ts';
+import { containerFor, encodeArgs, type EncodeCodec } from '../../src/codec/ffmpeg-args.ts';
+import { i420ByteLength } from '../../src/pool/frame-format.ts';
 import { mountFrameSource } from '../../src/codec/frame-devices.ts';
 import { loadCore, probeStream, run } from './helpers.ts';
 
@@ -12,7 +13,7 @@ beforeAll(async () => {
 
 /** Moving-gradient I420 frames, generated in JS (the source is the only input). */
 function makeFrames(width: number, height: number, count: number): Uint8Array[] {
-  const bytes = i420FrameBytes(width, height);
+  const bytes = i420ByteLength(width, height);
   return Array.from({ length: count }, (_, f) => {
     const frame = new Uint8Array(bytes);
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) frame[y * width + x] = (x * 3 + y * 2 + f * 5) & 0xff;

@@ -59,3 +59,10 @@ export function segmentBytes(segment: { chunks: readonly Uint8Array[] }): Uint8A
   }
   return out;
 }
+
+/** Unmounts what `mountInputFile` mounted (the directory of `path`), so tests can share one core. */
+export function unmountInputFile(core: CodecCore, path: string): void {
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  core.FS.unmount(dir);
+  core.FS.rmdir(dir);
+}

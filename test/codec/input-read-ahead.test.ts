@@ -8,8 +8,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CodecCore } from '../../src/codec/core.ts';
 import { glueTally, resetGlueTally } from '../../src/codec/core.ts';
-import { mountInputFile, READ_AHEAD_BYTES, unmountInputFile } from '../../src/codec/input.ts';
-import { loadCore, makeClip, md5, probeStream, run } from './helpers.ts';
+import { mountInputFile, READ_AHEAD_BYTES } from '../../src/codec/input.ts';
+import { loadCore, makeClip, md5, probeStream, run, unmountInputFile } from './helpers.ts';
 
 /** Stands in for a DOM File over `bytes`: a size and slices, each remembering its range. */
 class FakeFile {

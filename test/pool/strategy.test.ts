@@ -6,7 +6,7 @@ import { FrameArena, WASM_PAGE } from '../../src/pool/arena.ts';
 import { PoolError } from '../../src/pool/errors.ts';
 import { i420ByteLength } from '../../src/pool/frame-format.ts';
 import { FramePool } from '../../src/pool/frame-pool.ts';
-import { LinkReader, LinkWriter, PreviewReader, closeLink, createLink, failLink, type AllocationMode, type NextResult } from '../../src/pool/link.ts';
+import { LinkReader, LinkWriter, PreviewReader, createLink, failLink, type AllocationMode, type NextResult } from '../../src/pool/link.ts';
 import { WAITER_TIMEOUT_MS, WakeProbe, poolSite, queueDataSite, queueSpaceSite } from './wake-probe.ts';
 import { checksum, fillFrame } from './stress-data.ts';
 
@@ -275,7 +275,7 @@ describe('link strategies', () => {
         await probe.blocked(0, poolSite(link.pool));
         await probe.blocked([1, 2, 3], queueDataSite(link.queue));
         probe.release([0, 1, 2, 3], () => {
-          if (stop === 'close') closeLink(link);
+          if (stop === 'close') writer.close(); // closes the link's queue and pool, as a reader's close() would
           else failLink(link, 5);
         });
         await probe.allWoke([0, 1, 2, 3]);

@@ -14,7 +14,3 @@ export function allocationMode(name: string): AllocationModeEntry {
   if (!mode) throw new RangeError(`unknown allocation mode '${name}' (known: ${ALLOCATION_MODES.map((m) => m.name).join(', ')})`);
   return mode;
 }
-
-export function isAllocationMode(name: string): name is AllocationMode {
-  return ALLOCATION_MODES.some((m) => m.name === name);
-}

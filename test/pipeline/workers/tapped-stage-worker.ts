@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { i420FrameBytes } from '../../../src/codec/ffmpeg-args.ts';
+import { i420ByteLength } from '../../../src/pool/frame-format.ts';
 import { loadCodecCoreInNode } from '../../../src/codec/core-node.ts';
 import type { CodecCore, FsStreamOps } from '../../../src/codec/core.ts';
 import { openNodeInput } from '../../../src/codec/input-node.ts';
@@ -28,7 +28,7 @@ function tapFrameSource(core: CodecCore): CodecCore {
   core.exec = (args) => {
     const size = args[args.indexOf('-video_size') + 1];
     if (args.includes('-video_size') && size) [width, height] = size.split('x').map(Number) as [number, number];
-    frameBytes = i420FrameBytes(width, height);
+    frameBytes = i420ByteLength(width, height);
     filled = 0; // a frame ffmpeg left unread in the last exec is not a frame that entered it
     hash = null;
     return exec(args);

@@ -133,12 +133,6 @@ export function wasmSimdAvailable(): boolean {
   return loadKernel() !== null;
 }
 
-/** Why the kernel could not be instantiated here (undefined if it was, or SIMD is missing). */
-export function wasmSimdLoadError(): unknown {
-  loadKernel();
-  return kernelError;
-}
-
 /** Bytes of this thread's kernel memory (0 before the first WASM scaler is made). */
 export function wasmSimdMemoryBytes(): number {
   return kernel ? kernel.memoryBytes : 0;
