@@ -159,10 +159,13 @@ export interface BenchCaseResult {
    * Per switch, ms (from the app's run report, SwitchReport): costMs = request → first new-size
    * frame out of the scaler; toEncoderMs → first new-size frame taken by its encoder;
    * toFirstBytesMs → first encoded bytes of the new segment out; gapMs = last old-size frame
-   * taken by the old encoder → first new-size frame taken by the new one.
+   * taken by the old encoder → first new-size frame taken by the new one. The four lists cover
+   * switches at frame ≥ leadIn.frames (30), as every latency figure; count and manual all of them.
    */
   switches: {
     count: number; manual: number; costMs: number[]; toEncoderMs: number[]; toFirstBytesMs: number[]; gapMs: number[];
+    /** Switches in the run's first frames (cold codec code, the encoders' first start): how many, and their first bytes (absent in older reports). */
+    leadIn?: { frames: number; count: number; toFirstBytesMs: number[] };
     /** The same gap between consecutive frames of one segment (no switch between them), frames ≥ 30 (absent in older reports). */
     steadyGapMs?: number[];
   };

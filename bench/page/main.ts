@@ -254,7 +254,7 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
     }
   }
   const report = buildRunReport(run);
-  Object.assign(result, switchFigures(report));
+  Object.assign(result, switchFigures(report, WARMUP_FRAMES));
   result.switches!.steadyGapMs = steadyGaps(frameLog, new Set(report.segments.map((s) => s.firstFrameIndex)), WARMUP_FRAMES);
   result.bySize = bySize(frameLog, report.segments);
   if (config.livePolicy !== 'drop') result.drops = null;

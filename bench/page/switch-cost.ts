@@ -46,19 +46,28 @@ export function clickRungs(run: PipelineRun, config: BenchCaseConfig): LadderRun
   return run.ladder.map((entry) => entry.rung).filter((rung) => !allowed || allowed.has(rung));
 }
 
-/** Per switch from the run report (request → scaler, → encoder, → first bytes, the encoder-side gap), and the drops. */
-export function switchFigures(report: PipelineRunReport): Pick<BenchCaseResult, 'switches' | 'drops'> {
-  const values = (pick: (s: PipelineRunReport['switches'][number]) => number | null): number[] =>
-    report.switches.map(pick).filter((ms): ms is number => ms !== null && Number.isFinite(ms) && ms >= 0);
+/**
+ * Per switch from the run report (request → scaler, → encoder, → first bytes, the encoder-side
+ * gap) for switches at frame `leadIn` or later, as every latency figure leaves out the run's
+ * first frames (the codecs' code still cold, their first start); the switches inside the lead-in
+ * are counted and their first bytes kept apart (`leadIn`), to be shown beside. And the drops.
+ */
+export function switchFigures(report: PipelineRunReport, leadIn: number): Pick<BenchCaseResult, 'switches' | 'drops'> {
+  type Switch = PipelineRunReport['switches'][number];
+  const values = (of: readonly Switch[], pick: (s: Switch) => number | null): number[] =>
+    of.map(pick).filter((ms): ms is number => ms !== null && Number.isFinite(ms) && ms >= 0);
+  const after = report.switches.filter((s) => s.frameIndex >= leadIn);
+  const early = report.switches.filter((s) => s.frameIndex < leadIn);
   const { total, byRung, boundMs, atEncoder } = report.drops;
   return {
     switches: {
       count: report.switches.length,
       manual: report.switches.filter((s) => s.manual).length,
-      costMs: values((s) => s.switchMs),
-      toEncoderMs: values((s) => s.toEncoderMs),
-      toFirstBytesMs: values((s) => s.toFirstBytesMs),
-      gapMs: values((s) => s.gapMs),
+      costMs: values(after, (s) => s.switchMs),
+      toEncoderMs: values(after, (s) => s.toEncoderMs),
+      toFirstBytesMs: values(after, (s) => s.toFirstBytesMs),
+      gapMs: values(after, (s) => s.gapMs),
+      leadIn: { frames: leadIn, count: early.length, toFirstBytesMs: values(early, (s) => s.toFirstBytesMs) },
     },
     drops: { total, byRung: byRung as Record<string, number>, boundMs, atEncoder },
   };

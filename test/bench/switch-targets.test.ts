@@ -5,10 +5,11 @@
 import { expect, test } from 'vitest';
 import { switchCostCases, type CaseSpec } from '../../bench/cases.ts';
 import { FrameLog } from '../../bench/page/frame-log.ts';
-import { scheduleFor, steadyGaps } from '../../bench/page/switch-cost.ts';
+import { scheduleFor, steadyGaps, switchFigures } from '../../bench/page/switch-cost.ts';
 import type { BenchCaseConfig } from '../../bench/protocol.ts';
 import type { CaseFigures } from '../../bench/report.ts';
 import { switchCostTargets, switchesTable } from '../../bench/switch-targets.ts';
+import type { PipelineRunReport } from '../../src/pipeline/run-report.ts';
 import { ScheduleCursor } from '../../src/pipeline/switch-schedule.ts';
 
 const specs = switchCostCases();
@@ -98,4 +99,29 @@ test('the gap with no switch: take → take of consecutive frames in one segment
   // Two lanes log out of order; frame 33 opens a segment; frame 36 was dropped; frames < 30 are the warm-up.
   for (const [frame, t] of [[29, 960], [30, 1000], [32, 1070], [31, 1033], [33, 1120], [34, 1140], [35, 1175], [37, 1240]] as const) log.add(t, 5, frame, 0);
   expect(steadyGaps(log, new Set([0, 33]), 30)).toEqual([33, 37, 20, 35]); // 30→31, 31→32, 33→34, 34→35
+});
+
+test('switch figures leave out switches in the lead-in (frames < 30, as every latency figure) and keep their first bytes apart; count and clicks still count them all', () => {
+  const at = (frameIndex: number, ms: number, manual = true) => ({ frameIndex, manual, switchMs: ms / 4, toEncoderMs: ms / 2, toFirstBytesMs: ms, gapMs: 34 });
+  const report = {
+    // Two clicks in the cold first second (200+ ms), then three after it.
+    switches: [at(10, 211), at(21, 225), at(30, 50), at(45, 53), at(70, 48, false)],
+    drops: { total: 0, byRung: {}, boundMs: null, atEncoder: 0 },
+  } as unknown as PipelineRunReport;
+  const { switches } = switchFigures(report, 30);
+  expect([switches.count, switches.manual]).toEqual([5, 4]);
+  expect(switches.toFirstBytesMs).toEqual([50, 53, 48]);
+  expect(switches.toEncoderMs).toEqual([25, 26.5, 24]);
+  expect(switches.costMs).toHaveLength(3);
+  expect(switches.gapMs).toHaveLength(3);
+  expect(switches.leadIn).toEqual({ frames: 30, count: 2, toFirstBytesMs: [211, 225] });
+});
+
+test('the click target judges the p99 after the lead-in and names the clicks it left out, with their first bytes', () => {
+  const runs = [run([10], [60, 80], 90, 1)];
+  const clicks = runs[0]![1]!;
+  clicks.switchValues.leadIn = { frames: 30, count: 2, toFirstBytesMs: [181.1, 224.9] };
+  const [, target] = switchCostTargets(runs, null);
+  expect(target!.measured).toContain('p99 80.0 ms of 2 clicks; left out, 2 in the first 30 frames (cold code): first bytes 181.1, 224.9 ms');
+  expect(target!.verdict).toBe('meets');
 });
