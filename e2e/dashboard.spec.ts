@@ -10,11 +10,18 @@ test('the bundled sample runs end to end', async ({ page }) => {
   await open(page);
   await page.getByTestId('use-sample').click();
   await expect(page.getByTestId('file-info').locator('[data-field=codec]')).toContainText('h264', { timeout: 60_000 });
+  // Regression: a long task outside any run made the note read "0 (longest 0.00 ms)".
+  await page.evaluate(() => new Promise<void>((resolve) => setTimeout(() => { // a timer task: the Long Tasks API sees it
+    for (const until = performance.now() + 120; performance.now() < until;);
+    resolve();
+  }, 0)));
+  await expect(page.getByTestId('health')).toContainText('main-thread tasks over 50 ms during runs: none');
   await setControls(page, { pacing: 'max' });
   await page.getByTestId('start').click();
   const status = await waitForRunEnd(page);
   expect(status).toContain('done');
   await expect(page.getByTestId('segments').locator('tr')).not.toHaveCount(0);
+  await expect(page.getByTestId('health')).not.toContainText('longest 0.00');
 });
 
 // Issue 15: this test dropped the same clip it had chosen, so a drop that did nothing passed.

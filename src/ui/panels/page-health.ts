@@ -59,7 +59,10 @@ export class PageHealth {
         this.longTasks++;
         this.longTaskMaxMs = Math.max(this.longTaskMaxMs, entry.duration);
       }
-      this.longTaskNote.textContent = `main-thread tasks over 50 ms during runs: ${this.longTasks} (longest ${formatMs(this.longTaskMaxMs)})`;
+      // Long tasks outside a run also land here: with none inside, there is no longest to name.
+      this.longTaskNote.textContent = this.longTasks === 0
+        ? 'main-thread tasks over 50 ms during runs: none'
+        : `main-thread tasks over 50 ms during runs: ${this.longTasks} (longest ${formatMs(this.longTaskMaxMs)})`;
     }).observe({ type: 'longtask', buffered: false });
   }
 
