@@ -60,9 +60,8 @@ export class PageHealth {
         this.longTaskMaxMs = Math.max(this.longTaskMaxMs, entry.duration);
       }
       // Long tasks outside a run also land here: with none inside, there is no longest to name.
-      this.longTaskNote.textContent = this.longTasks === 0
-        ? 'main-thread tasks over 50 ms during runs: none'
-        : `main-thread tasks over 50 ms during runs: ${this.longTasks} (longest ${formatMs(this.longTaskMaxMs)})`;
+      const counted = this.longTasks === 0 ? 'none' : `${this.longTasks} (longest ${formatMs(this.longTaskMaxMs)})`;
+      this.longTaskNote.textContent = `main-thread tasks over 50 ms during runs: ${counted}`;
     }).observe({ type: 'longtask', buffered: false });
   }
 
