@@ -9,7 +9,7 @@
  */
 import { DEFAULT_WEBCODECS_OPTIONS } from '../../src/codec/backends.ts';
 import { FFmpeg } from '@ffmpeg/ffmpeg';
-import { Metrics, GlueGauge, HIST_E2E, StageCounter, StageGauge } from '../../src/metrics/metrics-block.ts';
+import { Metrics, GlueGauge, HIST_E2E, LEAD_IN_FRAMES, StageCounter, StageGauge, type CounterReader } from '../../src/metrics/metrics-block.ts';
 import { STAGE_COUNT, StageId, type StageId as StageIdType } from '../../src/metrics/stages.ts';
 import { browserHost } from '../../src/pipeline/browser-host.ts';
 import { PipelineRun } from '../../src/pipeline/controller.ts';
@@ -27,7 +27,7 @@ import { AppDiskOutput, clickRungs, latenessOf, scheduleFor, steadyGaps, switchF
 
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const WARMUP_FRAMES = 30;
+const WARMUP_FRAMES = LEAD_IN_FRAMES;
 /** The codec workers' WASM memory is compared after this much warm-up (see WasmTrace). */
 const WASM_WARM_FRAMES = 100;
 const WASM_WARM_SEGMENTS = 100;
@@ -63,7 +63,7 @@ function bySize(log: FrameLog, segments: readonly { firstFrameIndex: number; wid
   return out;
 }
 
-function counterTotals(m: Metrics): CounterTotals {
+function counterTotals(m: CounterReader): CounterTotals {
   const t: CounterTotals = { frames: m.counter(StageId.encode, StageCounter.frames), allocations: 0, bytesAllocated: 0, bytesCopied: 0, codecBytesCopied: 0 };
   for (let s = 0; s < STAGE_COUNT; s++) {
     const stage = s as StageIdType;
@@ -161,7 +161,6 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
     const totals = counterTotals(metrics);
     sample.framesDone = totals.frames;
     if (config.stopAfterFrames && totals.frames >= config.stopAfterFrames && run.phase === 'running') run.stop();
-    if (!result.warmup && totals.frames >= WARMUP_FRAMES) result.warmup = totals;
     const { next, count } = metrics.readRecent(recentCursor, recentT, recentMs, recentFrame);
     if (next - recentCursor > count) result.notes.push(`latency ring overrun: ${next - recentCursor - count} samples lost`);
     recentCursor = next;
@@ -232,6 +231,8 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   result.traps = result.failure && isTrap(result.failure) ? 1 : 0;
   const m = metrics as Metrics | null;
   result.totals = m ? counterTotals(m) : null;
+  const atLeadIn = m?.atLeadIn();
+  result.warmup = atLeadIn ? counterTotals(atLeadIn) : null; // as the sink counted frame WARMUP_FRAMES
   result.frames = result.totals?.frames ?? 0;
   result.activeMs = lastSegmentAt - runningAt;
   result.fps = (result.frames / result.activeMs) * 1000;

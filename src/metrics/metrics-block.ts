@@ -37,6 +37,9 @@
  * ```
  * GLUE_BASE = HIST_BASE + HIST_COUNT·HIST_STRIDE (after the histograms; earlier words keep
  * their places).
+ * LEAD_IN_BASE ..            lead-in copy     the sink that counts frame LEAD_IN_FRAMES, once
+ *    the stage rows then the glue rows, as they stood when the sink finished its
+ *    LEAD_IN_FRAMES-th frame; word 5 (leadInTaken) is stored 1 after the copy.
  * ## Layout of `MetricsShared.floats` (Float64Array)
  * ```
  * 0 + s·4 + f                stage row s      stage s's thread ONLY (plain stores)
@@ -51,6 +54,7 @@
  *    g=1 logBytes          bytes of ffmpeg output
  * ```
  * GLUE_F_BASE = RECENT_BASE + recentCapacity·3 (after the ring).
+ * GLUE_F_BASE + STAGE_COUNT·3  lead-in copy of the stage rows then the glue rows (see ints).
  * Staleness: readers (the main-thread sampler) use plain loads and may see a value a few
  * updates old. The Float64 fields have one writer each (the thread running that stage), so
  * they never lose updates; the spec allows a racing 64-bit read to tear, which aligned
@@ -67,6 +71,7 @@ const W_STAGES = 1;
 const W_BUCKETS = 2;
 const W_RECENT_CAP = 3;
 const W_RECENT_CURSOR = 4;
+const W_LEAD_IN_TAKEN = 5;
 
 const STAGE_INT_BASE = 8;
 const STAGE_INT_STRIDE = 8;
@@ -119,10 +124,15 @@ export type GlueGauge = (typeof GlueGauge)[keyof typeof GlueGauge];
 const GLUE_BASE = HIST_BASE + HIST_COUNT * HIST_STRIDE;
 const GLUE_STRIDE = 4;
 const GLUE_F_STRIDE = 3;
-const INT_WORDS = GLUE_BASE + STAGE_COUNT * GLUE_STRIDE;
+const GLUE_END = GLUE_BASE + STAGE_COUNT * GLUE_STRIDE;
+const STAGE_ROWS = STAGE_COUNT * STAGE_INT_STRIDE;
+const GLUE_ROWS = STAGE_COUNT * GLUE_STRIDE;
+const LEAD_IN_BASE = GLUE_END;
+const INT_WORDS = LEAD_IN_BASE + STAGE_ROWS + GLUE_ROWS;
 
 const RECENT_BASE = STAGE_COUNT * STAGE_FLOAT_STRIDE;
 const RECENT_STRIDE = 3;
+const GLUE_F_ROWS = STAGE_COUNT * GLUE_F_STRIDE;
 
 /** A thread's running glue counts (see `glueTally` in src/codec/core.ts). */
 export interface GlueTally {
@@ -137,6 +147,14 @@ export function stageHistogram(stage: StageId): number {
   return 1 + stage;
 }
 
+/** The counter readers, live (`Metrics`) or as they stood at the end of the lead-in (`Metrics.atLeadIn`). */
+export interface CounterReader {
+  counter(stage: StageId, counter: StageCounter): number;
+  gauge(stage: StageId, gauge: StageGauge): number;
+  glue(stage: StageId, counter: GlueCounter): number;
+  glueGauge(stage: StageId, gauge: GlueGauge): number;
+}
+
 /** Structured-cloneable; created once by the controller, attached in every worker. */
 export interface MetricsShared {
   readonly kind: 'framepool-metrics';
@@ -144,7 +162,7 @@ export interface MetricsShared {
   readonly floats: SharedArrayBuffer;
 }
 
-export class Metrics {
+export class Metrics implements CounterReader {
   readonly shared: MetricsShared;
   /** Raw views, for samplers and tests; writers use the methods. */
   readonly ints: Int32Array;
@@ -167,7 +185,7 @@ export class Metrics {
   static create(options: { recentCapacity?: number } = {}): Metrics {
     const recentCapacity = options.recentCapacity ?? 2048;
     const ints = new SharedArrayBuffer(INT_WORDS * 4);
-    const floats = new SharedArrayBuffer((RECENT_BASE + recentCapacity * RECENT_STRIDE + STAGE_COUNT * GLUE_F_STRIDE) * 8);
+    const floats = new SharedArrayBuffer((RECENT_BASE + recentCapacity * RECENT_STRIDE + GLUE_F_ROWS + RECENT_BASE + GLUE_F_ROWS) * 8);
     const i32 = new Int32Array(ints);
     i32[W_MAGIC] = METRICS_MAGIC;
     i32[W_STAGES] = STAGE_COUNT;
@@ -198,6 +216,39 @@ export class Metrics {
 
   count(stage: StageId, counter: StageCounter, n = 1): void {
     Atomics.add(this.ints, STAGE_INT_BASE + stage * STAGE_INT_STRIDE + counter, n);
+  }
+
+  /**
+   * Counts one frame finished by a sink stage. The call that finishes frame LEAD_IN_FRAMES
+   * copies every stage's counters, once, so "after the lead-in" figures subtract a reading
+   * taken at that frame, not at whichever sample first saw it (a short fast run can end
+   * between two samples). Allocation-free: a loop of loads and stores, once a run.
+   */
+  countSinkFrame(stage: StageId): void {
+    const before = Atomics.add(this.ints, STAGE_INT_BASE + stage * STAGE_INT_STRIDE + StageCounter.frames, 1);
+    if (before + 1 !== LEAD_IN_FRAMES) return;
+    const ints = this.ints;
+    for (let i = 0; i < STAGE_ROWS; i++) ints[LEAD_IN_BASE + i] = Atomics.load(ints, STAGE_INT_BASE + i);
+    for (let i = 0; i < GLUE_ROWS; i++) ints[LEAD_IN_BASE + STAGE_ROWS + i] = Atomics.load(ints, GLUE_BASE + i);
+    const floats = this.floats;
+    const fBase = this.glueFloatBase + GLUE_F_ROWS;
+    for (let i = 0; i < RECENT_BASE; i++) floats[fBase + i] = floats[i]!;
+    for (let i = 0; i < GLUE_F_ROWS; i++) floats[fBase + RECENT_BASE + i] = floats[this.glueFloatBase + i]!;
+    Atomics.store(ints, W_LEAD_IN_TAKEN, 1); // publishing store: the copy above is visible to whoever loads 1
+  }
+
+  /** The counters as they stood when a sink finished frame LEAD_IN_FRAMES; null before that. */
+  atLeadIn(): CounterReader | null {
+    if (Atomics.load(this.ints, W_LEAD_IN_TAKEN) !== 1) return null;
+    const ints = this.ints;
+    const floats = this.floats;
+    const fBase = this.glueFloatBase + GLUE_F_ROWS;
+    return {
+      counter: (stage, c) => ints[LEAD_IN_BASE + stage * STAGE_INT_STRIDE + c]!,
+      gauge: (stage, g) => floats[fBase + stage * STAGE_FLOAT_STRIDE + g]!,
+      glue: (stage, c) => ints[LEAD_IN_BASE + STAGE_ROWS + stage * GLUE_STRIDE + c]!,
+      glueGauge: (stage, g) => floats[fBase + RECENT_BASE + stage * GLUE_F_STRIDE + g]!,
+    };
   }
 
   addBusy(stage: StageId, ms: number): void {

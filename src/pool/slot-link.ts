@@ -284,7 +284,7 @@ export class ReadSide {
 export function recordSinkDone(metrics: Metrics, stage: StageId, frame: ReadableFrame, takenAt = frame.startedAt): void {
   readClock();
   metrics.recordLatency(stageHistogram(stage), clock[0]! - frame.startedAt);
-  metrics.count(stage, StageCounter.frames);
+  metrics.countSinkFrame(stage); // the lead-in's last frame also snapshots every counter (Metrics.atLeadIn)
   metrics.recordEndToEnd(takenAt - earliestStamp(frame.stamps, takenAt), frame.frameIndex, takenAt);
 }
 

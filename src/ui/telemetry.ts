@@ -3,7 +3,7 @@
  * second into ring-buffered columns (for the charts) and keeps what the report needs.
  * Sampling is cheap (a few hundred loads); charts copy out of the rings when they redraw.
  */
-import { GlueCounter, GlueGauge, HIST_E2E, HIST_OUT, StageCounter, StageGauge, type Metrics } from '../metrics/metrics-block.ts';
+import { GlueCounter, GlueGauge, HIST_E2E, HIST_OUT, StageCounter, StageGauge, type CounterReader, type Metrics } from '../metrics/metrics-block.ts';
 import { histogramCount, histogramQuantile } from '../metrics/histogram.ts';
 import { MetricsSampler } from '../metrics/sampler.ts';
 import { STAGE_COUNT, type StageId } from '../metrics/stages.ts';
@@ -111,7 +111,7 @@ function jsHeapBytes(): number {
   return memory ? memory.usedJSHeapSize : NaN;
 }
 
-function totals(m: Metrics): StageTotals {
+function totals(m: CounterReader): StageTotals {
   const t: StageTotals = { frames: 0, allocations: 0, bytesAllocated: 0, bytesCopied: 0, codecBytesCopied: 0, poolHits: 0, poolMisses: 0 };
   const glue = { inputReads: 0, logLines: 0, viewsMade: 0 };
   for (let s = 0; s < STAGE_COUNT; s++) {
@@ -187,7 +187,7 @@ export class RunTelemetry {
     this.sampler.sample(nowPerf);
     this.drainLatencies(m);
     const t = totals(m);
-    if (!this.warmup && t.frames >= WARMUP_FRAMES) this.warmup = t;
+    this.takeWarmup(m);
     let reuse = NaN;
     let allocsPerSec = NaN;
     let allocBytesPerSec = NaN;
@@ -230,6 +230,13 @@ export class RunTelemetry {
     this.switchXs = switches.map((e) => this.x(e.firstOutAt > 0 ? e.firstOutAt : e.requestedAt));
     const last = switches[switches.length - 1];
     if (last) this.outputSize = last.to;
+  }
+
+  /** The counters as they stood at the lead-in's last frame (copied by the sink that finished it). */
+  private takeWarmup(m: Metrics): void {
+    if (this.warmup) return;
+    const atLeadIn = m.atLeadIn();
+    if (atLeadIn) this.warmup = totals(atLeadIn);
   }
 
   /** Times of the resolution switches so far (s since start), as of the last sample. */
@@ -281,6 +288,7 @@ export class RunTelemetry {
   record(): RunRecord {
     const m = this.run.metrics();
     const t = m ? totals(m) : { frames: 0, allocations: 0, bytesAllocated: 0, bytesCopied: 0, poolHits: 0, poolMisses: 0 };
+    if (m) this.takeWarmup(m);
     const peakMemory: Partial<Record<MemoryKind, number>> = {};
     for (const kind of MEMORY_COLUMNS) peakMemory[kind] = this.samples.max(kind);
     const switches = this.run.switches();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HIST_BUCKETS, HIST_FACTOR, HIST_MIN_MS, bucketLowerMs, bucketOf, histogramQuantile } from '../../src/metrics/histogram.ts';
-import { HIST_E2E, Metrics, StageCounter, StageGauge, stageHistogram } from '../../src/metrics/metrics-block.ts';
+import { GlueCounter, GlueGauge, HIST_E2E, LEAD_IN_FRAMES, Metrics, StageCounter, StageGauge, stageHistogram } from '../../src/metrics/metrics-block.ts';
 import { MetricsSampler } from '../../src/metrics/sampler.ts';
 import { StageId } from '../../src/metrics/stages.ts';
 import { seededRandom as mulberry } from '../../src/seeded-random.ts';
@@ -105,5 +105,41 @@ describe('metrics block and sampler', () => {
     expect(s.length).toBe(3);
     expect([...s.series('t')]).toEqual([1000, 1500, 2000]);
     expect([...s.series('pool.reservedBytes')]).toEqual([2000, 2000, 2000]);
+  });
+});
+
+describe('the lead-in reading (counters as they stood at the sink\'s frame LEAD_IN_FRAMES)', () => {
+  const allocateAndFinish = (m: Metrics, frames: number): void => {
+    for (let i = 0; i < frames; i++) {
+      m.countAllocation(StageId.decode, 100);
+      m.countSinkFrame(StageId.encode);
+    }
+  };
+
+  it('is null before the sink finishes frame LEAD_IN_FRAMES, then holds that frame\'s counts while the live ones move on', () => {
+    const m = Metrics.create();
+    allocateAndFinish(m, LEAD_IN_FRAMES - 1);
+    expect(m.atLeadIn()).toBeNull();
+    allocateAndFinish(m, 1);
+    allocateAndFinish(m, 45); // the run goes on; nobody reads in between
+    const atLeadIn = m.atLeadIn()!;
+    expect(atLeadIn.counter(StageId.encode, StageCounter.frames)).toBe(LEAD_IN_FRAMES);
+    expect(atLeadIn.counter(StageId.decode, StageCounter.allocations)).toBe(LEAD_IN_FRAMES);
+    expect(atLeadIn.gauge(StageId.decode, StageGauge.bytesAllocated)).toBe(LEAD_IN_FRAMES * 100);
+    expect(m.counter(StageId.encode, StageCounter.frames)).toBe(LEAD_IN_FRAMES + 45);
+    expect(m.counter(StageId.decode, StageCounter.allocations)).toBe(LEAD_IN_FRAMES + 45);
+  });
+
+  it('copies the glue rows too, and survives a structured clone to another reader', () => {
+    const m = Metrics.create();
+    m.publishGlue(StageId.decode, { inputReads: 7, inputReadBytes: 7000, logLines: 3, logBytes: 90, viewsMade: 2 });
+    m.addCodecCopy(StageId.encode, 512);
+    allocateAndFinish(m, LEAD_IN_FRAMES);
+    m.publishGlue(StageId.decode, { inputReads: 70, inputReadBytes: 70_000, logLines: 30, logBytes: 900, viewsMade: 20 });
+    const other = Metrics.attach(structuredClone(m.shared)).atLeadIn()!;
+    expect(other.glue(StageId.decode, GlueCounter.inputReads)).toBe(7);
+    expect(other.glue(StageId.decode, GlueCounter.viewsMade)).toBe(2);
+    expect(other.glueGauge(StageId.decode, GlueGauge.inputReadBytes)).toBe(7000);
+    expect(other.glueGauge(StageId.encode, GlueGauge.codecCopyBytes)).toBe(512);
   });
 });
