@@ -110,9 +110,9 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   const idleUa = await idlePageUa();
   const file = await fetchInput(config);
   const backend = config.backend ?? 'ffmpeg';
-  // ffmpeg.wasm is compiled before the baseline: every ffmpeg case pays it the same way. A
+  // ffmpeg.wasm is compiled and warmed before the baseline: every ffmpeg case pays it the same way. A
   // WebCodecs case never loads it (its 32 MB module would count against WebCodecs' memory).
-  if (backend === 'ffmpeg') await browserHost.codecModule();
+  if (backend === 'ffmpeg') await browserHost.warmCodecModule();
   const run = new PipelineRun(browserHost, file, {
     mode: config.mode ?? 'pooled', codec: 'h264', pacing: config.pacing ?? 'max', backend,
     webcodecs: { ...DEFAULT_WEBCODECS_OPTIONS, encoderSwitch: config.encoderSwitch ?? DEFAULT_WEBCODECS_OPTIONS.encoderSwitch },
@@ -295,7 +295,7 @@ async function execBaselineCase(config: BenchCaseConfig): Promise<BenchCaseResul
   const result = emptyResult(config);
   const idleUa = await idlePageUa();
   const file = await fetchInput(config);
-  const module = await browserHost.codecModule();
+  const module = await browserHost.warmCodecModule();
   const sampler = new CaseSampler((t) => blankSample(t));
   sampler.start(config.sampleEveryMs);
   result.setupDoneAt = now();
@@ -326,7 +326,7 @@ async function execBaselineCase(config: BenchCaseConfig): Promise<BenchCaseResul
 async function stageAloneCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   const result = emptyResult(config);
   const file = await fetchInput(config);
-  const module = await browserHost.codecModule();
+  const module = await browserHost.warmCodecModule();
   result.setupDoneAt = now();
   result.startedAt = now();
   // Step 5 runs the encode again beside a second worker that decodes and scales (bench.worker.ts).

@@ -4,7 +4,7 @@ import type { PipelineHost, StageWorker } from './controller.ts';
 import type { StageKind, StageWorkerApis } from './stage-protocol.ts';
 import { readyLock, watchLife } from './worker-life.ts';
 
-let compiled: Promise<WebAssembly.Module> | null = null;
+let compiled: Promise<{ module: WebAssembly.Module; warmed: Promise<void> }> | null = null;
 
 function startWorker(kind: StageKind): Worker {
   // Literal URLs so Vite bundles each worker entry.
@@ -15,33 +15,57 @@ function startWorker(kind: StageKind): Worker {
   }
 }
 
-type CompileReply = { ok: true; module: WebAssembly.Module } | { ok: false; message: string };
+type CompileReply = { ok: true; module: WebAssembly.Module } | { ok: false; message: string } | { warmed: true };
 
-/** Compiles the codec in a short-lived worker, so the page never blocks on it. */
-function compileOffMainThread(): Promise<WebAssembly.Module> {
+/**
+ * Compiles the codec in a short-lived worker, so the page never blocks on it, and warms it
+ * there (workers/codec-compiler.worker.ts: why). `warmed` settles when the warm-up is over,
+ * however it went; the worker goes then.
+ */
+function compileOffMainThread(): Promise<{ module: WebAssembly.Module; warmed: Promise<void> }> {
+  let warmDone = (): void => {};
+  const warmed = new Promise<void>((resolve) => { warmDone = resolve; });
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('../../workers/codec-compiler.worker.ts', import.meta.url), { type: 'module', name: 'codec-compiler' });
-    worker.onmessage = (event: MessageEvent<CompileReply>) => {
+    const end = (): void => {
       worker.terminate();
-      if (event.data.ok) resolve(event.data.module);
-      else reject(new Error(`could not load the codec: ${event.data.message}`));
+      warmDone();
+    };
+    worker.onmessage = (event: MessageEvent<CompileReply>) => {
+      const reply = event.data;
+      if ('warmed' in reply) end();
+      else if (reply.ok) resolve({ module: reply.module, warmed });
+      else {
+        end();
+        reject(new Error(`could not load the codec: ${reply.message}`));
+      }
     };
     worker.onerror = (event) => {
-      worker.terminate();
+      end();
       reject(new Error(`could not load the codec: ${event.message}`));
     };
     worker.postMessage({ wasmUrl: new URL(wasmUrl, location.href).href });
   });
 }
 
-/** Browser host: module workers built by Vite; the 32 MB codec is compiled once per page. */
-export const browserHost: PipelineHost = {
+function compiledOnce(): Promise<{ module: WebAssembly.Module; warmed: Promise<void> }> {
+  compiled ??= compileOffMainThread().catch((error: unknown) => {
+    compiled = null; // let a later run try again
+    throw error;
+  });
+  return compiled;
+}
+
+/** Browser host: module workers built by Vite; the 32 MB codec is compiled (and warmed) once per page. */
+export const browserHost = {
   codecModule() {
-    compiled ??= compileOffMainThread().catch((error: unknown) => {
-      compiled = null; // let a later run try again
-      throw error;
+    return compiledOnce().then((c) => c.module);
+  },
+  warmCodecModule() {
+    return compiledOnce().then(async (c) => {
+      await c.warmed;
+      return c.module;
     });
-    return compiled;
   },
   spawn<K extends StageKind>(kind: K): StageWorker<K> {
     const worker = startWorker(kind);
@@ -71,4 +95,4 @@ export const browserHost: PipelineHost = {
       },
     };
   },
-};
+} satisfies PipelineHost;

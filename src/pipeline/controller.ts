@@ -208,7 +208,7 @@ export class PipelineRun extends EventTarget {
     if (unavailable) throw new Error(unavailable);
     const setupMs = this.options.setupTimeoutMs;
     const module = backend.usesCodecModule
-      ? await this.setupStep('setup', withTimeout(this.host.codecModule(), setupMs,
+      ? await this.setupStep('setup', withTimeout(this.host.warmCodecModule?.() ?? this.host.codecModule(), setupMs,
         () => new SetupTimeout(`Loading the codec did not finish within ${seconds(setupMs)}, so the run was ended. Reload the page and try again.`)))
       : { value: null };
     if (!module) return;

@@ -32,6 +32,8 @@ export interface StageWorker<K extends StageKind> {
 export interface PipelineHost {
   /** The compiled `@ffmpeg/core` module, compiled once and shared by every codec worker. */
   codecModule(): Promise<WebAssembly.Module>;
+  /** The same module once V8 has optimised its hot code (a run's frames then start warm); hosts without a warm-up leave it out. */
+  warmCodecModule?(): Promise<WebAssembly.Module>;
   spawn<K extends StageKind>(kind: K): StageWorker<K>;
 }
 
