@@ -252,6 +252,34 @@ describe('WASM memory budget', () => {
   });
 });
 
+describe('the codec warm-up', () => {
+  it('a run starts no stage worker until the host\'s warm module is ready, while describing a file does not wait for it', async () => {
+    let warm: (module: WebAssembly.Module) => void = () => {};
+    const warmed = new Promise<WebAssembly.Module>((resolve) => { warm = resolve; });
+    const spawned: StageKind[] = [];
+    const host: PipelineHost = {
+      codecModule: () => nodePipelineHost.codecModule(),
+      warmCodecModule: () => warmed,
+      spawn<K extends StageKind>(kind: K): StageWorker<K> {
+        spawned.push(kind);
+        return nodePipelineHost.spawn(kind);
+      },
+    };
+    const info = await probeInput(host, { hostPath: clip90 });
+    expect(info.frameCount).toBe(90);
+    spawned.length = 0;
+    const run = new PipelineRun(host, { hostPath: clip90 }, baseOptions);
+    const ended = runToEnd(run);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(run.phase).toBe('starting');
+    expect(spawned).toEqual([]);
+    warm(await nodePipelineHost.codecModule());
+    expect((await ended).phase).toBe('done');
+    expect(spawned.slice(0, 2)).toEqual(['decode', 'scale']);
+    expect(spawned).toContain('encode');
+  });
+});
+
 describe('setup that never finishes', () => {
   const never = new Promise<never>(() => {});
   const deafWorker = <K extends StageKind>(): StageWorker<K> => ({
