@@ -72,7 +72,12 @@ export function verdictOf(spreads: readonly Spread[], better: -1 | 0 | 1, byCons
   if (better === 0 || spreads.length < 2 || spreads.some((s) => s.n === 0)) return { kind: 'none' };
   const medians = spreads.map((s) => s.median);
   const bestMedian = better < 0 ? Math.min(...medians) : Math.max(...medians);
-  if (medians.every((m) => m === bestMedian)) return { kind: 'none' };
+  if (medians.every((m) => m === bestMedian)) {
+    // One median for every mode (two p99s in one ±12% histogram bucket, stalls 0 and 0): the
+    // rounds show no difference, which is a verdict too. A by-construction row or a single
+    // round says nothing here.
+    return byConstruction || spreads.some((s) => s.n < 2) ? { kind: 'none' } : { kind: 'noise', chance: 1 };
+  }
   const best = medians.indexOf(bestMedian);
   if (byConstruction) return { kind: 'construction', best };
   if (spreads.some((s) => s.n < 2)) return { kind: 'unsettled', best, chance: 1 };

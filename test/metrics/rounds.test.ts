@@ -90,8 +90,16 @@ describe('comparison rounds', () => {
     expect(verdictOf([b, a], -1, true)).toEqual({ kind: 'construction', best: 1 });
   });
 
-  it('gives no verdict for equal medians or a row without a better direction', () => {
-    expect(verdictOf([spreadOf([1, 2]), spreadOf([1, 2])], -1)).toEqual({ kind: 'none' });
+  it('gives no verdict for a row without a better direction', () => {
     expect(verdictOf([spreadOf([1, 2]), spreadOf([5, 6])], 0)).toEqual({ kind: 'none' });
+  });
+
+  // Regression: two end-to-end p99s in one histogram bucket have equal medians, and the
+  // Compare table left that row's verdict blank, as if it had not been judged.
+  it('calls equal medians over measured rounds within noise, but leaves by-construction rows and single rounds blank', () => {
+    expect(verdictOf([spreadOf([40.9, 40.9, 40.9]), spreadOf([40.9, 40.9, 51.2])], -1)).toEqual({ kind: 'noise', chance: 1 });
+    expect(verdictOf([spreadOf([0, 0]), spreadOf([0, 0])], -1)).toEqual({ kind: 'noise', chance: 1 });
+    expect(verdictOf([spreadOf([0, 0]), spreadOf([0, 0])], -1, true)).toEqual({ kind: 'none' });
+    expect(verdictOf([spreadOf([3]), spreadOf([3])], -1)).toEqual({ kind: 'none' });
   });
 });
