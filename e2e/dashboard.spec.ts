@@ -85,6 +85,44 @@ test('the page stays responsive during a realtime run: no main-thread task uses 
   expect(long.filter((t) => t.cpuMs >= 50)).toEqual([]);
 });
 
+test('a resolution button mid-run makes a new segment at that size that plays at that size', async ({ page }) => {
+  const clip = await testClip('switch', { width: 640, height: 360, fps: 30, seconds: 5 });
+  await open(page);
+  await chooseFile(page, clip);
+  await expectDescribed(page, 'switch-640x360-30-5.mp4', '640×360');
+  await setControls(page, { mode: 'pooled', pacing: 'realtime', switching: 'manual' });
+  await page.locator('[data-rung="360"]').click();
+  await page.getByTestId('start').click();
+  await expect(page.getByTestId('progress-text')).toHaveText(/^([2-9]\d|\d{3,}) \//, { timeout: 60_000 });
+  await page.screenshot({ path: test.info().outputPath('dashboard-mid-run.png'), fullPage: true });
+  await page.keyboard.press('1'); // 240p by its shortcut
+  expect(await waitForRunEnd(page)).toContain('done');
+
+  const rows = page.getByTestId('segments').locator('tr');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0)).toHaveAttribute('data-height', '360');
+  await expect(rows.nth(1)).toHaveAttribute('data-height', '240');
+  const href = await rows.nth(1).getByTestId('segment-download').getAttribute('href');
+  const size = await page.evaluate(async (url) => {
+    const video = document.createElement('video');
+    video.muted = true;
+    video.src = url!;
+    await new Promise((resolve, reject) => { video.onloadedmetadata = resolve; video.onerror = () => reject(new Error('video error')); });
+    return { width: video.videoWidth, height: video.videoHeight };
+  }, href);
+  expect(size).toEqual({ width: 426, height: 240 });
+});
+
+test('a file that is not a video shows why in the page', async ({ page }) => {
+  await open(page);
+  await chooseFile(page, notAVideo());
+  const error = page.getByTestId('error');
+  await expect(error).toBeVisible({ timeout: 60_000 });
+  await expect(error).toContainText('notes.mp4 cannot be used');
+  await expect(page.getByTestId('start')).toBeDisabled();
+});
+
+
 test('a realtime run at a size the encoder cannot keep up with says how far behind realtime it is, live', async ({ page }) => {
   // Realtime follows the source's rate: 60 fps upscaled to 1080p asks x264 in WASM for about
   // twice what the fastest machine here managed (warm, 1080p: near 30 fps), so the run falls
