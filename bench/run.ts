@@ -183,6 +183,7 @@ async function runCase(spec: CaseSpec, run: number, origin: string, inputFile: s
     });
     await page.goto(`${origin}/`, { waitUntil: 'load' });
     await page.waitForFunction(() => window.benchReady === true, undefined, { timeout: 30_000 });
+    await page.setInputFiles('#bench-input', join(INPUT_DIR, inputFile)); // a disk-backed File, as a user's pick
     sampler.start(spec.osEveryMs);
     const probe: CaseProbe | null = spec.probe === false ? null : await startCaseProbe(page, () => sampler.sample(), spec.probeEveryMs, spec.probeWorkerEveryMs);
     let timer: ReturnType<typeof setTimeout> | undefined;
