@@ -89,11 +89,14 @@ describe('the output ring: encoded bytes from an encoder to the page through sha
 
       const reader = new OutputRingReader(ring);
       const { taken, take } = collect();
-      expect(reader.drain(take)).toBe(2); // the room it needs
+      // The two that waited; the drain frees room record by record and wakes the writer each
+      // time, so the 500 may go in while this drain still runs and be taken by it too (CI saw 3).
+      const first = reader.drain(take);
+      expect(first).toBeGreaterThanOrEqual(2);
       const result = await done;
       expect(result.ok).toBe(true);
       expect(Atomics.load(flags, 0)).toBe(2);
-      expect(reader.drain(take)).toBe(1);
+      expect(first + reader.drain(take)).toBe(3);
       expect(taken.map((t) => t.bytes)).toEqual([chunk(0, 600), chunk(1, 300), chunk(2, 500)]);
       expect(reader.peakBytes()).toBe(900 + 2 * RECORD); // 600 + 300 waited; the 500 went in after they were read
     } finally {
