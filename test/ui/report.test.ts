@@ -35,6 +35,30 @@ describe('countStalls', () => {
   });
 });
 
+describe('stalls in a table of runs', () => {
+  // Bug: each run counted frames over 3× its own median, so the mode with the lower median was
+  // held to a lower bar; Compare called 'unpooled lower' on stalls that were the same frames.
+  it('counts every run against one bar, 3× the median of the runs\' p50s, not each run\'s own', () => {
+    const lead = new Array<number>(30).fill(50);
+    const fast = buildReport(record({ latenciesMs: [...lead, ...new Array<number>(100).fill(10), 40, 40, 40, 40, 40] }));
+    const slow = buildReport(record({ latenciesMs: [...lead, ...new Array<number>(100).fill(20), 40, 40, 40, 40, 40] }));
+    expect([fast.stalls, slow.stalls]).toEqual([5, 0]); // each by its own bar: 30 ms and 60 ms
+    const row = reportRows([fast, slow]).find((r) => r.key === 'stalls')!;
+    expect(row.values).toEqual([5, 5]); // one bar: 3 × 10 ms (the lower of two p50s, nearest rank) = 30 ms
+    expect(row.spans).toMatch(/over 30\.0 ms: 3× the median of the runs' latency p50s, one bar for every run/);
+    const higher = reportRows([fast, slow, buildReport(record({ latenciesMs: [...lead, ...new Array<number>(100).fill(12)] }))]).find((r) => r.key === 'stalls')!;
+    expect(higher.values).toEqual([5, 5, 0]); // bar 3 × 12 ms = 36 ms
+  });
+
+  it('falls back to each run\'s own bar, and says so, when a run has no samples (a report saved before)', () => {
+    const withSamples = buildReport(record());
+    const { latencySamplesMs: _, ...old } = buildReport(record());
+    const row = reportRows([withSamples, old]).find((r) => r.key === 'stalls')!;
+    expect(row.values).toEqual([1, 1]);
+    expect(row.spans).toMatch(/the run's own median/);
+  });
+});
+
 describe('end to end (frame → encoded bytes out)', () => {
   it('shows p50 from any count but p99 only from 100 frames, and the rows only when a run measured it', () => {
     const few = buildReport(record({ outMs: { p50: 20, p99: 45, max: 50, count: 60 } }));

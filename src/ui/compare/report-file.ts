@@ -196,5 +196,7 @@ function parseRun(r: Json): RunReport {
   if ('heldAtEnd' in r) out.heldAtEnd = r['heldAtEnd'] === null ? null : num(r['heldAtEnd']);
   if (typeof r['framesInFlight'] === 'number') out.framesInFlight = r['framesInFlight'];
   if (typeof r['encoders'] === 'number') out.encoders = r['encoders'];
+  const samples = r['latencySamplesMs'];
+  if (Array.isArray(samples) && samples.every((v) => typeof v === 'number')) out.latencySamplesMs = samples as number[];
   return out;
 }

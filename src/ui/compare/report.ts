@@ -121,7 +121,10 @@ export interface RunReport {
   /** Codec glue events per frame: input reads, log lines, views made (NaN when the report predates them). */
   gluePerFrame?: { inputReads: number; logLines: number; viewsMade: number };
   peakMemory: Partial<Record<MemoryKind, number>>;
+  /** Frames over 3× this run's own median latency (a table of several runs counts against one bar: see stallBarMs). */
   stalls: number;
+  /** Each frame's latency after the lead-in, ms (0.01 ms steps), so a table counts every run's stalls against one bar; absent in files from before. */
+  latencySamplesMs?: number[];
   reuseRatio: number;
   switches: number;
   switchLatencyMs: { p50: number; p99: number };
@@ -207,11 +210,26 @@ export function formatDrops(total: number, byRung: Record<string, number>): stri
 
 /** Frames slower than `factor` × the median latency. */
 export function countStalls(latenciesMs: readonly number[], factor = 3): number {
-  const median = quantile(latenciesMs, 0.5);
-  if (!Number.isFinite(median)) return 0;
+  return countOver(latenciesMs, factor * quantile(latenciesMs, 0.5));
+}
+
+function countOver(values: readonly number[], bar: number): number {
+  if (!Number.isFinite(bar)) return 0;
   let n = 0;
-  for (const v of latenciesMs) if (v > factor * median) n++;
+  for (const v of values) if (v > bar) n++;
   return n;
+}
+
+const STALL_FACTOR = 3;
+
+/**
+ * One stall bar for every run in a table: 3× the median of their latency p50s. Each run's own
+ * 3× median held the mode with the lower median to a lower bar (a 40 ms frame was a stall beside
+ * a 10 ms median and not beside a 20 ms one). NaN when a run has no samples (a file from before).
+ */
+export function stallBarMs(reports: readonly RunReport[]): number {
+  if (reports.length === 0 || reports.some((r) => !r.latencySamplesMs)) return NaN;
+  return STALL_FACTOR * quantile(reports.map((r) => r.latencyMs.p50), 0.5);
 }
 
 /** Largest finite value (no spread: lists can be longer than the argument limit). */
@@ -265,7 +283,8 @@ export function buildReport(r: RunRecord): RunReport {
       viewsMade: perFrame(t.glue?.viewsMade ?? NaN, r.frames),
     },
     peakMemory: { ...r.peakMemory },
-    stalls: countStalls(measured),
+    stalls: countStalls(measured, STALL_FACTOR),
+    latencySamplesMs: measured.map((v) => Math.round(v * 100) / 100),
     reuseRatio: reuseDen > 0 ? t.poolHits / reuseDen : NaN,
     switches: r.switchLatencyMs.length,
     switchLatencyMs: { p50: quantile(r.switchLatencyMs, 0.5), p99: tailQuantile(r.switchLatencyMs, 0.99) },
@@ -309,6 +328,8 @@ const VIEWER_SPANS = "request (the click, or the scheduled frame taken by the sc
 const TO_ENCODER_SPANS = 'request (the click, or the scheduled frame taken by the scaler) → first new-size frame taken by its encoder; misses the encoding and everything after';
 const DROP_SPANS = 'frames dropped, realtime with the drop policy: by the scaler when they would have reached the encoders over 3 frame intervals late, or by an encoder as it took one already over (block never drops; max pacing always blocks); per rung in force when dropped';
 
+const formatBar = (ms: number): string => (ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0));
+
 /** The comparison table, one column per report. */
 export function reportRows(reports: readonly RunReport[]): ReportRow[] {
   const row = (key: string, label: string, spans: string, unit: string, better: -1 | 0 | 1, get: (r: RunReport) => number, byConstruction = false): ReportRow =>
@@ -336,8 +357,11 @@ export function reportRows(reports: readonly RunReport[]): ReportRow[] {
       rows.push(row(`peak.${kind}`, `peak ${label}`, `highest of the run's samples (5 a second): ${covers}`, 'MiB', -1, (r) => (r.peakMemory[kind] ?? NaN) / MB));
     }
   }
+  const bar = stallBarMs(reports);
   rows.push(
-    row('stalls', 'stalls', `frames over 3× the median latency (after the first ${WARMUP_FRAMES} frames)`, 'frames', -1, (r) => r.stalls),
+    Number.isFinite(bar)
+      ? row('stalls', 'stalls', `frames whose latency is over ${formatBar(bar)} ms: 3× the median of the runs' latency p50s, one bar for every run (after the first ${WARMUP_FRAMES} frames)`, 'frames', -1, (r) => countOver(r.latencySamplesMs!, bar))
+      : row('stalls', 'stalls', `frames over 3× the run's own median latency (after the first ${WARMUP_FRAMES} frames): a report saved before one bar for all runs`, 'frames', -1, (r) => r.stalls),
     row('reuseRatio', 'buffer reuse ratio', 'acquisitions served by a slot that held an earlier frame ÷ all acquisitions', '', 1, (r) => r.reuseRatio),
     row('switches', 'resolution switches', 'switches that reached the scaler', '', 0, (r) => r.switches),
     row('switchP50', 'switch cost p50', SWITCH_SPANS, 'ms', -1, (r) => r.switchLatencyMs.p50),
