@@ -1,6 +1,7 @@
 import type { CodecBackendName, WebCodecsOptions } from '../src/codec/backends.ts';
 import type { AllocationMode } from '../src/pool/modes/index.ts';
 import type { LadderRung } from '../src/pipeline/ladder.ts';
+import type { StageTotals } from '../src/metrics/stage-totals.ts';
 import type { LivePolicy } from '../src/pipeline/stages/live-drop.ts';
 /**
  * The wire between the bench runner (Node, bench/run.ts) and the bench page
@@ -101,14 +102,6 @@ export interface UaMemorySample {
   ms: number;
 }
 
-export interface CounterTotals {
-  frames: number;
-  allocations: number;
-  bytesAllocated: number;
-  bytesCopied: number;
-  /** Frame bytes the codec glue copied into or out of the codec (WebCodecs: copyTo and the VideoFrame constructor). */
-  codecBytesCopied: number;
-}
 
 export interface StageAloneFigures {
   /** Where these were measured. */
@@ -152,9 +145,9 @@ export interface BenchCaseResult {
   latencyAfterWarmup: LatencySummary | null;
   /** [t, ms] per frame, when keepLatencySeries. */
   latencySeries: [number, number][] | null;
-  totals: CounterTotals | null;
+  totals: StageTotals | null;
   /** Totals at the first sample with ≥ 30 frames out of the encoder. */
-  warmup: CounterTotals | null;
+  warmup: StageTotals | null;
   /**
    * Per switch, ms (from the app's run report, SwitchReport): costMs = request → first new-size
    * frame out of the scaler; toEncoderMs → first new-size frame taken by its encoder;

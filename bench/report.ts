@@ -185,7 +185,7 @@ export function caseFigures(spec: CaseSpec, r: BenchCaseResult, os: OsFigures | 
     warmupFrames: w?.frames ?? NaN,
     mbAllocatedPerFrame: t && t.frames > 0 ? t.bytesAllocated / t.frames / MB : NaN,
     mbCopiedPerFrame: t && t.frames > 0 ? t.bytesCopied / t.frames / MB : NaN,
-    codecMbCopiedPerFrame: t && t.frames > 0 ? t.codecBytesCopied / t.frames / MB : NaN,
+    codecMbCopiedPerFrame: t && t.frames > 0 ? (t.codecBytesCopied ?? NaN) / t.frames / MB : NaN,
     switches: r.switches.count,
     manualSwitches: r.switches.manual,
     switchP50: quantile(r.switches.costMs, 0.5),

@@ -9,8 +9,9 @@
  */
 import { DEFAULT_WEBCODECS_OPTIONS } from '../../src/codec/backends.ts';
 import { FFmpeg } from '@ffmpeg/ffmpeg';
-import { Metrics, GlueGauge, HIST_E2E, LEAD_IN_FRAMES, StageCounter, StageGauge, type CounterReader } from '../../src/metrics/metrics-block.ts';
-import { STAGE_COUNT, StageId, type StageId as StageIdType } from '../../src/metrics/stages.ts';
+import { Metrics, HIST_E2E, LEAD_IN_FRAMES, StageCounter, StageGauge } from '../../src/metrics/metrics-block.ts';
+import { StageId } from '../../src/metrics/stages.ts';
+import { stageTotals } from '../../src/metrics/stage-totals.ts';
 import { browserHost } from '../../src/pipeline/browser-host.ts';
 import { PipelineRun } from '../../src/pipeline/controller.ts';
 import type { LadderRung } from '../../src/pipeline/ladder.ts';
@@ -18,7 +19,7 @@ import { buildRunReport } from '../../src/pipeline/run-report.ts';
 import { seededRandom } from '../../src/seeded-random.ts';
 import { FrameArena } from '../../src/pool/arena.ts';
 import { FramePool } from '../../src/pool/frame-pool.ts';
-import type { BenchCaseConfig, BenchCaseResult, CounterTotals, InAppSample, LatencySummary, UaMemorySample, WasmTrace } from '../protocol.ts';
+import type { BenchCaseConfig, BenchCaseResult, InAppSample, LatencySummary, UaMemorySample, WasmTrace } from '../protocol.ts';
 import type { BenchWorkerReply, BenchWorkerRequest } from './bench.worker.ts';
 import { setState, SideBySide, SIDE_BY_SIDE_BYTES } from './side-by-side.ts';
 import { blankSample, CaseSampler } from './sampler.ts';
@@ -61,18 +62,6 @@ function bySize(log: FrameLog, segments: readonly { firstFrameIndex: number; wid
   const out: NonNullable<BenchCaseResult['bySize']> = {};
   for (const [key, g] of groups) out[key] = { latency: latencySummary(g.latency)!, lateness: latencySummary(g.lateness) };
   return out;
-}
-
-function counterTotals(m: CounterReader): CounterTotals {
-  const t: CounterTotals = { frames: m.counter(StageId.encode, StageCounter.frames), allocations: 0, bytesAllocated: 0, bytesCopied: 0, codecBytesCopied: 0 };
-  for (let s = 0; s < STAGE_COUNT; s++) {
-    const stage = s as StageIdType;
-    t.allocations += m.counter(stage, StageCounter.allocations);
-    t.bytesAllocated += m.gauge(stage, StageGauge.bytesAllocated);
-    t.bytesCopied += m.gauge(stage, StageGauge.bytesCopied);
-    t.codecBytesCopied += m.glueGauge(stage, GlueGauge.codecCopyBytes);
-  }
-  return t;
 }
 
 const isTrap = (message: string): boolean => /crash|out of bounds|unreachable|RuntimeError/i.test(message);
@@ -163,7 +152,7 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
       sample.wasmEncode = enc > 0 ? enc : NaN;
       trace(wasm.decode, dec, metrics.counter(StageId.decode, StageCounter.frames) >= WASM_WARM_FRAMES);
     }
-    const totals = counterTotals(metrics);
+    const totals = stageTotals(metrics);
     sample.framesDone = totals.frames;
     if (config.stopAfterFrames && totals.frames >= config.stopAfterFrames && run.phase === 'running') run.stop();
     const { next, count } = metrics.readRecent(recentCursor, recentT, recentMs, recentFrame);
@@ -235,9 +224,9 @@ async function pipelineCase(config: BenchCaseConfig): Promise<BenchCaseResult> {
   result.failure = run.failure ? `${run.failure.stage}: ${run.failure.message}` : null;
   result.traps = result.failure && isTrap(result.failure) ? 1 : 0;
   const m = metrics as Metrics | null;
-  result.totals = m ? counterTotals(m) : null;
+  result.totals = m ? stageTotals(m) : null;
   const atLeadIn = m?.atLeadIn();
-  result.warmup = atLeadIn ? counterTotals(atLeadIn) : null; // as the sink counted frame WARMUP_FRAMES
+  result.warmup = atLeadIn ? stageTotals(atLeadIn) : null; // as the sink counted frame WARMUP_FRAMES
   result.frames = result.totals?.frames ?? 0;
   result.activeMs = lastSegmentAt - runningAt;
   result.fps = (result.frames / result.activeMs) * 1000;

@@ -3,12 +3,13 @@
  * second into ring-buffered columns (for the charts) and keeps what the report needs.
  * Sampling is cheap (a few hundred loads); charts copy out of the rings when they redraw.
  */
-import { GlueCounter, GlueGauge, HIST_E2E, HIST_OUT, StageCounter, StageGauge, type CounterReader, type Metrics } from '../metrics/metrics-block.ts';
+import { HIST_E2E, HIST_OUT, StageCounter, type Metrics } from '../metrics/metrics-block.ts';
 import { histogramCount, histogramQuantile } from '../metrics/histogram.ts';
 import { MetricsSampler } from '../metrics/sampler.ts';
-import { STAGE_COUNT, type StageId } from '../metrics/stages.ts';
+import { StageId } from '../metrics/stages.ts';
 import type { UiRun } from './engine.ts';
-import type { MemoryKind, RunRecord, StageTotals } from './compare/report.ts';
+import { stageTotals, type StageTotals } from '../metrics/stage-totals.ts';
+import type { MemoryKind, RunRecord } from './compare/report.ts';
 import { LATENCY_WINDOW_FRAMES, WARMUP_FRAMES } from './compare/warmup.ts';
 
 export { WARMUP_FRAMES };
@@ -111,26 +112,6 @@ function jsHeapBytes(): number {
   return memory ? memory.usedJSHeapSize : NaN;
 }
 
-function totals(m: CounterReader): StageTotals {
-  const t: StageTotals = { frames: 0, allocations: 0, bytesAllocated: 0, bytesCopied: 0, codecBytesCopied: 0, poolHits: 0, poolMisses: 0 };
-  const glue = { inputReads: 0, logLines: 0, viewsMade: 0 };
-  for (let s = 0; s < STAGE_COUNT; s++) {
-    const stage = s as StageId;
-    t.allocations += m.counter(stage, StageCounter.allocations);
-    t.poolHits += m.counter(stage, StageCounter.poolHits);
-    t.poolMisses += m.counter(stage, StageCounter.poolMisses);
-    t.bytesAllocated += m.gauge(stage, StageGauge.bytesAllocated);
-    t.bytesCopied += m.gauge(stage, StageGauge.bytesCopied);
-    t.codecBytesCopied = (t.codecBytesCopied ?? 0) + m.glueGauge(stage, GlueGauge.codecCopyBytes);
-    glue.inputReads += m.glue(stage, GlueCounter.inputReads);
-    glue.logLines += m.glue(stage, GlueCounter.logLines);
-    glue.viewsMade += m.glue(stage, GlueCounter.viewsMade);
-  }
-  t.glue = glue;
-  t.frames = m.counter(2 as StageId, StageCounter.frames); // encode: the sink
-  return t;
-}
-
 export class RunTelemetry {
   readonly run: UiRun;
   readonly label: string;
@@ -186,7 +167,7 @@ export class RunTelemetry {
     const now = performance.timeOrigin + nowPerf;
     this.sampler.sample(nowPerf);
     this.drainLatencies(m);
-    const t = totals(m);
+    const t = stageTotals(m);
     this.takeWarmup(m);
     let reuse = NaN;
     let allocsPerSec = NaN;
@@ -236,7 +217,7 @@ export class RunTelemetry {
   private takeWarmup(m: Metrics): void {
     if (this.warmup) return;
     const atLeadIn = m.atLeadIn();
-    if (atLeadIn) this.warmup = totals(atLeadIn);
+    if (atLeadIn) this.warmup = stageTotals(atLeadIn);
   }
 
   /** Times of the resolution switches so far (s since start), as of the last sample. */
@@ -274,7 +255,7 @@ export class RunTelemetry {
 
   framesDone(): number {
     const m = this.run.metrics();
-    return m ? m.counter(2 as StageId, StageCounter.frames) : 0;
+    return m ? m.counter(StageId.encode, StageCounter.frames) : 0;
   }
 
   /** The engine's full run report (switches, segments, per-stage totals) with this run's series. */
@@ -287,7 +268,7 @@ export class RunTelemetry {
   /** Everything the report needs; call after the run's final sample() (it does not sample). */
   record(): RunRecord {
     const m = this.run.metrics();
-    const t = m ? totals(m) : { frames: 0, allocations: 0, bytesAllocated: 0, bytesCopied: 0, poolHits: 0, poolMisses: 0 };
+    const t = m ? stageTotals(m) : { frames: 0, allocations: 0, bytesAllocated: 0, bytesCopied: 0, poolHits: 0, poolMisses: 0 };
     if (m) this.takeWarmup(m);
     const peakMemory: Partial<Record<MemoryKind, number>> = {};
     for (const kind of MEMORY_COLUMNS) peakMemory[kind] = this.samples.max(kind);

@@ -3,6 +3,7 @@
  * numbers the table shows and the files it exports. No DOM, no engine: unit-tested in Node.
  */
 import type { SwitchSchedule } from '../../pipeline/switch-schedule.ts';
+import type { StageTotals } from '../../metrics/stage-totals.ts';
 import { WARMUP_FRAMES } from './warmup.ts';
 
 export type MemoryKind = 'poolCommitted' | 'poolReserved' | 'poolInUse' | 'wasmDecode' | 'wasmScale' | 'wasmEncode' | 'jsHeap' | 'browserWide';
@@ -19,18 +20,6 @@ export const MEMORY_KINDS: readonly { kind: MemoryKind; label: string; covers: s
   { kind: 'browserWide', label: 'browser-wide', covers: 'measureUserAgentSpecificMemory: workers and ArrayBuffers, each SAB once per context holding it, shared WASM at committed size; misses non-shared WASM memory; slow, sampled rarely' },
 ];
 
-export interface StageTotals {
-  frames: number;
-  allocations: number;
-  bytesAllocated: number;
-  bytesCopied: number;
-  /** Frame bytes copied into and out of the codecs (ffmpeg.wasm's devices; WebCodecs' copyTo and VideoFrame constructor). Absent in reports from before it was counted. */
-  codecBytesCopied?: number;
-  /** What the codec glue did that makes garbage, summed over stages (see GlueCounter). Absent in older reports. */
-  glue?: { inputReads: number; logLines: number; viewsMade: number };
-  poolHits: number;
-  poolMisses: number;
-}
 
 /** Everything a finished run recorded that the report needs. */
 export interface RunRecord {
