@@ -59,13 +59,13 @@ for (const [codec, encoderSwitch] of [['h264', 'new-encoder'], ['vp9', 'new-enco
     // the last segment on the 240 encoder it kept, flushed and configured (whose first chunk does
     // not repeat its decoder config: the file below still decodes and plays).
     expect(result.warmOpens).toBe(encoderSwitch === 'new-encoder' ? 1 : 0);
-    // Out of the encoder, the first frame is muxed and sent at once (a few ms; two frame
-    // intervals leave room for a loaded machine). The bug: fragmented MP4 held a segment's
+    // Out of the encoder, the first frame is muxed and sent at once (a few ms; 250 ms leaves
+    // room for a GC pause or a descheduled worker on a loaded machine). The bug: fragmented MP4 held a segment's
     // first frame until the next key frame, a second later, or the segment's close (here 20
     // frames, 667 ms). The encoder's own time to its first frame stays in the viewer's figure.
     for (const v of muxMs) {
       expect(v).toBeGreaterThanOrEqual(0);
-      expect(v).toBeLessThan(2 * INTERVAL);
+      expect(v).toBeLessThan(250);
     }
     for (const [i, v] of toViewer.entries()) expect(v).toBeGreaterThanOrEqual(report.switches[i]!.toEncoderMs!);
     // End to end per frame (frame → its chunk out): one value per frame after the lead-in but each segment's first.

@@ -114,7 +114,8 @@ test('the probe keeps 10 Hz on an idle page, and the app is served isolated with
   // Samples are published in the order they started, so one slow answer holds the next ones back: count those started in a 2 s window, once they are all in.
   await new Promise((r) => setTimeout(r, 4500));
   const { samples } = await (await fetch(`${lab.server.url}/__lab/memory.json?since=${t}`)).json() as { samples: ProbeSample[] };
-  expect(samples.filter((s) => s.t < t + 2000).length).toBeGreaterThanOrEqual(18);
+  // 10 Hz gives 20; the bug it guards halved the rate (3.5–5 Hz). A loaded CI machine can stall this process a few hundred ms.
+  expect(samples.filter((s) => s.t < t + 2000).length).toBeGreaterThanOrEqual(15);
   const res = await fetch(`${lab.server.url}/`);
   expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
   expect(res.headers.get('content-security-policy')).toContain("connect-src 'self'");

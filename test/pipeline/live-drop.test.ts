@@ -25,24 +25,32 @@ beforeAll(async () => {
   writeFileSync(clip, core.FS.readFile('/live.mp4'));
 });
 
-/** Each encoded frame's lateness: taken by its encoder (the end-to-end record's time) − due (start + index × interval), ms. */
-function lateness(run: PipelineRun): number[] {
+/** The encoder's recent-frame records: when each frame was taken, its latency, its index. */
+function recentFrames(run: PipelineRun): { t: Float64Array; ms: Float64Array; frame: Float64Array } {
   const metrics = Metrics.attach(run.metricsShared!);
   const n = metrics.recentCursor();
   const t = new Float64Array(n);
   const ms = new Float64Array(n);
   const frame = new Float64Array(n);
   metrics.readRecent(0, t, ms, frame);
+  return { t, ms, frame };
+}
+
+/** Each encoded frame's lateness: taken by its encoder (the end-to-end record's time) − due (start + index × interval), ms. */
+function lateness(run: PipelineRun): number[] {
+  const { t, frame } = recentFrames(run);
   return Array.from(t, (at, i) => at - (run.control!.startedAt + frame[i]! * INTERVAL));
+}
+
+/** Each encoded frame's lateness at its release by the decoder: (taken − latency) − due, ms. */
+function releaseLateness(run: PipelineRun): number[] {
+  const { t, ms, frame } = recentFrames(run);
+  return Array.from(t, (at, i) => at - ms[i]! - (run.control!.startedAt + frame[i]! * INTERVAL));
 }
 
 /** Each encoded frame's latency (released → taken by its encoder) as the metrics recorded it, ms. */
 function latencies(run: PipelineRun): Float64Array {
-  const metrics = Metrics.attach(run.metricsShared!);
-  const n = metrics.recentCursor();
-  const ms = new Float64Array(n);
-  metrics.readRecent(0, new Float64Array(n), ms, new Float64Array(n));
-  return ms;
+  return recentFrames(run).ms;
 }
 
 // An encoder SLOW_FAULT_MS (3 frame intervals) slower per frame than it is: it cannot keep up with 30 fps.
@@ -76,11 +84,16 @@ describe('live policy under realtime pacing with an encoder that falls behind', 
     // encoder within it (the encoder's last check drops a later one, and the latency is recorded
     // at the take it checked). Slack of one frame interval only for the policy's exception, a
     // frame already over the bound when the scaler queued it: on a loaded machine the decoder or
-    // scaler can be descheduled that long. Without the check, kept frames were 143–223 ms late.
+    // scaler can be descheduled that long. Frames the decoder itself released over a frame
+    // interval late are that exception by construction, and left out (the latency check below
+    // holds them). Without the check, kept frames were 143–223 ms late.
     const dropLate = lateness(drop);
     expect(dropLate).toHaveLength(encoded);
-    console.log(`drop: ${encoded} of ${FRAMES} encoded, ${report.drops.atEncoder} dropped by the encoders' check, lateness max ${Math.max(...dropLate).toFixed(1)} ms (bound ${report.drops.boundMs!.toFixed(1)})`);
-    expect(Math.max(...dropLate)).toBeLessThanOrEqual(report.drops.boundMs! + INTERVAL);
+    const releasedLate = releaseLateness(drop);
+    const releasedOnTime = dropLate.filter((_v, i) => releasedLate[i]! <= INTERVAL);
+    console.log(`drop: ${encoded} of ${FRAMES} encoded, ${report.drops.atEncoder} dropped by the encoders' check, lateness max ${Math.max(...dropLate).toFixed(1)} ms (bound ${report.drops.boundMs!.toFixed(1)}), ${encoded - releasedOnTime.length} released late by the decoder`);
+    expect(releasedOnTime.length).toBeGreaterThan(encoded / 2);
+    expect(Math.max(...releasedOnTime)).toBeLessThanOrEqual(report.drops.boundMs! + INTERVAL);
     // Latency (released → taken), recorded at the take the check used: within the bound, no slack, however loaded.
     expect(Math.max(...latencies(drop))).toBeLessThanOrEqual(report.drops.boundMs!);
     // Switches are logged at the first kept frame of the new size, and segments start there.
