@@ -297,6 +297,7 @@ export class RunTelemetry {
       reinitMs: this.run.segments.filter((s) => s.index > 0).map((s) => s.reinitMs),
       gapMs: this.run.segments.map((s) => s.gapMs).filter(Number.isFinite),
       latenessMs: this.lateness.slice(),
+      frameIntervalMs: this.run.sourceClock()?.intervalMs ?? NaN,
       heldAtEnd: this.run.heldSlotsAtEnd,
       framesInFlight: settings.framesInFlight,
       encoders: settings.encoders,

@@ -17,6 +17,7 @@ function record(mode: string, p50: number): RunRecord {
     // Rows added to version 2 later: the loader dropped them once, so a loaded table lost rows.
     gapMs: [25, 35], latenessMs: [1, 2, 3], heldAtEnd: 0, framesInFlight: 6, encoders: 2,
     outMs: { p50: p50 + 12, p99: p50 + 30, max: p50 + 41, count: 270 },
+    frameIntervalMs: 1000 / 30, // over 3× the p50s: the stall bar comes from it, so the file must keep it
   };
 }
 

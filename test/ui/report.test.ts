@@ -45,9 +45,21 @@ describe('stalls in a table of runs', () => {
     expect([fast.stalls, slow.stalls]).toEqual([5, 0]); // each by its own bar: 30 ms and 60 ms
     const row = reportRows([fast, slow]).find((r) => r.key === 'stalls')!;
     expect(row.values).toEqual([5, 5]); // one bar: 3 × 10 ms (the lower of two p50s, nearest rank) = 30 ms
-    expect(row.spans).toMatch(/over 30\.0 ms: 3× the median of the runs' latency p50s, one bar for every run/);
+    expect(row.spans).toMatch(/over 30\.0 ms: 3× the median of the runs' latency p50s; one bar for every run/);
     const higher = reportRows([fast, slow, buildReport(record({ latenciesMs: [...lead, ...new Array<number>(100).fill(12)] }))]).find((r) => r.key === 'stalls')!;
     expect(higher.values).toEqual([5, 5, 0]); // bar 3 × 12 ms = 36 ms
+  });
+
+  // Bug: at realtime a frame waits 1–4 ms, so 3× that (5.3 ms in a Compare on the sample)
+  // counted 90–133 of 270 frames as stalls, none of them a frame interval late.
+  it('never puts the bar under one frame interval of the source, and says which bar it used', () => {
+    const lead = new Array<number>(30).fill(50);
+    const realtime = (p50: number) => buildReport(record({ frameIntervalMs: 1000 / 30, latenciesMs: [...lead, ...new Array<number>(100).fill(p50), 8, 20, 40, 250] }));
+    const row = reportRows([realtime(1.5), realtime(4)]).find((r) => r.key === 'stalls')!;
+    expect(row.values).toEqual([2, 2]); // 40 and 250 ms: over 33.3; 8 and 20 ms are not stalls
+    expect(row.spans).toMatch(/over 33\.3 ms: one frame interval of the source \(3× the median of the runs' latency p50s, 4\.50 ms, is less\)/);
+    const queued = reportRows([realtime(100)]).find((r) => r.key === 'stalls')!; // max pacing: frames wait in the links
+    expect(queued.spans).toMatch(/over 300 ms: 3× the median/);
   });
 
   it('falls back to each run\'s own bar, and says so, when a run has no samples (a report saved before)', () => {

@@ -198,5 +198,6 @@ function parseRun(r: Json): RunReport {
   if (typeof r['encoders'] === 'number') out.encoders = r['encoders'];
   const samples = r['latencySamplesMs'];
   if (Array.isArray(samples) && samples.every((v) => typeof v === 'number')) out.latencySamplesMs = samples as number[];
+  if (typeof r['frameIntervalMs'] === 'number') out.frameIntervalMs = r['frameIntervalMs'];
   return out;
 }
