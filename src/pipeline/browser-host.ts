@@ -67,6 +67,9 @@ export const browserHost = {
       return c.module;
     });
   },
+  codecWarmupSettled() {
+    return compiled ? compiled.then((c) => c.warmed, () => undefined) : Promise.resolve();
+  },
   spawn<K extends StageKind>(kind: K): StageWorker<K> {
     const worker = startWorker(kind);
     const lifeLock = new Promise<string>((resolve) => {

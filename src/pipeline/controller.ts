@@ -210,7 +210,7 @@ export class PipelineRun extends EventTarget {
     const module = backend.usesCodecModule
       ? await this.setupStep('setup', withTimeout(this.host.warmCodecModule?.() ?? this.host.codecModule(), setupMs,
         () => new SetupTimeout(`Loading the codec did not finish within ${seconds(setupMs)}, so the run was ended. Reload the page and try again.`)))
-      : { value: null };
+      : await this.setupStep('setup', this.codecWarmupSettled(setupMs));
     if (!module) return;
     const decode = this.spawn('decode');
     // A failure here is usually the file (not a video, …): the message is for the user.
@@ -350,6 +350,16 @@ export class PipelineRun extends EventTarget {
   }
 
   /** Awaits a setup step: its value, or null if it failed (recorded) or the run must end now. */
+  /** A codec warm-up already under way, waited for at most `capMs`: its CPU would land in this run's first frames. */
+  private async codecWarmupSettled(capMs: number): Promise<null> {
+    const settled = this.host.codecWarmupSettled?.();
+    if (!settled) return null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([settled, new Promise<void>((resolve) => { timer = setTimeout(resolve, capMs); })]);
+    clearTimeout(timer);
+    return null;
+  }
+
   private async setupStep<T>(stage: StageKind | 'setup', promise: Promise<T>): Promise<{ value: T } | null> {
     try {
       const value = await Promise.race([promise.then((v) => ({ value: v })), this.deadline.then(() => null)]);

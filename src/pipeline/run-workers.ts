@@ -34,6 +34,13 @@ export interface PipelineHost {
   codecModule(): Promise<WebAssembly.Module>;
   /** The same module once V8 has optimised its hot code (a run's frames then start warm); hosts without a warm-up leave it out. */
   warmCodecModule?(): Promise<WebAssembly.Module>;
+  /**
+   * Resolves when no codec warm-up is running (at once if none began; never starts one). A run
+   * whose backend needs no codec module waits for it too, so the warm-up's CPU stays out of its
+   * frames: describing a file starts the warm-up, and a WebCodecs run started right after it
+   * shared two cores with a 45-frame x264 encode.
+   */
+  codecWarmupSettled?(): Promise<void>;
   spawn<K extends StageKind>(kind: K): StageWorker<K>;
 }
 

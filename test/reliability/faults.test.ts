@@ -278,6 +278,33 @@ describe('the codec warm-up', () => {
     expect(spawned.slice(0, 2)).toEqual(['decode', 'scale']);
     expect(spawned).toContain('encode');
   });
+
+  // Bug: describing a file starts the warm-up, and a WebCodecs run started right after it did
+  // not wait, so a 45-frame x264 encode shared two cores with its first frames.
+  it('a run whose backend needs no codec module starts no stage worker while a warm-up is under way, and never asks for the module', async () => {
+    let settle: () => void = () => {};
+    const settled = new Promise<void>((resolve) => { settle = resolve; });
+    const spawned: StageKind[] = [];
+    let moduleAsked = 0;
+    const host: PipelineHost = {
+      codecModule: () => { moduleAsked++; return nodePipelineHost.codecModule(); },
+      warmCodecModule: () => { moduleAsked++; return nodePipelineHost.codecModule(); },
+      codecWarmupSettled: () => settled,
+      spawn<K extends StageKind>(kind: K): StageWorker<K> {
+        spawned.push(kind);
+        return nodePipelineHost.spawn(kind);
+      },
+    };
+    const run = new PipelineRun(host, { hostPath: clip90 }, { ...baseOptions, backend: 'webcodecs' });
+    const ended = runToEnd(run);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(run.phase).toBe('starting');
+    expect(spawned).toEqual([]);
+    settle();
+    await ended; // Node has no VideoDecoder, so the run then fails at the decoder: what matters is when it began
+    expect(spawned[0]).toBe('decode');
+    expect(moduleAsked).toBe(0);
+  });
 });
 
 describe('setup that never finishes', () => {
