@@ -90,6 +90,20 @@ describe('comparison table from alternated rounds', () => {
     expect(row([run('pooled', 10, 'measured'), run('unpooled', 90, 'measured')], 'latencyP50').verdict).toEqual({ kind: 'unsettled', best: null, text: 'one round: no verdict', chance: 1 });
   });
 
+  // Bug: browser-wide memory is asked every 15 s, so 1 of 6 ten-second runs per mode had a
+  // reading; the row said "one round: no verdict" under 6 rounds, and its lone value sat under
+  // "median (min–max) of 6 runs".
+  it('counts the runs behind a figure some runs did not measure, and does not call one reading a round', () => {
+    const withBrowserWide = (r: RunReport, mb: number) => ({ ...r, peakMemory: { ...r.peakMemory, browserWide: mb * 1024 * 1024 } });
+    const runs = [1, 2, 3].flatMap((k) => [run('pooled', 10, 'measured', k), run('unpooled', 12, 'measured', k)]);
+    runs[0] = withBrowserWide(runs[0]!, 60);
+    runs[5] = withBrowserWide(runs[5]!, 64);
+    const browserWide = row(runs, 'peak.browserWide');
+    expect(browserWide.cells.map((c) => c.text)).toEqual(['60 (1 of 3 runs)', '64 (1 of 3 runs)']);
+    expect(browserWide.verdict).toMatchObject({ kind: 'unsettled', text: 'measured in 1 run of a mode: no verdict' });
+    expect(row(runs, 'latencyP50').cells.map((c) => c.text)).toEqual(['10.0 (10.0–10.0)', '12.0 (12.0–12.0)']); // every run measured it: no count
+  });
+
   it('names the lower mode by construction for allocations and copies, even with one round', () => {
     const one = [run('pooled', 10, 'measured'), run('unpooled', 10, 'measured')];
     for (const key of ['allocationsPerFrame', 'allocationsPerFrameAfterWarmup', 'mbAllocated', 'bytesCopiedPerFrame']) {

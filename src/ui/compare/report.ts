@@ -17,7 +17,7 @@ export const MEMORY_KINDS: readonly { kind: MemoryKind; label: string; covers: s
   { kind: 'wasmScale', label: 'scale WASM', covers: "scale worker's WASM memory, if it has any; misses that worker's JS heap" },
   { kind: 'wasmEncode', label: 'encode WASM', covers: "encode worker's ffmpeg linear memory; misses that worker's JS heap" },
   { kind: 'jsHeap', label: 'main JS heap', covers: 'performance.memory on this page: ordinary ArrayBuffers included; misses SharedArrayBuffers, WASM memory and workers; cached ~50 ms' },
-  { kind: 'browserWide', label: 'browser-wide', covers: 'measureUserAgentSpecificMemory: workers and ArrayBuffers, each SAB once per context holding it, shared WASM at committed size; misses non-shared WASM memory; slow, sampled rarely' },
+  { kind: 'browserWide', label: 'browser-wide', covers: 'measureUserAgentSpecificMemory: workers and ArrayBuffers, each SAB once per context holding it, shared WASM at committed size; misses non-shared WASM memory; slow: asked at most every 15 s, so a shorter run may have no reading' },
 ];
 
 

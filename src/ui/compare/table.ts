@@ -149,8 +149,15 @@ function compareModel(runs: readonly RunReport[], measured: readonly RunReport[]
     const coldCells = cold.map((r, i): TableCell => ({ text: runCellText(row.key, row.values[i]!, r), value: row.values[i]!, best: false }));
     const spreads = byMode.map((group) => spreadOf(group.map((r) => row.values[all.indexOf(r)]!)));
     const verdict = verdictText(verdictOf(spreads, row.better, row.byConstruction), modes, row.better);
+    // A figure some runs did not measure (browser-wide memory, asked every 15 s, misses most 10 s
+    // runs): its cells count the runs behind them, and a single reading is not called "one round".
+    const partly = spreads.some((s, i) => s.n > 0 && s.n < byMode[i]!.length);
+    if (partly && verdict.kind === 'unsettled' && verdict.chance === 1) {
+      const fewest = Math.min(...spreads.map((s) => s.n));
+      verdict.text = `measured in ${fewest} run${fewest === 1 ? '' : 's'} of a mode: no verdict`;
+    }
     const modeCells = spreads.map((s, i): TableCell => ({
-      text: formatSpread(row.key, s) + (row.key === 'dropped' ? dropsByRungText(byMode[i]!) : ''),
+      text: formatSpread(row.key, s) + (s.n > 0 && s.n < byMode[i]!.length ? ` (${s.n} of ${byMode[i]!.length} runs)` : '') + (row.key === 'dropped' ? dropsByRungText(byMode[i]!) : ''),
       value: s.median, best: verdict.best === modes[i], spread: s,
     }));
     return { ...rowHead(row), cells: [...coldCells, ...modeCells], verdict };
