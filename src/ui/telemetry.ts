@@ -122,7 +122,7 @@ export class RunTelemetry {
   private latencies = new Float64Array(4096);
   private latencyFrames = new Float64Array(4096);
   private latencyCount = 0;
-  /** Realtime runs: per frame, taken by the encoder − due (start + index × interval), ms. */
+  /** Realtime runs: per frame after the lead-in, taken by the encoder − due (start + index × interval), ms. */
   private readonly lateness: number[] = [];
   /** Realtime: the newest frame's lateness at the encoder, and the source's frame interval (null before one). */
   behind: { lateMs: number; intervalMs: number } | null = null;
@@ -230,8 +230,10 @@ export class RunTelemetry {
     this.recentCursor = next;
     const clock = this.run.settings.pacing === 'realtime' ? this.run.sourceClock() : null;
     if (clock) {
-      for (let i = 0; i < count; i++) this.lateness.push(this.recentT[i]! - (clock.startedAt + this.recentFrame[i]! * clock.intervalMs));
-      if (count > 0) this.behind = { lateMs: this.lateness.at(-1)!, intervalMs: clock.intervalMs };
+      const late = (i: number): number => this.recentT[i]! - (clock.startedAt + this.recentFrame[i]! * clock.intervalMs);
+      // The report's lateness leaves out the lead-in, as every latency figure does; the progress line shows it live.
+      for (let i = 0; i < count; i++) if (this.recentFrame[i]! >= WARMUP_FRAMES) this.lateness.push(late(i));
+      if (count > 0) this.behind = { lateMs: late(count - 1), intervalMs: clock.intervalMs };
     }
     for (let i = 0; i < count; i++) {
       const at = this.recentT[i]!;

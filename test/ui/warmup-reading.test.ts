@@ -45,3 +45,24 @@ describe('allocations per frame after warm-up', () => {
     expect(buildReport(telemetry.record()).allocationsPerFrameAfterWarmup).toBeNaN();
   });
 });
+
+describe('lateness (realtime)', () => {
+  // Bug: the report's lateness took every frame, the lead-in too, while every latency row leaves
+  // the first 30 out; a run's cold first second then set its lateness p99 (3rd-worst of 300).
+  it('leaves the lead-in out of the report, as the latency rows do, while the live figure follows every frame', () => {
+    const m = Metrics.create();
+    const interval = 1000 / 30;
+    const run = { ...fakeRun(m), settings: { ...fakeRun(m).settings, pacing: 'realtime' }, sourceClock: () => ({ startedAt: 1000, intervalMs: interval }) } as unknown as UiRun;
+    const telemetry = new RunTelemetry(run, 'pooled');
+    // 130 frames: the lead-in taken 400 ms late, the rest 5 ms late.
+    for (let i = 0; i < 130; i++) m.recordEndToEnd(1, i, 1000 + i * interval + (i < LEAD_IN_FRAMES ? 400 : 5));
+    telemetry.sample();
+    const report = buildReport(telemetry.record());
+    expect(report.latenessMs?.max).toBeCloseTo(5, 6);
+    expect(report.latenessMs?.p99).toBeCloseTo(5, 6);
+    expect(telemetry.behind?.lateMs).toBeCloseTo(5, 6);
+    m.recordEndToEnd(1, 130, 1000 + 130 * interval + 250);
+    telemetry.sample();
+    expect(telemetry.behind?.lateMs).toBeCloseTo(250, 6);
+  });
+});

@@ -53,7 +53,7 @@ export interface RunRecord {
   reinitMs: readonly number[];
   /** Per switch: last old-size frame into the old encoder → first new-size frame into the new one, ms. */
   gapMs?: readonly number[];
-  /** Realtime runs: per frame, taken by the encoder − due time, ms (empty otherwise). */
+  /** Realtime runs: per frame after the lead-in, taken by the encoder − due time, ms (empty otherwise). */
   latenessMs?: readonly number[];
   /** The source's frame interval, ms (NaN or absent: unknown). */
   frameIntervalMs?: number;
@@ -322,7 +322,7 @@ const REINIT_SPANS = "the new encoder's start (ffmpeg.wasm: exec → its second 
 const GAP_SPANS = 'last old-size frame into the old encoder → first new-size frame into the new one';
 /** Tail rows say how many values they need (see tailQuantile). */
 const needs = (spans: string, n: number): string => `${spans}; shown from ${n} values on (fewer: –)`;
-const LATENESS_SPANS = 'frame taken by the encoder − when it was due (start + index × frame interval); realtime runs only';
+const LATENESS_SPANS = `frame taken by the encoder − when it was due (start + index × frame interval), after the first ${WARMUP_FRAMES} frames; realtime runs only`;
 const VIEWER_SPANS = "request (the click, or the scheduled frame taken by the scaler) → first encoded bytes of the new size out of its encoder; misses the page's and the player's own delay";
 const TO_ENCODER_SPANS = 'request (the click, or the scheduled frame taken by the scaler) → first new-size frame taken by its encoder; misses the encoding and everything after';
 const DROP_SPANS = 'frames dropped, realtime with the drop policy: by the scaler when they would have reached the encoders over 3 frame intervals late, or by an encoder as it took one already over (block never drops; max pacing always blocks); per rung in force when dropped';
