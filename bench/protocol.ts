@@ -102,7 +102,6 @@ export interface UaMemorySample {
   ms: number;
 }
 
-
 export interface StageAloneFigures {
   /** Where these were measured. */
   where: string;
@@ -146,7 +145,7 @@ export interface BenchCaseResult {
   /** [t, ms] per frame, when keepLatencySeries. */
   latencySeries: [number, number][] | null;
   totals: StageTotals | null;
-  /** Totals at the first sample with ≥ 30 frames out of the encoder. */
+  /** Totals as the sink counted its 30th frame (Metrics.atLeadIn). */
   warmup: StageTotals | null;
   /**
    * Per switch, ms (from the app's run report, SwitchReport): costMs = request → first new-size

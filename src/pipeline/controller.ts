@@ -349,17 +349,14 @@ export class PipelineRun extends EventTarget {
     return withTimeout(call(worker, promise), ms, () => new SetupTimeout(`${what} did not finish within ${seconds(ms)}, so the run was ended. ${hint}`));
   }
 
-  /** Awaits a setup step: its value, or null if it failed (recorded) or the run must end now. */
-  /** A codec warm-up already under way, waited for at most `capMs`: its CPU would land in this run's first frames. */
+  /** A codec warm-up already under way, waited for at most `capMs` (then the run goes on): its CPU would land in this run's first frames. */
   private async codecWarmupSettled(capMs: number): Promise<null> {
     const settled = this.host.codecWarmupSettled?.();
-    if (!settled) return null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([settled, new Promise<void>((resolve) => { timer = setTimeout(resolve, capMs); })]);
-    clearTimeout(timer);
+    if (settled) await withTimeout(settled, capMs, () => new Error('codec warm-up still running')).catch(() => undefined);
     return null;
   }
 
+  /** Awaits a setup step: its value, or null if it failed (recorded) or the run must end now. */
   private async setupStep<T>(stage: StageKind | 'setup', promise: Promise<T>): Promise<{ value: T } | null> {
     try {
       const value = await Promise.race([promise.then((v) => ({ value: v })), this.deadline.then(() => null)]);

@@ -20,7 +20,6 @@ export const MEMORY_KINDS: readonly { kind: MemoryKind; label: string; covers: s
   { kind: 'browserWide', label: 'browser-wide', covers: 'measureUserAgentSpecificMemory: workers and ArrayBuffers, each SAB once per context holding it, shared WASM at committed size; misses non-shared WASM memory; slow: asked at most every 15 s, so a shorter run may have no reading' },
 ];
 
-
 /** Everything a finished run recorded that the report needs. */
 export interface RunRecord {
   label: string;
@@ -201,8 +200,10 @@ export function formatDrops(total: number, byRung: Record<string, number>): stri
   return parts.length > 0 ? `${total} (${parts.join(', ')})` : String(total);
 }
 
+const STALL_FACTOR = 3;
+
 /** Frames slower than `factor` × the median latency. */
-export function countStalls(latenciesMs: readonly number[], factor = 3): number {
+export function countStalls(latenciesMs: readonly number[], factor = STALL_FACTOR): number {
   return countOver(latenciesMs, factor * quantile(latenciesMs, 0.5));
 }
 
@@ -212,8 +213,6 @@ function countOver(values: readonly number[], bar: number): number {
   for (const v of values) if (v > bar) n++;
   return n;
 }
-
-const STALL_FACTOR = 3;
 
 /**
  * One stall bar for every run in a table: 3× the median of their latency p50s, and never under
@@ -281,7 +280,7 @@ export function buildReport(r: RunRecord): RunReport {
       viewsMade: perFrame(t.glue?.viewsMade ?? NaN, r.frames),
     },
     peakMemory: { ...r.peakMemory },
-    stalls: countStalls(measured, STALL_FACTOR),
+    stalls: countStalls(measured),
     latencySamplesMs: measured.map((v) => Math.round(v * 100) / 100),
     ...(Number.isFinite(r.frameIntervalMs) ? { frameIntervalMs: r.frameIntervalMs } : {}),
     reuseRatio: reuseDen > 0 ? t.poolHits / reuseDen : NaN,
