@@ -104,6 +104,17 @@ describe('comparison table from alternated rounds', () => {
     expect(row(runs, 'latencyP50').cells.map((c) => c.text)).toEqual(['10.0 (10.0–10.0)', '12.0 (12.0–12.0)']); // every run measured it: no count
   });
 
+  // Bug: at realtime both modes ran at the source's 25.1 fps, and the row named "unpooled higher"
+  // (a consistent hundredth of a frame per second from the first and last frames' latency).
+  it('gives throughput no verdict when every run was paced to realtime, and still compares it at max pacing', () => {
+    const paced = (r: RunReport): RunReport => ({ ...r, pacing: 'realtime' });
+    const runs = [1, 2, 3, 4, 5].flatMap((k) => [run('pooled', 10, 'measured', k, 25.1), run('unpooled', 12, 'measured', k, 25.2)]);
+    const atRealtime = row(runs.map(paced), 'throughputFps');
+    expect(atRealtime.verdict).toMatchObject({ kind: 'none', text: '' });
+    expect(atRealtime.spans).toMatch(/realtime: the source's rate, so not compared/);
+    expect(row(runs, 'throughputFps').verdict).toMatchObject({ kind: 'real', best: 'unpooled' });
+  });
+
   it('names the lower mode by construction for allocations and copies, even with one round', () => {
     const one = [run('pooled', 10, 'measured'), run('unpooled', 10, 'measured')];
     for (const key of ['allocationsPerFrame', 'allocationsPerFrameAfterWarmup', 'mbAllocated', 'bytesCopiedPerFrame']) {
